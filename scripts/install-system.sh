@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The Debian packages kinfold needs beyond Python: PostgreSQL 15 (production store, and
+# the test suite's second backend). Installs only what is missing.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+missing=()
+[ -x /usr/lib/postgresql/15/bin/pg_ctl ] || missing+=(postgresql)
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "Installing Debian packages: ${missing[*]}"
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

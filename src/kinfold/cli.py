@@ -1,0 +1,264 @@
+"""The `kinfold` command: a thin shell over the library.
+
+Each command parses its options, calls one service function and prints the result.
+Domain errors become a short message and exit code 1, here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kinfold import __version__, clock
+from kinfold.demo import generate_demo, load_demo
+from kinfold.errors import KinfoldError
+from kinfold.ingest.importer import ImportResult, import_items
+from kinfold.ingest.workforce import KINDS, import_workforce
+from kinfold.status import workspace_status
+from kinfold.store import items as item_store
+from kinfold.workspace import init_workspace, open_workspace
+
+app = typer.Typer(
+    help="kinfold: a backlog of things to do, turned into people to help.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+WorkspaceOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        help="The workspace folder (default: $KINFOLD_WORKSPACE, else the current folder).",
+        show_default=False,
+    ),
+]
+
+
+def command(name: str | None = None) -> Callable[[F], F]:
+    """Register a command whose domain errors are shown as a message, not a traceback."""
+
+    def register(function: F) -> F:
+        @functools.wraps(function)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return function(*args, **kwargs)
+            except KinfoldError as error:
+                errors.print(f"[bold red]Error:[/] {error.message}", highlight=False)
+                if error.hint:
+                    errors.print(error.hint, highlight=False)
+                raise typer.Exit(1) from None
+
+        app.command(name)(run)
+        return function
+
+    return register
+
+
+def actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+@command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="Folder for the new workspace.")],
+    name: Annotated[str | None, typer.Option(help="A name for the workspace.")] = None,
+) -> None:
+    """Create a workspace (or bring an existing one's database up to date)."""
+    workspace = init_workspace(folder, name)
+    console.print(f"Workspace '{workspace.name}' is ready at {folder.resolve()}.")
+    workspace.close()
+
+
+@command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="CSV, XLSX, JSON or JSON Lines file.")],
+    source: Annotated[
+        str | None, typer.Option(help="The source system the items come from, e.g. benefits.")
+    ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option(help="YAML mapping for a file not in kinfold's columns.")
+    ] = None,
+    kind: Annotated[
+        str, typer.Option(help=f"What the file holds: items, {', '.join(KINDS)}.")
+    ] = "items",
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Import a file of items (or workers, skills, roster, events, QA checks)."""
+    opened = open_workspace(workspace)
+    try:
+        if kind == "items":
+            result = _import_with_progress(opened.engine, file, source, mapping)
+        else:
+            result = import_workforce(opened.engine, file, kind, actor=actor())
+    finally:
+        opened.close()
+    _print_import(result)
+
+
+def _import_with_progress(
+    engine: Any, file: Path, source: str | None, mapping: Path | None
+) -> ImportResult:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(
+        *columns,
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+        disable=not errors.is_terminal,
+    ) as progress:
+        task = progress.add_task(f"Importing {file.name}", total=None)
+        return import_items(
+            engine,
+            file,
+            source,
+            mapping_path=mapping,
+            actor=actor(),
+            progress=lambda rows: progress.advance(task, rows),
+            total=lambda rows: progress.update(task, total=rows),
+        )
+
+
+def _print_import(result: ImportResult) -> None:
+    counts = result.counts()
+    console.print(
+        f"Imported {result.file_name} as {result.kind} from '{result.source}' "
+        f"(import {result.import_id})" + (f": {'; '.join(result.notes)}" if result.notes else "")
+    )
+    console.print(" · ".join(f"{name} {number:,}" for name, number in counts.items()))
+    if result.quarantined:
+        console.print(
+            f"{result.quarantined:,} row{'s' if result.quarantined != 1 else ''} went to "
+            f"quarantine: see `kinfold quarantine --source {result.source}`."
+        )
+
+
+@command()
+def quarantine(
+    source: Annotated[str | None, typer.Option(help="Only this source (or kind).")] = None,
+    limit: Annotated[int, typer.Option(help="Show at most this many rows.")] = 200,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """List the rows that could not be imported, with file, row, column and reason."""
+    opened = open_workspace(workspace)
+    with opened.engine.connect() as conn:
+        rows = item_store.quarantined(conn, source, limit)
+        total = item_store.quarantine_count(conn, source)
+    opened.close()
+    if not rows:
+        console.print("Nothing is in quarantine.")
+        return
+    table = Table(title=f"Quarantine: {total:,} row{'s' if total != 1 else ''}")
+    for heading in ("source", "file", "row", "column", "reason"):
+        table.add_column(heading)
+    for row in rows:
+        table.add_row(
+            row.source, row.file_name, f"{row.row_number:,}", row.column_name or "", row.reason
+        )
+    console.print(table)
+    if total > len(rows):
+        console.print(f"Showing {len(rows):,} of {total:,}; use --limit to see more.")
+
+
+@command()
+def status(workspace: WorkspaceOption = None) -> None:
+    """Items per source, open and closed, and how fresh each source is."""
+    opened = open_workspace(workspace)
+    figures = workspace_status(opened.engine, clock.now())
+    opened.close()
+    console.print(f"Workspace '{opened.name}' at {opened.path.resolve()}")
+    table = Table()
+    for heading in ("source", "items", "open", "closed", "last import"):
+        table.add_column(
+            heading, justify="right" if heading in ("items", "open", "closed") else "left"
+        )
+    freshness = []
+    for source in figures.sources:
+        age = clock.ago(source.last_import_at, figures.as_of) if source.last_import_at else "never"
+        freshness.append(f"{source.source}: {age}")
+        imported = f"{age} ({source.last_file})" if source.last_import_at else age
+        table.add_row(
+            source.source, f"{source.items:,}", f"{source.open:,}", f"{source.closed:,}", imported
+        )
+    table.add_row(
+        "all", f"{figures.items:,}", f"{figures.open:,}", f"{figures.closed:,}", "", style="bold"
+    )
+    console.print(table)
+    console.print("Freshness: " + " · ".join(freshness))
+    team = figures.workforce
+    console.print(
+        f"Quarantine: {figures.quarantined:,} rows · Workers: {team['workers']:,} in "
+        f"{team['teams']:,} teams · Roster days: {team['roster_days']:,} · "
+        f"Work events: {team['work_events']:,} · QA checks: {team['qa_checks']:,} · "
+        f"Event log: {figures.events:,} entries"
+    )
+
+
+@command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder to write the demo files into.")],
+    households: Annotated[int, typer.Option(min=1, help="How many households.")] = 1_500,
+    seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same data.")] = 7,
+    as_of: Annotated[
+        str | None, typer.Option(help="The demo's today, as YYYY-MM-DD (default: today).")
+    ] = None,
+    load: Annotated[
+        bool, typer.Option(help="Also make OUT a workspace with it all imported.")
+    ] = False,
+) -> None:
+    """Write a realistic council backlog, its team and its ground truth."""
+    today = _iso_date(as_of) if as_of else clock.now().date()
+    summary = generate_demo(out, households, seed, today)
+    console.print(
+        f"Wrote {summary.total_items:,} items ("
+        + ", ".join(f"{source} {count:,}" for source, count in summary.items.items())
+        + f") about {summary.households:,} households to {out}; "
+        f"{summary.workers} workers, {summary.events:,} work events, "
+        f"{summary.qa_checks:,} QA checks; truth in truth.csv."
+    )
+    if load:
+        workspace = load_demo(out, actor=actor(), on_import=_print_import)
+        workspace.close()
+        console.print(f"{out} is now a workspace: try `kinfold status -w {out}`.")
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise KinfoldError(f"'{text}' is not a date in the form YYYY-MM-DD.") from error
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        console.print(f"kinfold {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=version_callback, is_eager=True, help="Show the version."
+        ),
+    ] = False,
+) -> None:
+    """kinfold: a backlog of things to do, turned into people to help."""

@@ -1,0 +1,1 @@
+"""Ingest: read files, map them onto kinfold's columns, validate, quarantine, store."""

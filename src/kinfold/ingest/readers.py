@@ -1,0 +1,460 @@
+"""Readers: turn CSV, XLSX, JSON and JSON Lines files into rows of named values.
+
+A reader never decides what a row means; it only reports what the file holds, row by
+row, and marks a row it could not read whole (ragged, a formula, an enormous cell) with
+the problem, so the importer can quarantine it. A file that cannot be read at all raises
+`FileFormatError` before any row is given out.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from kinfold.errors import FileFormatError
+
+Value = str | datetime | date | None
+
+MAX_CELL_CHARS = 1_000_000
+"""A cell longer than this is not a field of a backlog export; its row is quarantined."""
+
+CSV_FIELD_LIMIT = 64 * 1024 * 1024
+DELIMITERS = (",", ";", "\t", "|")
+SNIFF_BYTES = 64 * 1024
+# Bytes that Windows-1252 leaves undefined: a file holding them is not Windows-1252 text.
+CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+
+csv.field_size_limit(CSV_FIELD_LIMIT)
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    reason: str
+    column: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    number: int  # as a person finds it: the spreadsheet row (header = 1), or the record
+    values: dict[str, Value]
+    problem: RowProblem | None = None
+
+
+@dataclass
+class SourceTable:
+    file_name: str
+    format: str  # csv, xlsx, json, jsonl
+    columns: list[str]
+    rows: Iterator[SourceRow]
+    estimated_rows: int | None = None
+    notes: list[str] = field(default_factory=list)  # things a person should know
+
+
+def read_table(path: Path, sheet: str | None = None, records: str | None = None) -> SourceTable:
+    """Open `path` and describe its rows; the format is told by extension, then content."""
+    if not path.exists():
+        raise FileFormatError(f"There is no file at {path}.")
+    if path.is_dir():
+        raise FileFormatError(f"{path} is a folder, not a file.")
+    size = path.stat().st_size
+    if size == 0:
+        raise FileFormatError(f"{path.name} is empty (0 bytes).", "Export the data again.")
+    file_format = detect_format(path)
+    if file_format == "xlsx":
+        return _read_xlsx(path, sheet)
+    if file_format == "json":
+        return _read_json(path, records)
+    if file_format == "jsonl":
+        return _read_json_lines(path)
+    return _read_csv(path)
+
+
+def detect_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    with path.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    if suffix == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise FileFormatError(
+            f"{path.name} is an old-style Excel (.xls) workbook, which kinfold does not read.",
+            "Open it in a spreadsheet program and save it as .xlsx, or export it as CSV.",
+        )
+    if suffix in (".xlsx", ".xlsm") or head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl"
+    if suffix == ".json":
+        return "json"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if suffix not in (".csv", ".tsv", ".txt") and stripped[:1] in (b"[", b"{"):
+        return "json"
+    return "csv"
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252; else refuse."""
+    with path.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+        if head.startswith(codecs.BOM_UTF8):
+            encoding = "utf-8-sig"
+        elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        else:
+            encoding = "utf-8"
+        if b"\x00" in head:
+            raise FileFormatError(
+                f"{path.name} does not look like a text file: it holds NUL bytes.",
+                "kinfold reads CSV, XLSX, JSON and JSON Lines. Check that this is the export.",
+            )
+        handle.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        seen_cp1252_undefined = False
+        is_utf8 = True
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            if is_utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    is_utf8 = False
+            if not CP1252_UNDEFINED.isdisjoint(chunk):
+                seen_cp1252_undefined = True
+            if not is_utf8 and seen_cp1252_undefined:
+                break
+    if is_utf8:
+        return encoding
+    if seen_cp1252_undefined:
+        raise FileFormatError(
+            f"{path.name} is in a text encoding kinfold cannot recognise "
+            "(neither UTF-8 nor Windows-1252).",
+            "Save it as UTF-8 CSV and import it again.",
+        )
+    return "cp1252"
+
+
+def _read_csv(path: Path) -> SourceTable:
+    encoding = detect_encoding(path)
+    handle = path.open("r", encoding=encoding, newline="")
+    sample = handle.read(SNIFF_BYTES)
+    handle.seek(0)
+    delimiter = _sniff_delimiter(sample)
+    reader = csv.reader(handle, delimiter=delimiter)
+    try:
+        header = next(reader, None)
+    except csv.Error as error:
+        handle.close()
+        raise FileFormatError(f"{path.name}: the header row cannot be read ({error}).") from error
+    if header is None or not any(cell.strip() for cell in header):
+        handle.close()
+        raise FileFormatError(
+            f"{path.name} has no header row.", "The first row must name the columns."
+        )
+    columns = _column_names(path.name, header)
+    notes = [] if encoding.startswith("utf-8") else [f"read as {encoding} text"]
+    return SourceTable(
+        file_name=path.name,
+        format="csv",
+        columns=columns,
+        rows=_csv_rows(path.name, reader, columns, handle),
+        estimated_rows=max(_count_lines(path) - 1, 0),
+        notes=notes,
+    )
+
+
+def _csv_rows(file_name: str, reader: Any, columns: list[str], handle: Any) -> Iterator[SourceRow]:
+    width = len(columns)
+    number = 1
+    try:
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                raise FileFormatError(
+                    f"{file_name}: row {number + 1} cannot be read ({error}).",
+                    "This is usually an unclosed quote mark in that row or the one before.",
+                ) from error
+            number += 1
+            if not any(cells):
+                continue
+            while len(cells) > width and cells[-1] == "":
+                cells.pop()
+            problem = None
+            if len(cells) != width:
+                problem = RowProblem(
+                    f"the row has {len(cells)} values but the header names {width} columns"
+                )
+            values: dict[str, Value] = dict(zip(columns, cells, strict=False))
+            yield SourceRow(number, values, problem or _oversized(values))
+    finally:
+        handle.close()
+
+
+def _sniff_delimiter(sample: str) -> str:
+    """The delimiter that splits the header line into the most fields, outside quotes."""
+    header = sample.split("\n", 1)[0]
+    counts = {delimiter: _count_outside_quotes(header, delimiter) for delimiter in DELIMITERS}
+    best = max(counts, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] > 0 else ","
+
+
+def _count_outside_quotes(line: str, delimiter: str) -> int:
+    count, quoted = 0, False
+    for char in line:
+        if char == '"':
+            quoted = not quoted
+        elif char == delimiter and not quoted:
+            count += 1
+    return count
+
+
+def _count_lines(path: Path) -> int:
+    lines = 0
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            lines += chunk.count(b"\n")
+    return lines
+
+
+def _column_names(file_name: str, header: list[Any]) -> list[str]:
+    columns: list[str] = []
+    seen: dict[str, int] = {}
+    for position, cell in enumerate(header, start=1):
+        name = "" if cell is None else str(cell).strip()
+        if not name:
+            name = f"column {position}"
+        key = name.casefold()
+        if key in seen:
+            raise FileFormatError(
+                f"{file_name}: the header names the column '{name}' twice "
+                f"(columns {seen[key]} and {position}).",
+                "Rename one of them in the file and import it again.",
+            )
+        seen[key] = position
+        columns.append(name)
+    return columns
+
+
+def _oversized(values: dict[str, Value]) -> RowProblem | None:
+    for column, value in values.items():
+        if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+            return RowProblem(
+                f"the cell holds {len(value):,} characters, more than the {MAX_CELL_CHARS:,} "
+                "kinfold accepts (an unclosed quote mark can cause this)",
+                column,
+            )
+    return None
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> SourceTable:
+    import openpyxl  # slow to import: only when a workbook is read
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise FileFormatError(
+            f"{path.name} is not a readable XLSX workbook ({error}).",
+            "Open it in a spreadsheet program, save it as .xlsx, and import it again.",
+        ) from error
+    if sheet is None:
+        worksheet = workbook.worksheets[0]
+    elif sheet in workbook.sheetnames:
+        worksheet = workbook[sheet]
+    else:
+        workbook.close()
+        raise FileFormatError(
+            f"{path.name} has no sheet called '{sheet}'.",
+            f"Its sheets are: {', '.join(workbook.sheetnames)}.",
+        )
+    rows = worksheet.iter_rows()
+    header_cells = next(rows, None)
+    if header_cells is None or all(cell.value is None for cell in header_cells):
+        workbook.close()
+        raise FileFormatError(f"{path.name}: sheet '{worksheet.title}' has no header row.")
+    columns = _column_names(path.name, [cell.value for cell in header_cells])
+    while (
+        columns
+        and columns[-1].startswith("column ")
+        and header_cells[len(columns) - 1].value is None
+    ):
+        columns.pop()
+    max_row = worksheet.max_row
+    return SourceTable(
+        file_name=path.name,
+        format="xlsx",
+        columns=columns,
+        rows=_xlsx_rows(rows, columns, workbook),
+        estimated_rows=max(max_row - 1, 0) if isinstance(max_row, int) else None,
+        notes=[f"sheet '{worksheet.title}'"],
+    )
+
+
+def _xlsx_rows(rows: Iterator[Any], columns: list[str], workbook: Any) -> Iterator[SourceRow]:
+    width = len(columns)
+    try:
+        for number, cells in enumerate(rows, start=2):
+            values: dict[str, Value] = {}
+            problem: RowProblem | None = None
+            extra = [cell.value for cell in cells[width:] if cell.value not in (None, "")]
+            for column, cell in zip(columns, cells, strict=False):
+                if cell.data_type == "f" and problem is None:
+                    problem = RowProblem(
+                        f"the cell holds a formula ({str(cell.value)[:60]}); "
+                        "kinfold imports values only. Copy the sheet and paste values",
+                        column,
+                    )
+                values[column] = _xlsx_value(cell.value)
+            if all(value in (None, "") for value in values.values()) and not extra:
+                continue
+            if extra and problem is None:
+                problem = RowProblem(f"the row has values beyond the {width} named columns")
+            yield SourceRow(number, values, problem or _oversized(values))
+    finally:
+        workbook.close()
+
+
+def _xlsx_value(value: Any) -> Value:
+    if value is None or isinstance(value, str | datetime | date):
+        return value
+    if isinstance(value, time):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_json(path: Path, records_key: str | None) -> SourceTable:
+    encoding = detect_encoding(path)
+    text = path.read_text(encoding=encoding)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        if error.msg == "Extra data":  # one object per line: JSON Lines after all
+            return _read_json_lines(path)
+        raise FileFormatError(
+            f"{path.name} is not valid JSON: {error.msg} at line {error.lineno}, "
+            f"column {error.colno}.",
+        ) from error
+    records = _find_records(path.name, document, records_key)
+    columns = _json_columns(records)
+    return SourceTable(
+        file_name=path.name,
+        format="json",
+        columns=columns,
+        rows=(_json_row(number, record) for number, record in enumerate(records, start=1)),
+        estimated_rows=len(records),
+    )
+
+
+def _find_records(file_name: str, document: Any, records_key: str | None) -> list[Any]:
+    if records_key is not None:
+        found = document
+        for part in records_key.split("."):
+            if not isinstance(found, dict) or part not in found:
+                raise FileFormatError(f"{file_name} has no list of records at '{records_key}'.")
+            found = found[part]
+        document = found
+    if isinstance(document, list):
+        return document
+    if isinstance(document, dict):
+        lists = [key for key, value in document.items() if isinstance(value, list)]
+        if len(lists) == 1:
+            return list(document[lists[0]])
+        if not lists:
+            return [document]
+        raise FileFormatError(
+            f"{file_name} holds several lists ({', '.join(lists)}); which are the records?",
+            "Name it in the mapping file as `records: <key>`.",
+        )
+    raise FileFormatError(f"{file_name} holds a single {type(document).__name__}, not records.")
+
+
+def _read_json_lines(path: Path) -> SourceTable:
+    encoding = detect_encoding(path)
+    columns: dict[str, None] = {}
+    count = 0
+    with path.open("r", encoding=encoding) as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            count += 1
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(record, dict):
+                columns.update(dict.fromkeys(_flatten(record)))
+    if count == 0:
+        raise FileFormatError(f"{path.name} holds no records.")
+    return SourceTable(
+        file_name=path.name,
+        format="jsonl",
+        columns=list(columns),
+        rows=_json_line_rows(path, encoding),
+        estimated_rows=count,
+    )
+
+
+def _json_line_rows(path: Path, encoding: str) -> Iterator[SourceRow]:
+    with path.open("r", encoding=encoding) as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                yield SourceRow(
+                    number, {"line": line[:1000]}, RowProblem(f"not valid JSON: {error.msg}")
+                )
+                continue
+            yield _json_row(number, record)
+
+
+def _json_columns(records: list[Any]) -> list[str]:
+    columns: dict[str, None] = {}
+    for record in records:
+        if isinstance(record, dict):
+            columns.update(dict.fromkeys(_flatten(record)))
+    return list(columns)
+
+
+def _json_row(number: int, record: Any) -> SourceRow:
+    if not isinstance(record, dict):
+        return SourceRow(
+            number,
+            {"record": json.dumps(record)[:1000]},
+            RowProblem(f"the record is a {type(record).__name__}, not an object"),
+        )
+    values = _flatten(record)
+    return SourceRow(number, values, _oversized(values))
+
+
+def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Value]:
+    """Nested objects become dotted names ("address.postcode"); lists of values join with ;."""
+    flat: dict[str, Value] = {}
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
+        elif isinstance(value, list):
+            if all(not isinstance(part, dict | list) for part in value):
+                flat[name] = ";".join("" if part is None else str(part) for part in value)
+            else:
+                flat[name] = json.dumps(value)
+        elif value is None or isinstance(value, str):
+            flat[name] = value
+        elif isinstance(value, bool):
+            flat[name] = "true" if value else "false"
+        elif isinstance(value, float) and value.is_integer():
+            flat[name] = str(int(value))
+        else:
+            flat[name] = str(value)
+    return flat

@@ -1,0 +1,169 @@
+"""Checking and normalising single values: dates, UK postcodes, emails, phones, flags.
+
+Each `normalise_*` returns the normalised value, or raises `BadValue` with a reason a
+person understands. Whether a bad value rejects the row or is kept and flagged is the
+importer's decision, not these functions'.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+from kinfold.ingest.readers import Value
+
+
+class BadValue(ValueError):
+    """A value that does not fit its field; the message says why."""
+
+
+POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+NI_NUMBER = re.compile(
+    r"^(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][0-9]{6}[A-D]$"
+)
+UPRN = re.compile(r"^[0-9]{1,12}$")
+NOT_FLAG_CHARS = re.compile(r"[^a-z0-9]+")
+EARLIEST_BIRTH = date(1900, 1, 1)
+
+STATUS_WORDS = {
+    "open": "open",
+    "opened": "open",
+    "new": "open",
+    "live": "open",
+    "active": "open",
+    "in progress": "open",
+    "pending": "open",
+    "closed": "closed",
+    "close": "closed",
+    "complete": "closed",
+    "completed": "closed",
+    "done": "closed",
+    "resolved": "closed",
+}
+
+
+def text(value: Value) -> str | None:
+    """A stripped string, or None for an empty value."""
+    if value is None:
+        return None
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    stripped = value.strip()
+    return stripped or None
+
+
+def normalise_postcode(value: str) -> str:
+    """`sw1a1aa`, ` SW1A  1AA ` -> `SW1A 1AA`."""
+    compact = re.sub(r"\s+", "", value).upper()
+    if compact == "GIR0AA":
+        return "GIR 0AA"
+    match = POSTCODE.match(compact)
+    if match is None:
+        raise BadValue(f"'{value}' is not a UK postcode")
+    return f"{match.group(1)} {match.group(2)}"
+
+
+def normalise_email(value: str) -> str:
+    candidate = value.strip()
+    if not EMAIL.match(candidate):
+        raise BadValue(f"'{value}' is not an email address")
+    local, domain = candidate.rsplit("@", 1)
+    return f"{local}@{domain.lower()}"
+
+
+def normalise_phone(value: str) -> str:
+    """UK numbers to their national form: `+44 7700 900123` -> `07700900123`."""
+    digits = re.sub(r"[\s\-().]", "", value)
+    if digits.startswith("+44"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("0044"):
+        digits = "0" + digits[4:]
+    if not digits.isdigit() or not digits.startswith("0") or len(digits) not in (10, 11):
+        raise BadValue(f"'{value}' is not a UK phone number")
+    return digits
+
+
+def normalise_ni_number(value: str) -> str:
+    compact = re.sub(r"\s+", "", value).upper()
+    if not NI_NUMBER.match(compact):
+        raise BadValue(f"'{value}' is not a National Insurance number")
+    return compact
+
+
+def normalise_uprn(value: str) -> str:
+    compact = value.strip().lstrip("0") or "0"
+    if not UPRN.match(compact):
+        raise BadValue(f"'{value}' is not a UPRN (up to 12 digits)")
+    return compact
+
+
+def normalise_flag(value: str) -> str:
+    """`Child under 5` / `child-under-5` -> `child_under_5`."""
+    return NOT_FLAG_CHARS.sub("_", value.strip().lower()).strip("_")
+
+
+def normalise_status(value: str) -> str:
+    status = STATUS_WORDS.get(value.strip().lower())
+    if status is None:
+        raise BadValue(
+            f"status '{value}' is neither open nor closed; "
+            "say which it is under `values:` for status in a mapping file"
+        )
+    return status
+
+
+def parse_datetime(value: Value, formats: tuple[str, ...] = ()) -> datetime:
+    """A date or date-time: ISO 8601, or one of `formats` (strftime patterns), as UTC."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime(value.year, value.month, value.day)
+    elif value is None or not value.strip():
+        raise BadValue("no date given")
+    else:
+        parsed = _parse_date_text(value.strip(), formats)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def parse_date(value: Value, formats: tuple[str, ...] = ()) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    return parse_datetime(value, formats).date()
+
+
+def _parse_date_text(value: str, formats: tuple[str, ...]) -> datetime:
+    for pattern in formats:
+        try:
+            return datetime.strptime(value, pattern)
+        except ValueError as error:
+            if "unconverted data" in str(error) or "does not match" in str(error):
+                continue
+            raise BadValue(f"'{value}' is not a real date ({error})") from error
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as error:
+        if re.match(r"^\d{4}-\d{2}-\d{2}", value):
+            raise BadValue(f"'{value}' is not a real date ({error})") from error
+        expected = " or ".join((*formats, "YYYY-MM-DD"))
+        raise BadValue(f"'{value}' is not a date in the expected form ({expected})") from error
+
+
+def check_birth_date(born: date, received: date) -> None:
+    if born > received:
+        raise BadValue(f"date of birth {born.isoformat()} is after the item was received")
+    if born < EARLIEST_BIRTH:
+        raise BadValue(f"date of birth {born.isoformat()} is before 1900")
+
+
+def split_full_name(full_name: str) -> tuple[str | None, str | None]:
+    """`SMITH, John` and `John Smith` -> (`John`, `Smith`); one word is a last name."""
+    if "," in full_name:
+        last, first = (part.strip() for part in full_name.split(",", 1))
+        return first or None, last or None
+    words = full_name.split()
+    if len(words) == 1:
+        return None, words[0]
+    return " ".join(words[:-1]), words[-1]

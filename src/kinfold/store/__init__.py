@@ -1,0 +1,1 @@
+"""The store: one version of the truth for a workspace (schema, migrations, repositories)."""

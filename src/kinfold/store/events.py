@@ -1,0 +1,120 @@
+"""The append-only event log: every import, every change, every piece of work."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select
+
+from kinfold import clock
+from kinfold.store.schema import events
+
+
+def record(
+    conn: Connection,
+    *,
+    actor: str,
+    action: str,
+    entity_type: str,
+    entity_id: str | int,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    import_id: int | None = None,
+    started_at: datetime | None = None,
+    completed_at: datetime | None = None,
+    outcome: str | None = None,
+) -> None:
+    """Append one event: who did what to which record, and what it was before and after."""
+    record_many(
+        conn,
+        [
+            event_row(
+                actor=actor,
+                action=action,
+                entity_type=entity_type,
+                entity_id=entity_id,
+                before=before,
+                after=after,
+                import_id=import_id,
+                started_at=started_at,
+                completed_at=completed_at,
+                outcome=outcome,
+            )
+        ],
+    )
+
+
+def event_row(
+    *,
+    actor: str,
+    action: str,
+    entity_type: str,
+    entity_id: str | int,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    import_id: int | None = None,
+    started_at: datetime | None = None,
+    completed_at: datetime | None = None,
+    outcome: str | None = None,
+    event_key: str | None = None,
+    recorded_at: datetime | None = None,
+) -> dict[str, Any]:
+    return {
+        "recorded_at": recorded_at or clock.now(),
+        "actor": actor,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": str(entity_id),
+        "started_at": started_at,
+        "completed_at": completed_at,
+        "outcome": outcome,
+        "import_id": import_id,
+        "before": _json(before),
+        "after": _json(after),
+        "event_key": event_key,
+    }
+
+
+def record_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(events), list(rows))
+
+
+def existing_keys(conn: Connection) -> set[str]:
+    """The keys of events read from files, so a re-import adds none twice."""
+    query = select(events.c.event_key).where(events.c.event_key.is_not(None))
+    return {key for (key,) in conn.execute(query)}
+
+
+def count(conn: Connection, action: str | None = None) -> int:
+    query = select(func.count()).select_from(events)
+    if action is not None:
+        query = query.where(events.c.action == action)
+    return int(conn.execute(query).scalar_one())
+
+
+def for_entity(conn: Connection, entity_type: str, entity_id: str | int) -> list[dict[str, Any]]:
+    query = (
+        select(events)
+        .where(events.c.entity_type == entity_type, events.c.entity_id == str(entity_id))
+        .order_by(events.c.id)
+    )
+    return [
+        {
+            **row._asdict(),
+            "before": _load(row.before),
+            "after": _load(row.after),
+        }
+        for row in conn.execute(query)
+    ]
+
+
+def _json(value: dict[str, Any] | None) -> str | None:
+    return None if value is None else json.dumps(value, default=str, ensure_ascii=False)
+
+
+def _load(value: str | None) -> Any:
+    return None if value is None else json.loads(value)

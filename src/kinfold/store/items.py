@@ -1,0 +1,156 @@
+"""Items, imports and quarantine: what the importer reads and writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, case, func, insert, select, update
+
+from kinfold.store.schema import imports, items, quarantine
+
+CHUNK = 900  # stays under SQLite's limit on bound parameters in one IN (...)
+
+
+@dataclass(frozen=True)
+class KnownItem:
+    id: int
+    row_hash: str
+
+
+def start_import(
+    conn: Connection,
+    *,
+    kind: str,
+    source: str,
+    file_name: str,
+    file_sha256: str,
+    actor: str,
+    started_at: datetime,
+) -> int:
+    result = conn.execute(
+        insert(imports).values(
+            kind=kind,
+            source=source,
+            file_name=file_name,
+            file_sha256=file_sha256,
+            actor=actor,
+            started_at=started_at,
+        )
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def finish_import(
+    conn: Connection, import_id: int, counts: dict[str, int], finished_at: datetime
+) -> None:
+    conn.execute(
+        update(imports)
+        .where(imports.c.id == import_id)
+        .values(finished_at=finished_at, **{f"rows_{name}": n for name, n in counts.items()})
+    )
+
+
+def known_items(conn: Connection, source: str) -> dict[str, KnownItem]:
+    query = select(items.c.source_ref, items.c.id, items.c.row_hash).where(items.c.source == source)
+    return {ref: KnownItem(item_id, digest) for ref, item_id, digest in conn.execute(query)}
+
+
+def insert_items(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(items), list(rows))
+
+
+def fetch_items(conn: Connection, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    found: dict[int, dict[str, Any]] = {}
+    wanted = list(ids)
+    for start in range(0, len(wanted), CHUNK):
+        query = select(items).where(items.c.id.in_(wanted[start : start + CHUNK]))
+        for row in conn.execute(query):
+            found[row.id] = row._asdict()
+    return found
+
+
+def update_items(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Replace the content of items by id (`item_id` in each row)."""
+    if not rows:
+        return
+    names = [name for name in rows[0] if name != "item_id"]
+    statement = (
+        update(items)
+        .where(items.c.id == bindparam("item_id"))
+        .values({name: bindparam(name) for name in names})
+    )
+    conn.execute(statement, list(rows))
+
+
+def known_quarantine(conn: Connection, kind: str, source: str) -> set[str]:
+    query = select(quarantine.c.row_hash).where(
+        quarantine.c.kind == kind, quarantine.c.source == source
+    )
+    return {digest for (digest,) in conn.execute(query)}
+
+
+def insert_quarantine(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(quarantine), list(rows))
+
+
+def quarantined(conn: Connection, source: str | None = None, limit: int = 1000) -> list[Any]:
+    query = select(quarantine).order_by(quarantine.c.id).limit(limit)
+    if source is not None:
+        query = query.where(quarantine.c.source == source)
+    return list(conn.execute(query))
+
+
+def quarantine_count(conn: Connection, source: str | None = None) -> int:
+    query = select(func.count()).select_from(quarantine)
+    if source is not None:
+        query = query.where(quarantine.c.source == source)
+    return int(conn.execute(query).scalar_one())
+
+
+@dataclass(frozen=True)
+class SourceCounts:
+    source: str
+    items: int
+    open: int
+    closed: int
+    last_import_at: datetime | None
+    last_file: str | None
+
+
+def counts_by_source(conn: Connection) -> list[SourceCounts]:
+    """Items per source, open and closed, and the last finished import of each."""
+    totals = select(
+        items.c.source,
+        func.count().label("items"),
+        func.sum(case((items.c.status == "open", 1), else_=0)).label("open"),
+        func.sum(case((items.c.status == "closed", 1), else_=0)).label("closed"),
+    ).group_by(items.c.source)
+    counted = {row.source: row for row in conn.execute(totals)}
+    last = (
+        select(imports.c.source, imports.c.finished_at, imports.c.file_name)
+        .where(imports.c.kind == "items", imports.c.finished_at.is_not(None))
+        .order_by(imports.c.finished_at)
+    )
+    latest = {row.source: row for row in conn.execute(last)}
+    result = []
+    for source in sorted(set(counted) | set(latest)):
+        row = counted.get(source)
+        imported = latest.get(source)
+        result.append(
+            SourceCounts(
+                source=source,
+                items=int(row.items) if row else 0,
+                open=int(row.open or 0) if row else 0,
+                closed=int(row.closed or 0) if row else 0,
+                last_import_at=imported.finished_at if imported else None,
+                last_file=imported.file_name if imported else None,
+            )
+        )
+    return result

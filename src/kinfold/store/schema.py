@@ -1,0 +1,181 @@
+"""The tables of a workspace, as SQLAlchemy Core metadata.
+
+Migrations in `store/migrations/versions` create exactly these; a test compares the two.
+Timestamps are stored in UTC. Free-text fields that may be malformed in a source
+(date of birth, postcode, email, phone, NI number, UPRN) are text, so a bad value is kept
+as given and flagged in `issues` rather than lost.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(20), nullable=False),  # items, workers, skills, roster, events, qa
+    Column("source", String(100), nullable=False),
+    Column("file_name", String(500), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("rows_read", Integer, nullable=False, default=0),
+    Column("rows_new", Integer, nullable=False, default=0),
+    Column("rows_updated", Integer, nullable=False, default=0),
+    Column("rows_unchanged", Integer, nullable=False, default=0),
+    Column("rows_quarantined", Integer, nullable=False, default=0),
+    Index("ix_imports_source", "source", "finished_at"),
+)
+
+items = Table(
+    "items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(100), nullable=False),
+    Column("source_ref", String(200), nullable=False),
+    Column("item_type", String(200), nullable=False),
+    Column("need", String(100)),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True)),
+    Column("status", String(10), nullable=False),
+    Column("first_name", String(200)),
+    Column("last_name", String(200)),
+    Column("full_name", String(400)),
+    Column("date_of_birth", String(40)),
+    Column("address_line_1", String(300)),
+    Column("address_line_2", String(300)),
+    Column("address_line_3", String(300)),
+    Column("town", String(200)),
+    Column("postcode", String(40)),
+    Column("uprn", String(40)),
+    Column("phone", String(60)),
+    Column("email", String(300)),
+    Column("ni_number", String(40)),
+    Column("school", String(300)),
+    Column("gp_practice", String(300)),
+    Column("flags", Text),
+    Column("notes", Text),
+    Column("extra", Text),  # JSON: the source's other columns, kept as given
+    Column("issues", Text),  # JSON: malformed optional values, kept and flagged
+    Column("row_hash", String(32), nullable=False),
+    Column("first_import_id", Integer, ForeignKey("imports.id"), nullable=False),
+    Column("last_import_id", Integer, ForeignKey("imports.id"), nullable=False),
+    UniqueConstraint("source", "source_ref", name="uq_items_source_ref"),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("import_id", Integer, ForeignKey("imports.id"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("source", String(100), nullable=False),
+    Column("file_name", String(500), nullable=False),
+    Column("row_number", Integer, nullable=False),
+    Column("column_name", String(300)),
+    Column("reason", Text, nullable=False),
+    Column("raw", Text, nullable=False),  # JSON of the row as read
+    Column("row_hash", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("kind", "source", "row_hash", name="uq_quarantine_row"),
+)
+
+# The append-only log of everything that happens: imports, changes to items, and the
+# work done on items and cases. Triggers (see the migrations) refuse UPDATE and DELETE.
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),  # who: a user, a worker ref, "import"
+    Column("action", String(100), nullable=False),  # what: "import", "item.updated", activity
+    Column("entity_type", String(40), nullable=False),  # item, import, case, ...
+    Column("entity_id", String(100), nullable=False),
+    Column("started_at", DateTime(timezone=True)),
+    Column("completed_at", DateTime(timezone=True)),
+    Column("outcome", String(200)),
+    Column("import_id", Integer, ForeignKey("imports.id")),
+    Column("before", Text),  # JSON
+    Column("after", Text),  # JSON
+    # A hash of the source row for events read from a file, so re-importing adds nothing.
+    Column("event_key", String(32), unique=True),
+    Index("ix_events_entity", "entity_type", "entity_id"),
+    Index("ix_events_action", "action"),
+)
+
+teams = Table(
+    "teams",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+)
+
+workers = Table(
+    "workers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("worker_ref", String(100), nullable=False, unique=True),
+    Column("name", String(300), nullable=False),
+    Column("team_id", Integer, ForeignKey("teams.id"), nullable=False),
+    Column("hours_per_week", Float, nullable=False),
+    Column("cost_per_hour", Float, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+skills = Table(
+    "skills",
+    metadata,
+    Column("worker_id", Integer, ForeignKey("workers.id"), primary_key=True),
+    Column("item_type", String(200), primary_key=True),
+    Column("level", Integer, nullable=False),  # 0 none, 1 learning, 2 signed off, 3 expert
+)
+
+roster = Table(
+    "roster",
+    metadata,
+    Column("worker_id", Integer, ForeignKey("workers.id"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("paid_hours", Float, nullable=False),
+    Column("cost_per_hour", Float),
+)
+
+shrinkage = Table(
+    "shrinkage",
+    metadata,
+    Column("worker_id", Integer, ForeignKey("workers.id"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("category", String(60), primary_key=True),  # sickness, leave, training, ...
+    Column("hours", Float, nullable=False),
+)
+
+qa_checks = Table(
+    "qa_checks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", Integer, ForeignKey("items.id"), nullable=False),
+    Column("worker_id", Integer, ForeignKey("workers.id"), nullable=False),
+    Column("checked_by", String(100), nullable=False),
+    Column("checked_at", DateTime(timezone=True), nullable=False),
+    Column("passed", Boolean, nullable=False),
+    Column("score", Float),
+    Column("reason", Text),
+    UniqueConstraint("item_id", "worker_id", "checked_at", name="uq_qa_check"),
+)

@@ -1,0 +1,95 @@
+"""A workspace: a folder holding a team's settings and (by default) its SQLite store."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import Engine
+
+from kinfold import clock
+from kinfold.errors import WorkspaceError
+from kinfold.store.database import database_url, is_initialised, migrate, open_engine
+
+SETTINGS_FILE = "kinfold.yaml"
+WORKSPACE_ENV = "KINFOLD_WORKSPACE"
+NATIONS = ("england-and-wales", "scotland", "northern-ireland")
+
+
+@dataclass
+class Workspace:
+    path: Path
+    engine: Engine
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return str(self.settings.get("name", self.path.name))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def default_path() -> Path:
+    """`KINFOLD_WORKSPACE` if set, otherwise the current folder."""
+    return Path(os.environ.get(WORKSPACE_ENV) or ".")
+
+
+def init_workspace(path: Path, name: str | None = None) -> Workspace:
+    """Create (or bring up to date) the workspace at `path`."""
+    if path.exists() and not path.is_dir():
+        raise WorkspaceError(
+            f"{path} is a file, not a folder.", "Choose a folder for the workspace."
+        )
+    path.mkdir(parents=True, exist_ok=True)
+    settings_path = path / SETTINGS_FILE
+    if settings_path.exists():
+        settings = _read_settings(settings_path)
+    else:
+        settings = {
+            "name": name or path.resolve().name,
+            "nation": "england-and-wales",
+            "created": clock.now().date().isoformat(),
+        }
+        settings_path.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
+    engine = open_engine(database_url(path))
+    migrate(engine)
+    return Workspace(path=path, engine=engine, settings=settings)
+
+
+def open_workspace(path: Path | None = None) -> Workspace:
+    """Open an initialised workspace, bringing its schema up to date."""
+    path = path or default_path()
+    settings_path = path / SETTINGS_FILE
+    if not settings_path.exists():
+        raise WorkspaceError(
+            f"No kinfold workspace at {path.resolve()} (there is no {SETTINGS_FILE}).",
+            f"Create one with `kinfold init {path}`, or pass --workspace.",
+        )
+    settings = _read_settings(settings_path)
+    engine = open_engine(database_url(path))
+    if not is_initialised(engine):
+        raise WorkspaceError(
+            f"The database of the workspace at {path.resolve()} has no kinfold tables.",
+            f"Run `kinfold init {path}` to create them.",
+        )
+    migrate(engine)
+    return Workspace(path=path, engine=engine, settings=settings)
+
+
+def _read_settings(settings_path: Path) -> dict[str, Any]:
+    try:
+        settings = yaml.safe_load(settings_path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise WorkspaceError(f"{settings_path} is not valid YAML: {error}") from error
+    if not isinstance(settings, dict):
+        raise WorkspaceError(f"{settings_path} should hold settings as `key: value` lines.")
+    nation = settings.get("nation", "england-and-wales")
+    if nation not in NATIONS:
+        raise WorkspaceError(
+            f"{settings_path}: nation '{nation}' is not one of {', '.join(NATIONS)}.",
+        )
+    return settings
