@@ -137,7 +137,7 @@ class _Loader:
         self.mapping = mapping
         self.actor = actor
         self.known = store.known_items(conn, result.source)
-        self.known_quarantine = store.known_quarantine(conn, result.kind, result.source)
+        self.quarantine = store.QuarantineWriter(conn, result.kind, result.source)
         self.seen: dict[str, int] = {}  # source_ref -> row number in this file
 
     def load(self, rows: Iterator[SourceRow], progress: Progress | None) -> None:
@@ -183,9 +183,7 @@ class _Loader:
         store.insert_items(self.conn, new)
         result.new += len(new)
         self._update(changed)
-        fresh = [entry for entry in bad if entry["row_hash"] not in self.known_quarantine]
-        self.known_quarantine.update(entry["row_hash"] for entry in fresh)
-        store.insert_quarantine(self.conn, fresh)
+        self.quarantine.add(bad)
         result.quarantined += len(bad)
 
     def _item(self, row: SourceRow) -> dict[str, Any]:

@@ -139,18 +139,16 @@ def detect_encoding(path: Path) -> str:
 
 def _read_csv(path: Path) -> SourceTable:
     encoding = detect_encoding(path)
-    handle = path.open("r", encoding=encoding, newline="")
-    sample = handle.read(SNIFF_BYTES)
-    handle.seek(0)
-    delimiter = _sniff_delimiter(sample)
-    reader = csv.reader(handle, delimiter=delimiter)
-    try:
-        header = next(reader, None)
-    except csv.Error as error:
-        handle.close()
-        raise FileFormatError(f"{path.name}: the header row cannot be read ({error}).") from error
+    with path.open("r", encoding=encoding, newline="") as handle:
+        delimiter = _sniff_delimiter(handle.read(SNIFF_BYTES))
+        handle.seek(0)
+        try:
+            header = next(csv.reader(handle, delimiter=delimiter), None)
+        except csv.Error as error:
+            raise FileFormatError(
+                f"{path.name}: the header row cannot be read ({error})."
+            ) from error
     if header is None or not any(cell.strip() for cell in header):
-        handle.close()
         raise FileFormatError(
             f"{path.name} has no header row.", "The first row must name the columns."
         )
@@ -160,16 +158,19 @@ def _read_csv(path: Path) -> SourceTable:
         file_name=path.name,
         format="csv",
         columns=columns,
-        rows=_csv_rows(path.name, reader, columns, handle),
+        rows=_csv_rows(path, encoding, delimiter, columns),
         estimated_rows=max(_count_lines(path) - 1, 0),
         notes=notes,
     )
 
 
-def _csv_rows(file_name: str, reader: Any, columns: list[str], handle: Any) -> Iterator[SourceRow]:
+def _csv_rows(path: Path, encoding: str, delimiter: str, columns: list[str]) -> Iterator[SourceRow]:
+    """The rows after the header; the file is open only while they are being read."""
     width = len(columns)
-    number = 1
-    try:
+    with path.open("r", encoding=encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        next(reader)
+        number = 1
         while True:
             try:
                 cells = next(reader)
@@ -177,7 +178,7 @@ def _csv_rows(file_name: str, reader: Any, columns: list[str], handle: Any) -> I
                 return
             except csv.Error as error:
                 raise FileFormatError(
-                    f"{file_name}: row {number + 1} cannot be read ({error}).",
+                    f"{path.name}: row {number + 1} cannot be read ({error}).",
                     "This is usually an unclosed quote mark in that row or the one before.",
                 ) from error
             number += 1
@@ -192,8 +193,6 @@ def _csv_rows(file_name: str, reader: Any, columns: list[str], handle: Any) -> I
                 )
             values: dict[str, Value] = dict(zip(columns, cells, strict=False))
             yield SourceRow(number, values, problem or _oversized(values))
-    finally:
-        handle.close()
 
 
 def _sniff_delimiter(sample: str) -> str:
@@ -253,6 +252,29 @@ def _oversized(values: dict[str, Value]) -> RowProblem | None:
 
 
 def _read_xlsx(path: Path, sheet: str | None) -> SourceTable:
+    workbook, worksheet = _open_sheet(path, sheet)
+    try:
+        header_cells = next(worksheet.iter_rows(max_row=1), None)
+        max_row = worksheet.max_row
+        title = worksheet.title
+    finally:
+        workbook.close()
+    if header_cells is None or all(cell.value is None for cell in header_cells):
+        raise FileFormatError(f"{path.name}: sheet '{title}' has no header row.")
+    while header_cells and header_cells[-1].value is None:
+        header_cells = header_cells[:-1]
+    columns = _column_names(path.name, [cell.value for cell in header_cells])
+    return SourceTable(
+        file_name=path.name,
+        format="xlsx",
+        columns=columns,
+        rows=_xlsx_rows(path, title, columns),
+        estimated_rows=max(max_row - 1, 0) if isinstance(max_row, int) else None,
+        notes=[f"sheet '{title}'"],
+    )
+
+
+def _open_sheet(path: Path, sheet: str | None) -> tuple[Any, Any]:
     import openpyxl  # slow to import: only when a workbook is read
 
     try:
@@ -263,42 +285,21 @@ def _read_xlsx(path: Path, sheet: str | None) -> SourceTable:
             "Open it in a spreadsheet program, save it as .xlsx, and import it again.",
         ) from error
     if sheet is None:
-        worksheet = workbook.worksheets[0]
-    elif sheet in workbook.sheetnames:
-        worksheet = workbook[sheet]
-    else:
+        return workbook, workbook.worksheets[0]
+    if sheet not in workbook.sheetnames:
+        names = ", ".join(workbook.sheetnames)
         workbook.close()
         raise FileFormatError(
-            f"{path.name} has no sheet called '{sheet}'.",
-            f"Its sheets are: {', '.join(workbook.sheetnames)}.",
+            f"{path.name} has no sheet called '{sheet}'.", f"Its sheets are: {names}."
         )
-    rows = worksheet.iter_rows()
-    header_cells = next(rows, None)
-    if header_cells is None or all(cell.value is None for cell in header_cells):
-        workbook.close()
-        raise FileFormatError(f"{path.name}: sheet '{worksheet.title}' has no header row.")
-    columns = _column_names(path.name, [cell.value for cell in header_cells])
-    while (
-        columns
-        and columns[-1].startswith("column ")
-        and header_cells[len(columns) - 1].value is None
-    ):
-        columns.pop()
-    max_row = worksheet.max_row
-    return SourceTable(
-        file_name=path.name,
-        format="xlsx",
-        columns=columns,
-        rows=_xlsx_rows(rows, columns, workbook),
-        estimated_rows=max(max_row - 1, 0) if isinstance(max_row, int) else None,
-        notes=[f"sheet '{worksheet.title}'"],
-    )
+    return workbook, workbook[sheet]
 
 
-def _xlsx_rows(rows: Iterator[Any], columns: list[str], workbook: Any) -> Iterator[SourceRow]:
+def _xlsx_rows(path: Path, sheet: str, columns: list[str]) -> Iterator[SourceRow]:
     width = len(columns)
+    workbook, worksheet = _open_sheet(path, sheet)
     try:
-        for number, cells in enumerate(rows, start=2):
+        for number, cells in enumerate(worksheet.iter_rows(min_row=2), start=2):
             values: dict[str, Value] = {}
             problem: RowProblem | None = None
             extra = [cell.value for cell in cells[width:] if cell.value not in (None, "")]

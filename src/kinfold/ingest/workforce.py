@@ -56,8 +56,7 @@ def import_workforce(
         )
     with import_run(engine, kind, kind, path, table, actor) as (conn, result):
         loader = _LOADERS[kind](conn, result, actor)
-        quarantine = []
-        known = item_store.known_quarantine(conn, kind, kind)
+        quarantine = item_store.QuarantineWriter(conn, kind, kind)
         for row in table.rows:
             result.read += 1
             try:
@@ -67,13 +66,9 @@ def import_workforce(
                 outcome = loader(values)
             except Rejected as rejected:
                 result.quarantined += 1
-                entry = quarantine_entry(result, row, rejected)
-                if entry["row_hash"] not in known:
-                    known.add(entry["row_hash"])
-                    quarantine.append(entry)
+                quarantine.add([quarantine_entry(result, row, rejected)])
                 continue
             setattr(result, outcome, getattr(result, outcome) + 1)
-        item_store.insert_quarantine(conn, quarantine)
     return result
 
 

@@ -88,16 +88,26 @@ def update_items(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     conn.execute(statement, list(rows))
 
 
-def known_quarantine(conn: Connection, kind: str, source: str) -> set[str]:
-    query = select(quarantine.c.row_hash).where(
-        quarantine.c.kind == kind, quarantine.c.source == source
-    )
-    return {digest for (digest,) in conn.execute(query)}
+class QuarantineWriter:
+    """Adds quarantine records, skipping any already held (the same row of the same file
+    content, quarantined by an earlier import), so re-importing adds nothing."""
 
+    def __init__(self, conn: Connection, kind: str, source: str) -> None:
+        self.conn = conn
+        query = select(quarantine.c.row_hash, quarantine.c.row_number).where(
+            quarantine.c.kind == kind, quarantine.c.source == source
+        )
+        self.held = {(digest, number) for digest, number in conn.execute(query)}
 
-def insert_quarantine(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(insert(quarantine), list(rows))
+    def add(self, rows: Sequence[dict[str, Any]]) -> None:
+        fresh = []
+        for row in rows:
+            key = (row["row_hash"], row["row_number"])
+            if key not in self.held:
+                self.held.add(key)
+                fresh.append(row)
+        if fresh:
+            self.conn.execute(insert(quarantine), fresh)
 
 
 def quarantined(conn: Connection, source: str | None = None, limit: int = 1000) -> list[Any]:

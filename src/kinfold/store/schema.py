@@ -95,7 +95,7 @@ quarantine = Table(
     Column("raw", Text, nullable=False),  # JSON of the row as read
     Column("row_hash", String(32), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("kind", "source", "row_hash", name="uq_quarantine_row"),
+    UniqueConstraint("kind", "source", "row_hash", "row_number", name="uq_quarantine_row"),
 )
 
 # The append-only log of everything that happens: imports, changes to items, and the

@@ -153,7 +153,7 @@ def upgrade() -> None:
             ["imports.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("kind", "source", "row_hash", name="uq_quarantine_row"),
+        sa.UniqueConstraint("kind", "source", "row_hash", "row_number", name="uq_quarantine_row"),
     )
     op.create_table(
         "workers",

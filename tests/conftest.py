@@ -1,0 +1,96 @@
+"""Fixtures on real parts: SQLite files in a temporary folder, and a real PostgreSQL.
+
+`scripts/test.sh` (run by `make test`) starts a throwaway PostgreSQL and sets
+KINFOLD_TEST_POSTGRES_URL; every test that takes `backend` runs once on each database.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from kinfold.demo import generate_demo
+from kinfold.demo.files import DemoSummary
+from kinfold.store.database import DATABASE_URL_ENV, normalise_url
+from kinfold.workspace import Workspace, init_workspace
+
+POSTGRES_ENV = "KINFOLD_TEST_POSTGRES_URL"
+BACKENDS = ("sqlite", "postgresql")
+DEMO_DAY = date(2026, 11, 22)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Run the test on SQLite, then on a fresh PostgreSQL database of its own."""
+    if request.param == "sqlite":
+        monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
+        yield "sqlite"
+        return
+    with postgres_database() as url:
+        monkeypatch.setenv(DATABASE_URL_ENV, url)
+        yield "postgresql"
+
+
+@pytest.fixture
+def workspace(backend: str, tmp_path: Path) -> Iterator[Workspace]:
+    opened = init_workspace(tmp_path / "workspace", name="test")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def sqlite_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
+    """For tests of reading and mapping, where the database is not the question."""
+    monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
+    opened = init_workspace(tmp_path / "workspace", name="test")
+    yield opened
+    opened.close()
+
+
+class postgres_database:  # noqa: N801 - used as a context manager, like a function
+    """A new, empty database in the test cluster, dropped afterwards."""
+
+    def __init__(self) -> None:
+        server = os.environ.get(POSTGRES_ENV)
+        if not server:
+            pytest.fail(
+                f"{POSTGRES_ENV} is not set: run the suite with `make test` "
+                "(scripts/test.sh starts PostgreSQL for it)."
+            )
+        self.server = normalise_url(server)
+        self.name = f"kf_{uuid.uuid4().hex[:12]}"
+
+    def __enter__(self) -> str:
+        admin = create_engine(self.server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{self.name}"'))
+        admin.dispose()
+        return make_url(self.server).set(database=self.name).render_as_string(hide_password=False)
+
+    def __exit__(self, *_: object) -> None:
+        admin = create_engine(self.server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_files(tmp_path_factory: pytest.TempPathFactory) -> DemoSummary:
+    """A small demo backlog (300 households), written once for the session."""
+    return generate_demo(tmp_path_factory.mktemp("demo"), households=300, seed=11, today=DEMO_DAY)
+
+
+def write(path: Path, content: str | bytes) -> Path:
+    """Write a test file: text as UTF-8 unless given as bytes."""
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path

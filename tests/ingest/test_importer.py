@@ -1,0 +1,284 @@
+"""Importing items: counts, idempotence, updates with their before and after, quarantine."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import DBAPIError
+
+from kinfold.errors import KinfoldError, MappingError
+from kinfold.ingest.importer import ImportResult, import_items
+from kinfold.store import events
+from kinfold.store import items as item_store
+from kinfold.store.schema import events as events_table
+from kinfold.store.schema import imports, items
+from kinfold.workspace import Workspace
+from tests.conftest import write
+
+HEADER = "source,source_ref,item_type,received_at,first_name,last_name,date_of_birth,postcode,email,flags,status\n"
+
+
+def canonical(rows: list[str]) -> str:
+    return HEADER + "".join(row + "\n" for row in rows)
+
+
+GOOD = [
+    "benefits,B1,Housing Benefit new claim,2026-11-01,Asha,Okafor,1980-04-02,ls6 2ab,asha@example.com,eviction_notice;child_under_5,open",
+    "benefits,B2,Council Tax Reduction claim,2026-11-02 09:30,John,Smith,1975-12-31,LS62AB,,,closed",
+    "benefits,B3,Free School Meals application,2026-11-03,Mary,Smith,,,not-an-email,Child Under 5,",
+]
+
+
+def stored(workspace: Workspace) -> dict[str, dict[str, Any]]:
+    with workspace.engine.connect() as conn:
+        return {row.source_ref: row._asdict() for row in conn.execute(select(items))}
+
+
+def test_canonical_file_imports_without_mapping(workspace: Workspace, tmp_path: Path) -> None:
+    path = write(tmp_path / "claims.csv", canonical(GOOD))
+    result = import_items(workspace.engine, path, "benefits")
+    assert result.counts() == {"read": 3, "new": 3, "updated": 0, "unchanged": 0, "quarantined": 0}
+    rows = stored(workspace)
+    assert rows["B1"]["postcode"] == "LS6 2AB"
+    assert rows["B2"]["postcode"] == "LS6 2AB"
+    assert rows["B1"]["flags"] == "eviction_notice;child_under_5"
+    assert rows["B3"]["flags"] == "child_under_5"
+    assert rows["B2"]["status"] == "closed"
+    assert rows["B3"]["status"] == "open"
+    assert rows["B1"]["date_of_birth"] == "1980-04-02"
+    assert rows["B2"]["received_at"].hour == 9
+
+
+def test_malformed_optional_field_is_kept_and_flagged(workspace: Workspace, tmp_path: Path) -> None:
+    rows = [
+        "benefits,B1,Claim,2026-11-01,Asha,Okafor,2031-01-01,NOT A POSTCODE,asha@,,open",
+        "benefits,B2,Claim,2026-11-01,Ben,Ode,1990-02-30,,,,open",
+    ]
+    result = import_items(workspace.engine, write(tmp_path / "f.csv", canonical(rows)), "benefits")
+    assert result.new == 2 and result.quarantined == 0
+    found = stored(workspace)
+    assert found["B1"]["postcode"] == "NOT A POSTCODE"
+    assert found["B1"]["email"] == "asha@"
+    assert found["B1"]["date_of_birth"] == "2031-01-01"
+    flagged = {issue["field"] for issue in json.loads(found["B1"]["issues"])}
+    assert flagged == {"postcode", "email", "date_of_birth"}
+    (issue,) = json.loads(found["B2"]["issues"])
+    assert issue["field"] == "date_of_birth"
+    assert "not a real date" in issue["problem"]
+    assert found["B2"]["date_of_birth"] == "1990-02-30"
+
+
+def test_missing_required_field_goes_to_quarantine(workspace: Workspace, tmp_path: Path) -> None:
+    rows = [
+        GOOD[0],
+        "benefits,,Claim,2026-11-01,No,Reference,,,,,open",
+        "benefits,B9,,2026-11-01,No,Type,,,,,open",
+        "benefits,B10,Claim,31/02/2026,Bad,Date,,,,,open",
+        "benefits,B11,Claim,2026-11-01,Odd,Status,,,,,maybe",
+    ]
+    path = write(tmp_path / "claims.csv", canonical(rows))
+    result = import_items(workspace.engine, path, "benefits")
+    assert result.counts() == {"read": 5, "new": 1, "updated": 0, "unchanged": 0, "quarantined": 4}
+    with workspace.engine.connect() as conn:
+        held = {row.row_number: row for row in item_store.quarantined(conn, "benefits")}
+    assert sorted(held) == [3, 4, 5, 6]
+    assert held[3].column_name == "source_ref" and "source_ref is empty" in held[3].reason
+    assert held[4].column_name == "item_type"
+    assert held[5].column_name == "received_at" and "31/02/2026" in held[5].reason
+    assert "neither open nor closed" in held[6].reason
+    assert held[5].file_name == "claims.csv"
+    assert json.loads(held[5].raw)["last_name"] == "Date"
+
+
+def test_reimporting_the_same_file_changes_nothing(workspace: Workspace, tmp_path: Path) -> None:
+    path = write(tmp_path / "claims.csv", canonical([*GOOD, "benefits,,Claim,2026-11-01,X,Y,,,,,"]))
+    import_items(workspace.engine, path, "benefits")
+    before = stored(workspace)
+    with workspace.engine.connect() as conn:
+        quarantined = item_store.quarantine_count(conn)
+        changes = events.count(conn, "item.updated")
+    again = import_items(workspace.engine, path, "benefits")
+    assert again.counts() == {"read": 4, "new": 0, "updated": 0, "unchanged": 3, "quarantined": 1}
+    after = stored(workspace)
+    for ref in before:
+        before[ref].pop("last_import_id")
+        after[ref].pop("last_import_id")
+    assert after == before
+    with workspace.engine.connect() as conn:
+        assert item_store.quarantine_count(conn) == quarantined
+        assert events.count(conn, "item.updated") == changes
+        assert events.count(conn, "import") == 2
+
+
+def test_changed_row_updates_item_and_records_before_and_after(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    import_items(workspace.engine, write(tmp_path / "a.csv", canonical(GOOD)), "benefits")
+    changed = [GOOD[0].replace("ls6 2ab", "LS7 3CD").replace(",open", ",closed"), *GOOD[1:]]
+    result = import_items(
+        workspace.engine, write(tmp_path / "b.csv", canonical(changed)), "benefits"
+    )
+    assert result.counts() == {"read": 3, "new": 0, "updated": 1, "unchanged": 2, "quarantined": 0}
+    row = stored(workspace)["B1"]
+    assert row["postcode"] == "LS7 3CD" and row["status"] == "closed"
+    with workspace.engine.connect() as conn:
+        (change,) = [
+            e for e in events.for_entity(conn, "item", row["id"]) if e["action"] == "item.updated"
+        ]
+    assert change["before"] == {"status": "open", "postcode": "LS6 2AB"}
+    assert change["after"] == {"status": "closed", "postcode": "LS7 3CD"}
+    assert change["import_id"] == result.import_id
+    assert change["actor"] == "import"
+
+
+def test_duplicate_reference_in_one_file_is_quarantined(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    rows = [GOOD[0], GOOD[0].replace("Asha", "Asher")]
+    result = import_items(workspace.engine, write(tmp_path / "d.csv", canonical(rows)), "benefits")
+    assert (result.new, result.quarantined) == (1, 1)
+    with workspace.engine.connect() as conn:
+        (held,) = item_store.quarantined(conn)
+    assert "appears again in this file (first at row 2)" in held.reason
+    assert stored(workspace)["B1"]["first_name"] == "Asha"
+
+
+def test_row_from_another_source_is_quarantined(workspace: Workspace, tmp_path: Path) -> None:
+    path = write(tmp_path / "x.csv", canonical([GOOD[0].replace("benefits,", "housing,", 1)]))
+    result = import_items(workspace.engine, path, "benefits")
+    assert result.quarantined == 1
+
+
+def test_import_is_recorded_with_counts(workspace: Workspace, tmp_path: Path) -> None:
+    result = import_items(
+        workspace.engine, write(tmp_path / "a.csv", canonical(GOOD)), "benefits", actor="cli:ann"
+    )
+    with workspace.engine.connect() as conn:
+        record = conn.execute(select(imports).where(imports.c.id == result.import_id)).one()
+        (logged,) = events.for_entity(conn, "import", result.import_id)
+    assert (record.rows_read, record.rows_new, record.actor) == (3, 3, "cli:ann")
+    assert record.finished_at is not None and len(record.file_sha256) == 64
+    assert logged["actor"] == "cli:ann"
+    assert logged["after"]["new"] == 3 and logged["after"]["file"] == "a.csv"
+
+
+def test_the_event_log_is_append_only(workspace: Workspace, tmp_path: Path) -> None:
+    import_items(workspace.engine, write(tmp_path / "a.csv", canonical(GOOD)), "benefits")
+    for statement in (update(events_table).values(actor="someone else"), events_table.delete()):
+        with pytest.raises(DBAPIError, match="append-only"), workspace.engine.begin() as conn:
+            conn.execute(statement)
+    with workspace.engine.connect() as conn:
+        assert conn.execute(text("select count(*) from events")).scalar_one() == 1
+
+
+def test_a_failed_import_writes_nothing(workspace: Workspace, tmp_path: Path) -> None:
+    # an unclosed quote mark swallows the rest of the file into one enormous cell
+    path = write(
+        tmp_path / "broken.csv", canonical(GOOD) + 'benefits,B4,"Claim\n' + "x" * 70_000_000
+    )
+    with pytest.raises(KinfoldError, match="row 5 cannot be read"):
+        import_items(workspace.engine, path, "benefits")
+    assert stored(workspace) == {}
+    with workspace.engine.connect() as conn:
+        assert conn.execute(select(imports)).all() == []
+
+
+def test_source_is_required(sqlite_workspace: Workspace, tmp_path: Path) -> None:
+    with pytest.raises(KinfoldError, match="Which source system"):
+        import_items(sqlite_workspace.engine, write(tmp_path / "a.csv", canonical(GOOD)))
+
+
+def test_layout_without_names_is_refused_before_writing(
+    sqlite_workspace: Workspace, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "a.csv", "source_ref,item_type,received_at\nB1,Claim,2026-11-01\n")
+    with pytest.raises(MappingError, match="no column gives a name"):
+        import_items(sqlite_workspace.engine, path, "benefits")
+    assert stored(sqlite_workspace) == {}
+
+
+def test_unknown_columns_are_kept_with_the_item(
+    sqlite_workspace: Workspace, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path / "a.csv",
+        "source_ref,item_type,received_at,last_name,Ward,Caseworker\nB1,Claim,2026-11-01,Okafor,Headingley,\n",
+    )
+    import_items(sqlite_workspace.engine, path, "benefits")
+    assert json.loads(stored(sqlite_workspace)["B1"]["extra"]) == {"Ward": "Headingley"}
+
+
+def test_large_file_is_imported_in_batches(sqlite_workspace: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["source_ref", "item_type", "received_at", "last_name"])
+        writer.writerows([f"R{n}", "Claim", "2026-11-01", f"Name{n}"] for n in range(12_345))
+    seen: list[int] = []
+    result = import_items(sqlite_workspace.engine, path, "benefits", progress=seen.append)
+    assert result.new == 12_345 and sum(seen) == 12_345 and len(seen) == 3
+    with sqlite_workspace.engine.connect() as conn:
+        assert conn.execute(text("select count(*) from items")).scalar_one() == 12_345
+
+
+# -- properties --------------------------------------------------------------------------
+
+refs = st.sampled_from([f"R{n}" for n in range(8)] + [""])
+names = st.sampled_from(["Smith", "Okafor", "Nowak", "", "O'Brien", "Ng, Wei"])
+dates = st.sampled_from(["2026-11-01", "2026-10-31 09:00", "31/02/2026", "", "2026-02-29"])
+postcodes = st.sampled_from(["LS6 2AB", "ls62ab", "nowhere", ""])
+rows = st.lists(st.tuples(refs, names, dates, postcodes), max_size=25)
+
+
+def write_rows(path: Path, content: list[tuple[str, str, str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["source_ref", "item_type", "received_at", "last_name", "postcode"])
+        for ref, name, received, postcode in content:
+            writer.writerow([ref, "Claim", received, name, postcode])
+    return path
+
+
+def snapshot(workspace: Workspace) -> dict[str, tuple[Any, ...]]:
+    with workspace.engine.connect() as conn:
+        found = conn.execute(select(items.c.source_ref, items.c.row_hash, items.c.last_name))
+        return {ref: (digest, name) for ref, digest, name in found}
+
+
+def balanced(result: ImportResult) -> bool:
+    return result.read == result.new + result.updated + result.unchanged + result.quarantined
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(first=rows, second=rows)
+def test_every_row_is_counted_once_and_twice_is_once(
+    workspace: Workspace,
+    tmp_path_factory: pytest.TempPathFactory,
+    first: list[Any],
+    second: list[Any],
+) -> None:
+    folder = tmp_path_factory.mktemp("prop")
+    with workspace.engine.begin() as conn:  # each example starts from an empty store
+        for table in ("quarantine", "items"):
+            conn.execute(text(f"delete from {table}"))
+    one = import_items(workspace.engine, write_rows(folder / "one.csv", first), "s")
+    assert balanced(one) and one.read == len([row for row in first if any(row)])
+    after_once = snapshot(workspace)
+    assert len(after_once) == one.new
+    again = import_items(workspace.engine, write_rows(folder / "one.csv", first), "s")
+    assert balanced(again)
+    assert (again.new, again.updated) == (0, 0)
+    assert again.unchanged == one.new and again.quarantined == one.quarantined
+    assert snapshot(workspace) == after_once
+    other = import_items(workspace.engine, write_rows(folder / "two.csv", second), "s")
+    assert balanced(other)
+    assert len(snapshot(workspace)) == len(after_once) + other.new
