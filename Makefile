@@ -29,7 +29,7 @@ test: lint
 	bash scripts/test.sh
 
 bench: install
-	$(BIN)/python bench/import_speed.py
+	$(BIN)/python -m bench.import_speed
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache

@@ -54,7 +54,7 @@ def sqlite_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     opened.close()
 
 
-class postgres_database:  # noqa: N801 - used as a context manager, like a function
+class postgres_database:
     """A new, empty database in the test cluster, dropped afterwards."""
 
     def __init__(self) -> None:

@@ -165,14 +165,12 @@ def quarantine(
     if not rows:
         console.print("Nothing is in quarantine.")
         return
-    table = Table(title=f"Quarantine: {total:,} row{'s' if total != 1 else ''}")
-    for heading in ("source", "file", "row", "column", "reason"):
-        table.add_column(heading)
+    console.print(f"Quarantine: {total:,} row{'s' if total != 1 else ''}", style="bold")
     for row in rows:
-        table.add_row(
-            row.source, row.file_name, f"{row.row_number:,}", row.column_name or "", row.reason
-        )
-    console.print(table)
+        where = f"{row.file_name}, row {row.row_number:,}"
+        if row.column_name:
+            where += f", column {row.column_name}"
+        console.print(f"{row.source}: {where}: {row.reason}", highlight=False, soft_wrap=True)
     if total > len(rows):
         console.print(f"Showing {len(rows):,} of {total:,}; use --limit to see more.")
 

@@ -22,7 +22,10 @@ from kinfold.store.schema import imports, items
 from kinfold.workspace import Workspace
 from tests.conftest import write
 
-HEADER = "source,source_ref,item_type,received_at,first_name,last_name,date_of_birth,postcode,email,flags,status\n"
+HEADER = (
+    "source,source_ref,item_type,received_at,first_name,last_name,"
+    "date_of_birth,postcode,email,flags,status\n"
+)
 
 
 def canonical(rows: list[str]) -> str:
@@ -30,8 +33,10 @@ def canonical(rows: list[str]) -> str:
 
 
 GOOD = [
-    "benefits,B1,Housing Benefit new claim,2026-11-01,Asha,Okafor,1980-04-02,ls6 2ab,asha@example.com,eviction_notice;child_under_5,open",
-    "benefits,B2,Council Tax Reduction claim,2026-11-02 09:30,John,Smith,1975-12-31,LS62AB,,,closed",
+    "benefits,B1,Housing Benefit new claim,2026-11-01,Asha,Okafor,1980-04-02,ls6 2ab,"
+    "asha@example.com,eviction_notice;child_under_5,open",
+    "benefits,B2,Council Tax Reduction claim,2026-11-02 09:30,John,Smith,1975-12-31,"
+    "LS62AB,,,closed",
     "benefits,B3,Free School Meals application,2026-11-03,Mary,Smith,,,not-an-email,Child Under 5,",
 ]
 

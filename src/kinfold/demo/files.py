@@ -166,7 +166,7 @@ def generate_demo(
         _CsvOut(out / "events.csv", EVENT_COLUMNS) as events,
         _CsvOut(out / "qa.csv", QA_COLUMNS) as qa,
         _XlsxOut(out / "revenues.xlsx", "Accounts", REVENUES_COLUMNS) as revenues,
-        _JsonOut(out / "housing.json") as housing,
+        _JsonOut(out / "housing.json", today) as housing,
     ):
         for household in population.households(households):
             for item in records.items(household):
@@ -358,12 +358,9 @@ class _XlsxOut:
 class _JsonOut:
     """A JSON export written record by record: {"export": {...}, "records": [...]}."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, exported_on: date) -> None:
         self.handle = path.open("w", encoding="utf-8")
-        header = {
-            "system": "Housing case system",
-            "exported_at": clock.now().isoformat(timespec="seconds"),
-        }
+        header = {"system": "Housing case system", "exported_at": f"{exported_on}T18:00:00"}
         self.handle.write('{"export": ' + json.dumps(header) + ', "records": [\n')
         self.first = True
 

@@ -64,6 +64,7 @@ class Person:
     email: str | None
     previous_address: Address | None = None
     disabled: bool = False
+    hard_case: str | None = None  # "twin" or "named after a parent": always has an item
 
 
 @dataclass
@@ -167,6 +168,7 @@ class PopulationMaker:
             children[0].first_name = first
             twin = self.person(surname, born)
             twin.first_name = second
+            children[0].hard_case = twin.hard_case = "twin"
             children.append(twin)
         if rng.random() < 0.05 and parent_age >= 38:  # a child named after the parent
             junior = self.person(
@@ -174,6 +176,7 @@ class PopulationMaker:
                 parent.born + timedelta(days=rng.randint(20 * 365, parent_age * 365 - 16 * 365)),
             )
             junior.first_name, junior.sex = parent.first_name, parent.sex
+            junior.hard_case = parent.hard_case = "named after a parent"
             children.append(junior)
         return children
 

@@ -101,16 +101,21 @@ class RecordMaker:
         count = rng.choices(ITEM_COUNTS, weights=ITEM_COUNT_WEIGHTS)[0]
         adults = household.adults(self.today) or household.members
         applicant = adults[0]
+        children = [person for person in household.members if person not in adults]
         for _ in range(count):
             source = rng.choices(list(SOURCE_WEIGHTS), weights=list(SOURCE_WEIGHTS.values()))[0]
             item_type, need, due_days = rng.choice(ITEM_TYPES[source])
-            if rng.random() < 0.7:
+            if item_type.startswith("Free School") and children:
+                subject = rng.choice(children)
+            elif rng.random() < 0.7:
                 subject = applicant
             else:
-                subject = rng.choice(
-                    household.members if item_type.startswith("Free School") else adults
-                )
+                subject = rng.choice(adults)
             yield self.item(household, subject, source, item_type, need, due_days)
+        for person in household.members:  # twins, and children named after a parent
+            if person.hard_case and person is not applicant:
+                item_type, need, due_days = ITEM_TYPES["benefits"][4 if person in children else 2]
+                yield self.item(household, person, "benefits", item_type, need, due_days)
 
     def item(
         self,

@@ -21,9 +21,10 @@ from sqlalchemy import Connection, Engine
 
 from kinfold import clock
 from kinfold.errors import KinfoldError
-from kinfold.ingest.items import ITEM_FIELDS, Rejected, build_item, row_hash
+from kinfold.ingest.building import PARALLEL_FROM_ROWS, Builders, Outcome, PieceError, RowBuilder
+from kinfold.ingest.items import ITEM_FIELDS, Rejected, row_digest
 from kinfold.ingest.mapping import Mapping, canonical_mapping, load_mapping
-from kinfold.ingest.readers import SourceRow, SourceTable, read_table
+from kinfold.ingest.readers import SourceRow, SourceTable, Value, read_table, unreadable_row
 from kinfold.store import events
 from kinfold.store import items as store
 
@@ -78,8 +79,13 @@ def import_items(
     actor: str = "import",
     progress: Progress | None = None,
     total: Callable[[int | None], None] | None = None,
+    parallel: bool | None = None,
 ) -> ImportResult:
-    """Import the items of `path` from `source`; see the module's docstring."""
+    """Import the items of `path` from `source`; see the module's docstring.
+
+    `parallel` builds items in worker processes; by default, for files of 50,000 rows
+    or more, where it pays for starting them.
+    """
     table, mapping = open_source(path, mapping_path)
     source = (source or mapping.source or "").strip()
     if not source:
@@ -90,7 +96,9 @@ def import_items(
     if total is not None:
         total(table.estimated_rows)
     with import_run(engine, "items", source, path, table, actor) as (conn, result):
-        _Loader(conn, result, mapping, actor).load(table.rows, progress)
+        if parallel is None:
+            parallel = (table.estimated_rows or 0) >= PARALLEL_FROM_ROWS
+        _Loader(conn, result, mapping, table, actor, parallel).load(progress)
     return result
 
 
@@ -129,84 +137,114 @@ def import_run(
 
 
 class _Loader:
-    """Classifies and writes rows in batches, inside the import's transaction."""
+    """Builds and writes the rows of a file in batches (or pieces), in file order,
+    inside the import's transaction."""
 
-    def __init__(self, conn: Connection, result: ImportResult, mapping: Mapping, actor: str):
+    def __init__(
+        self,
+        conn: Connection,
+        result: ImportResult,
+        mapping: Mapping,
+        table: SourceTable,
+        actor: str,
+        parallel: bool,
+    ) -> None:
         self.conn = conn
         self.result = result
-        self.mapping = mapping
+        self.table = table
         self.actor = actor
         self.known = store.known_items(conn, result.source)
         self.quarantine = store.QuarantineWriter(conn, result.kind, result.source)
         self.seen: dict[str, int] = {}  # source_ref -> row number in this file
+        builder = RowBuilder(
+            mapping,
+            result.source,
+            table.columns,
+            stamp={
+                "source": result.source,
+                "first_import_id": result.import_id,
+                "last_import_id": result.import_id,
+            },
+            encode=store.ItemEncoder(conn.dialect.name),
+            known=self.known,
+        )
+        self.builders = Builders(builder, table.csv_plan, parallel)
 
-    def load(self, rows: Iterator[SourceRow], progress: Progress | None) -> None:
-        batch: list[SourceRow] = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= BATCH:
-                self._write(batch)
-                if progress is not None:
-                    progress(len(batch))
-                batch = []
-        self._write(batch)
-        if progress is not None and batch:
-            progress(len(batch))
+    def load(self, progress: Progress | None) -> None:
+        try:
+            if self.builders.parallel:
+                offset = 1  # the header row
+                try:
+                    for records, outcomes in self.builders.pieces():
+                        self._write(outcomes, offset, progress)
+                        offset += records
+                except PieceError as error:
+                    raise unreadable_row(
+                        self.table.file_name, offset + error.number, error.message
+                    ) from error
+            else:
+                for batch in _batches(self.table.rows):
+                    self._write(self.builders.build(batch), 0, progress)
+        finally:
+            self.builders.close()
 
-    def _write(self, batch: list[SourceRow]) -> None:
+    def _write(self, outcomes: list[Outcome], offset: int, progress: Progress | None) -> None:
         result = self.result
-        new: list[dict[str, Any]] = []
+        new: list[tuple[Any, ...]] = []
         changed: dict[int, dict[str, Any]] = {}
         bad: list[dict[str, Any]] = []
-        for row in batch:
-            result.read += 1
-            try:
-                item = self._item(row)
-            except Rejected as rejected:
-                bad.append(quarantine_entry(result, row, rejected))
+        unchanged = 0
+        for number, ref, built, values in outcomes:
+            number += offset
+            if isinstance(built, Rejected):
+                bad.append(quarantine_entry(result, number, values or {}, built))
                 continue
-            ref = item["source_ref"]
-            known = self.known.get(ref)
-            if known is None:
-                item.update(
-                    source=result.source,
-                    first_import_id=result.import_id,
-                    last_import_id=result.import_id,
-                )
+            assert ref is not None
+            first = self.seen.setdefault(ref, number)
+            if first != number:
+                bad.append(_repeated(result, number, ref, first, built, self.ref_columns))
+                continue
+            if built is None:
+                unchanged += 1
+                continue
+            digest, item = built
+            found = self.known.get(ref)
+            if found is None or isinstance(item, tuple):
+                assert isinstance(item, tuple)
                 new.append(item)
-                self.known[ref] = store.KnownItem(-1, item["row_hash"])
-            elif known.row_hash == item["row_hash"]:
-                result.unchanged += 1
+                self.known[ref] = store.KnownItem(-1, digest)
             else:
-                changed[known.id] = item
-                self.known[ref] = store.KnownItem(known.id, item["row_hash"])
+                changed[found.id] = item
+                self.known[ref] = store.KnownItem(found.id, digest)
         store.insert_items(self.conn, new)
-        result.new += len(new)
-        self._update(changed)
+        unchanged += self._update(changed)
         self.quarantine.add(bad)
+        result.new += len(new)
+        result.unchanged += unchanged
+        result.read += len(outcomes)
         result.quarantined += len(bad)
+        if progress is not None:
+            progress(len(outcomes))
 
-    def _item(self, row: SourceRow) -> dict[str, Any]:
-        if row.problem is not None:
-            raise Rejected(row.problem.reason, row.problem.column)
-        item = build_item(row.values, self.mapping, self.result.source)
-        first = self.seen.setdefault(item["source_ref"], row.number)
-        if first != row.number:
-            raise Rejected(
-                f"source_ref '{item['source_ref']}' appears again in this file "
-                f"(first at row {first})",
-                ", ".join(self.mapping.rules["source_ref"].columns),
-            )
-        return item
+    @property
+    def ref_columns(self) -> str | None:
+        return self.builders.builder.ref_columns
 
-    def _update(self, changed: dict[int, dict[str, Any]]) -> None:
+    def _update(self, changed: dict[int, dict[str, Any]]) -> int:
+        """Write changed items and log each change; a new digest alone is not a change.
+        Gives the number of items that turned out not to have changed."""
         if not changed:
-            return
+            return 0
+        same = 0
         before_rows = store.fetch_items(self.conn, changed)
         updates, logged = [], []
         for item_id, item in changed.items():
             before = before_rows[item_id]
             diff = [name for name in ITEM_FIELDS if _differs(before.get(name), item.get(name))]
+            if not diff:  # read differently (a new mapping), but the same item
+                same += 1
+                store.set_row_hash(self.conn, item_id, item["row_hash"])
+                continue
             updates.append(
                 {
                     **{name: item[name] for name in ITEM_FIELDS},
@@ -228,24 +266,51 @@ class _Loader:
             )
         store.update_items(self.conn, updates)
         events.record_many(self.conn, logged)
-        self.result.updated += len(changed)
+        self.result.updated += len(updates)
+        return same
 
 
-def quarantine_entry(result: ImportResult, row: SourceRow, rejected: Rejected) -> dict[str, Any]:
+def quarantine_entry(
+    result: ImportResult, number: int, values: dict[str, Value], rejected: Rejected
+) -> dict[str, Any]:
     """The quarantine record of a row: where it is, what is wrong, and what it held."""
-    raw = {key: None if value is None else _clip(str(value)) for key, value in row.values.items()}
+    raw = {key: None if value is None else _clip(str(value)) for key, value in values.items()}
     return {
         "import_id": result.import_id,
         "kind": result.kind,
         "source": result.source,
         "file_name": result.file_name,
-        "row_number": row.number,
+        "row_number": number,
         "column_name": rejected.column,
         "reason": rejected.reason,
         "raw": json.dumps(raw, ensure_ascii=False, default=str),
-        "row_hash": row_hash(row.values),
+        "row_hash": rejected.digest or row_digest(values),
         "created_at": clock.now(),
     }
+
+
+def _repeated(
+    result: ImportResult, number: int, ref: str, first: int, built: Any, columns: str | None
+) -> dict[str, Any]:
+    """A row whose source_ref an earlier row of the file already had."""
+    digest, item = built if built is not None else (None, None)
+    if isinstance(item, tuple):
+        values = dict(zip(store.INSERT_COLUMNS, item, strict=True))
+    else:
+        values = item or {"source_ref": ref}
+    reason = f"source_ref '{ref}' appears again in this file (first at row {first})"
+    return quarantine_entry(result, number, values, Rejected(reason, columns, digest))
+
+
+def _batches(rows: Iterator[SourceRow]) -> Iterator[list[SourceRow]]:
+    batch: list[SourceRow] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _differs(before: Any, after: Any) -> bool:

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from kinfold.errors import FileFormatError
 
@@ -29,7 +29,7 @@ CSV_FIELD_LIMIT = 64 * 1024 * 1024
 DELIMITERS = (",", ";", "\t", "|")
 SNIFF_BYTES = 64 * 1024
 # Bytes that Windows-1252 leaves undefined: a file holding them is not Windows-1252 text.
-CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
 
 csv.field_size_limit(CSV_FIELD_LIMIT)
 
@@ -40,8 +40,7 @@ class RowProblem:
     column: str | None = None
 
 
-@dataclass(frozen=True)
-class SourceRow:
+class SourceRow(NamedTuple):
     number: int  # as a person finds it: the spreadsheet row (header = 1), or the record
     values: dict[str, Value]
     problem: RowProblem | None = None
@@ -55,6 +54,7 @@ class SourceTable:
     rows: Iterator[SourceRow]
     estimated_rows: int | None = None
     notes: list[str] = field(default_factory=list)  # things a person should know
+    csv_plan: CsvPlan | None = None  # set when the file can be read in pieces, in parallel
 
 
 def read_table(path: Path, sheet: str | None = None, records: str | None = None) -> SourceTable:
@@ -114,26 +114,21 @@ def detect_encoding(path: Path) -> str:
             )
         handle.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()
-        seen_cp1252_undefined = False
-        is_utf8 = True
+        try:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+            return encoding
+        except UnicodeDecodeError:
+            pass
+        handle.seek(0)
         for chunk in iter(lambda: handle.read(1 << 20), b""):
-            if is_utf8:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    is_utf8 = False
-            if not CP1252_UNDEFINED.isdisjoint(chunk):
-                seen_cp1252_undefined = True
-            if not is_utf8 and seen_cp1252_undefined:
-                break
-    if is_utf8:
-        return encoding
-    if seen_cp1252_undefined:
-        raise FileFormatError(
-            f"{path.name} is in a text encoding kinfold cannot recognise "
-            "(neither UTF-8 nor Windows-1252).",
-            "Save it as UTF-8 CSV and import it again.",
-        )
+            if any(chunk.find(byte) != -1 for byte in CP1252_UNDEFINED):
+                raise FileFormatError(
+                    f"{path.name} is in a text encoding kinfold cannot recognise "
+                    "(neither UTF-8 nor Windows-1252).",
+                    "Save it as UTF-8 CSV and import it again.",
+                )
     return "cp1252"
 
 
@@ -154,45 +149,78 @@ def _read_csv(path: Path) -> SourceTable:
         )
     columns = _column_names(path.name, header)
     notes = [] if encoding.startswith("utf-8") else [f"read as {encoding} text"]
+    plan = CsvPlan(path, encoding, delimiter, columns)
     return SourceTable(
         file_name=path.name,
         format="csv",
         columns=columns,
-        rows=_csv_rows(path, encoding, delimiter, columns),
+        rows=_csv_rows(plan),
         estimated_rows=max(_count_lines(path) - 1, 0),
         notes=notes,
+        csv_plan=plan if plan.splittable else None,
     )
 
 
-def _csv_rows(path: Path, encoding: str, delimiter: str, columns: list[str]) -> Iterator[SourceRow]:
+@dataclass(frozen=True)
+class CsvPlan:
+    """How to read a CSV file, so that pieces of it can be read apart (see csv_pieces)."""
+
+    path: Path
+    encoding: str
+    delimiter: str
+    columns: list[str]
+
+    @property
+    def splittable(self) -> bool:
+        """A newline byte is a newline in these encodings (not in UTF-16)."""
+        return self.encoding in ("utf-8", "utf-8-sig", "cp1252")
+
+
+def _csv_rows(plan: CsvPlan) -> Iterator[SourceRow]:
     """The rows after the header; the file is open only while they are being read."""
-    width = len(columns)
-    with path.open("r", encoding=encoding, newline="") as handle:
-        reader = csv.reader(handle, delimiter=delimiter)
+    with plan.path.open("r", encoding=plan.encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=plan.delimiter, strict=True)
         next(reader)
-        number = 1
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as error:
-                raise FileFormatError(
-                    f"{path.name}: row {number + 1} cannot be read ({error}).",
-                    "This is usually an unclosed quote mark in that row or the one before.",
-                ) from error
-            number += 1
-            if not any(cells):
-                continue
-            while len(cells) > width and cells[-1] == "":
-                cells.pop()
-            problem = None
-            if len(cells) != width:
-                problem = RowProblem(
-                    f"the row has {len(cells)} values but the header names {width} columns"
-                )
-            values: dict[str, Value] = dict(zip(columns, cells, strict=False))
-            yield SourceRow(number, values, problem or _oversized(values))
+        counter = [1]
+        try:
+            yield from csv_records(reader, plan.columns, counter)
+        except csv.Error as error:
+            raise unreadable_row(plan.path.name, counter[0] + 1, error) from error
+
+
+def csv_records(reader: Any, columns: list[str], counter: list[int]) -> Iterator[SourceRow]:
+    """Rows of a csv reader, numbered on from counter[0] (kept up to date there)."""
+    width = len(columns)
+    number = counter[0]
+    for cells in reader:
+        number += 1
+        counter[0] = number
+        if not any(cells):
+            continue  # a blank line, or a row of empty cells: nothing to import
+        if len(cells) == width and max(map(len, cells)) <= MAX_CELL_CHARS:
+            yield SourceRow(number, dict(zip(columns, cells)))  # noqa: B905 - checked
+        else:
+            yield _odd_row(number, cells, columns)
+
+
+def unreadable_row(file_name: str, number: int, error: object) -> FileFormatError:
+    return FileFormatError(
+        f"{file_name}: row {number} cannot be read ({error}).",
+        "This is usually an unclosed quote mark in that row or the one before.",
+    )
+
+
+def _odd_row(number: int, cells: list[str], columns: list[str]) -> SourceRow:
+    """A row of the wrong width, or with an enormous cell: a problem, unless the only
+    difference is empty cells at the end."""
+    width = len(columns)
+    while len(cells) > width and cells[-1] == "":
+        cells.pop()
+    values: dict[str, Value] = dict(zip(columns, cells, strict=False))
+    if len(cells) != width:
+        reason = f"the row has {len(cells)} values but the header names {width} columns"
+        return SourceRow(number, values, RowProblem(reason))
+    return SourceRow(number, values, _oversized(values))
 
 
 def _sniff_delimiter(sample: str) -> str:

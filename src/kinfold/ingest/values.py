@@ -1,14 +1,16 @@
 """Checking and normalising single values: dates, UK postcodes, emails, phones, flags.
 
 Each `normalise_*` returns the normalised value, or raises `BadValue` with a reason a
-person understands. Whether a bad value rejects the row or is kept and flagged is the
-importer's decision, not these functions'.
+person understands. They are pure, so the busy ones are cached: a backlog repeats its
+postcodes, dates and phone numbers many times over. Whether a bad value rejects the row
+or is kept and flagged is the importer's decision, not these functions'.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from functools import lru_cache
 
 from kinfold.ingest.readers import Value
 
@@ -53,6 +55,7 @@ def text(value: Value) -> str | None:
     return stripped or None
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise_postcode(value: str) -> str:
     """`sw1a1aa`, ` SW1A  1AA ` -> `SW1A 1AA`."""
     compact = re.sub(r"\s+", "", value).upper()
@@ -64,6 +67,7 @@ def normalise_postcode(value: str) -> str:
     return f"{match.group(1)} {match.group(2)}"
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise_email(value: str) -> str:
     candidate = value.strip()
     if not EMAIL.match(candidate):
@@ -72,6 +76,7 @@ def normalise_email(value: str) -> str:
     return f"{local}@{domain.lower()}"
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise_phone(value: str) -> str:
     """UK numbers to their national form: `+44 7700 900123` -> `07700900123`."""
     digits = re.sub(r"[\s\-().]", "", value)
@@ -84,6 +89,7 @@ def normalise_phone(value: str) -> str:
     return digits
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise_ni_number(value: str) -> str:
     compact = re.sub(r"\s+", "", value).upper()
     if not NI_NUMBER.match(compact):
@@ -91,6 +97,7 @@ def normalise_ni_number(value: str) -> str:
     return compact
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise_uprn(value: str) -> str:
     compact = value.strip().lstrip("0") or "0"
     if not UPRN.match(compact):
@@ -98,6 +105,7 @@ def normalise_uprn(value: str) -> str:
     return compact
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise_flag(value: str) -> str:
     """`Child under 5` / `child-under-5` -> `child_under_5`."""
     return NOT_FLAG_CHARS.sub("_", value.strip().lower()).strip("_")
@@ -115,23 +123,34 @@ def normalise_status(value: str) -> str:
 
 def parse_datetime(value: Value, formats: tuple[str, ...] = ()) -> datetime:
     """A date or date-time: ISO 8601, or one of `formats` (strftime patterns), as UTC."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise BadValue("no date given")
+        return _parse_text(text, formats)
     if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, date):
-        parsed = datetime(value.year, value.month, value.day)
-    elif value is None or not value.strip():
-        raise BadValue("no date given")
-    else:
-        parsed = _parse_date_text(value.strip(), formats)
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+        return _as_utc(value)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    raise BadValue("no date given")
 
 
 def parse_date(value: Value, formats: tuple[str, ...] = ()) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     return parse_datetime(value, formats).date()
+
+
+@lru_cache(maxsize=1 << 16)
+def _parse_text(text: str, formats: tuple[str, ...]) -> datetime:
+    """Cached: a backlog repeats its dates many times over (datetimes are immutable)."""
+    return _as_utc(_parse_date_text(text, formats))
+
+
+def _as_utc(parsed: datetime) -> datetime:
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def _parse_date_text(value: str, formats: tuple[str, ...]) -> datetime:
@@ -143,7 +162,7 @@ def _parse_date_text(value: str, formats: tuple[str, ...]) -> datetime:
                 continue
             raise BadValue(f"'{value}' is not a real date ({error})") from error
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return datetime.fromisoformat(value)
     except ValueError as error:
         if re.match(r"^\d{4}-\d{2}-\d{2}", value):
             raise BadValue(f"'{value}' is not a real date ({error})") from error

@@ -66,7 +66,7 @@ def import_workforce(
                 outcome = loader(values)
             except Rejected as rejected:
                 result.quarantined += 1
-                quarantine.add([quarantine_entry(result, row, rejected)])
+                quarantine.add([quarantine_entry(result, row.number, row.values, rejected)])
                 continue
             setattr(result, outcome, getattr(result, outcome) + 1)
     return result

@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, case, func, insert, select, update
 
+from kinfold import clock
 from kinfold.store.schema import imports, items, quarantine
 
 CHUNK = 900  # stays under SQLite's limit on bound parameters in one IN (...)
 
 
-@dataclass(frozen=True)
-class KnownItem:
+class KnownItem(NamedTuple):
     id: int
     row_hash: str
 
@@ -60,9 +60,59 @@ def known_items(conn: Connection, source: str) -> dict[str, KnownItem]:
     return {ref: KnownItem(item_id, digest) for ref, item_id, digest in conn.execute(query)}
 
 
-def insert_items(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(insert(items), list(rows))
+# The columns of a new item, in the order `ItemEncoder` gives their values.
+INSERT_COLUMNS = tuple(column.name for column in items.columns if column.name != "id")
+
+
+class ItemEncoder:
+    """Turns a new item into the values the database driver takes, in INSERT_COLUMNS order.
+
+    Made in the importer and applied where items are built (possibly another process), so
+    the importer's own process only hands finished rows to the driver: on SQLite, a
+    million-row import would otherwise spend a third of its time on per-row parameter
+    processing. Times go to SQLite as SQLAlchemy's DateTime stores them.
+    """
+
+    def __init__(self, dialect: str) -> None:
+        self.dialect = dialect
+        positions = {name: index for index, name in enumerate(INSERT_COLUMNS)}
+        self.moments = [positions["received_at"], positions["due_at"]]
+        self.stored: dict[datetime, str] = {}  # backlogs repeat their dates: format each once
+
+    def __call__(self, item: dict[str, Any]) -> tuple[Any, ...]:
+        values = [item[name] for name in INSERT_COLUMNS]
+        if self.dialect == "sqlite":
+            for index in self.moments:
+                moment = values[index]
+                if moment is not None:
+                    text = self.stored.get(moment)
+                    if text is None:
+                        if len(self.stored) > 100_000:
+                            self.stored.clear()
+                        text = self.stored[moment] = sqlite_datetime(moment)
+                    values[index] = text
+        return tuple(values)
+
+
+def insert_items(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Add new items, given as ItemEncoder made them for this connection's database."""
+    if not rows:
+        return
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    statement = (
+        f"INSERT INTO items ({', '.join(INSERT_COLUMNS)}) "
+        f"VALUES ({', '.join([mark] * len(INSERT_COLUMNS))})"
+    )
+    conn.exec_driver_sql(statement, list(rows))
+
+
+def sqlite_datetime(moment: datetime) -> str:
+    """A UTC time as SQLAlchemy's SQLite DateTime stores it: `2026-11-01 09:30:00.000000`."""
+    return clock.as_utc(moment).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def set_row_hash(conn: Connection, item_id: int, digest: str) -> None:
+    conn.execute(update(items).where(items.c.id == item_id).values(row_hash=digest))
 
 
 def fetch_items(conn: Connection, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
