@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import openpyxl
 from typer.testing import CliRunner
 
 from kinfold.cli import app
@@ -62,3 +63,22 @@ def test_errors_are_messages(tmp_path: Path) -> None:
 
 def test_version() -> None:
     assert run("--version") == (0, "kinfold 0.1.0")
+
+
+def test_import_a_named_sheet(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    cover = workbook.active
+    assert cover is not None
+    cover.append(["Summary"])
+    claims = workbook.create_sheet("Claims")
+    claims.append(["source_ref", "item_type", "received_at", "last_name"])
+    claims.append(["C1", "Claim", "2026-11-01", "Lee"])
+    path = tmp_path / "book.xlsx"
+    workbook.save(path)
+    folder = str(tmp_path / "team")
+    run("init", folder)
+    code, output = run("import", str(path), "--source", "s", "--sheet", "Claims", "-w", folder)
+    assert code == 0, output
+    assert "sheet 'Claims'" in output and "new 1" in output
+    code, output = run("import", str(path), "--source", "s", "--sheet", "Nope", "-w", folder)
+    assert code == 1 and "no sheet called 'Nope'" in output

@@ -96,6 +96,9 @@ def import_command(
     mapping: Annotated[
         Path | None, typer.Option(help="YAML mapping for a file not in kinfold's columns.")
     ] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="XLSX: the sheet to read (default: the first).")
+    ] = None,
     kind: Annotated[
         str, typer.Option(help=f"What the file holds: items, {', '.join(KINDS)}.")
     ] = "items",
@@ -105,7 +108,7 @@ def import_command(
     opened = open_workspace(workspace)
     try:
         if kind == "items":
-            result = _import_with_progress(opened.engine, file, source, mapping)
+            result = _import_with_progress(opened.engine, file, source, mapping, sheet)
         else:
             result = import_workforce(opened.engine, file, kind, actor=actor())
     finally:
@@ -114,7 +117,7 @@ def import_command(
 
 
 def _import_with_progress(
-    engine: Any, file: Path, source: str | None, mapping: Path | None
+    engine: Any, file: Path, source: str | None, mapping: Path | None, sheet: str | None
 ) -> ImportResult:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(
@@ -130,6 +133,7 @@ def _import_with_progress(
             file,
             source,
             mapping_path=mapping,
+            sheet=sheet,
             actor=actor(),
             progress=lambda rows: progress.advance(task, rows),
             total=lambda rows: progress.update(task, total=rows),

@@ -35,10 +35,11 @@ def all_records(folder: Path) -> list[dict[str, Any]]:
          "postcode": row["postcode"]}
         for row in read_csv(folder / "benefits.csv")
     ]  # fmt: skip
-    sheet = openpyxl.load_workbook(folder / "revenues.xlsx", read_only=True)["Accounts"]
-    rows = sheet.iter_rows(values_only=True)
-    header = list(next(rows))
-    for values in rows:
+    workbook = openpyxl.load_workbook(folder / "revenues.xlsx", read_only=True)
+    sheet_rows = list(workbook["Accounts"].iter_rows(values_only=True))
+    workbook.close()
+    header = list(sheet_rows[0])
+    for values in sheet_rows[1:]:
         row = dict(zip(header, values, strict=False))
         last, _, first = str(row["Customer Name"]).partition(", ")
         records.append(
@@ -184,3 +185,22 @@ def test_the_demo_loads_as_a_workspace(
         work == by_kind["events"].new
         and by_kind["events"].new + by_kind["events"].quarantined == demo_files.events
     )
+
+
+def test_loading_the_demo_again_changes_nothing(
+    monkeypatch: pytest.MonkeyPatch, demo_files: DemoSummary, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("KINFOLD_DATABASE_URL", raising=False)
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    for path in demo_files.out.iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())
+    load_demo(folder).close()
+    again: list[ImportResult] = []
+    load_demo(folder, on_import=again.append).close()
+    assert [result.kind for result in again] == [
+        "items", "items", "items", "workers", "skills", "roster", "events", "qa",
+    ]  # fmt: skip
+    for result in again:
+        assert (result.new, result.updated) == (0, 0), result
+        assert result.unchanged + result.quarantined == result.read > 0

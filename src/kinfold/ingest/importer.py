@@ -58,12 +58,15 @@ class ImportResult:
         }
 
 
-def open_source(path: Path, mapping_path: Path | None = None) -> tuple[SourceTable, Mapping]:
-    """Read a file's header and check the mapping against it, before anything is written."""
+def open_source(
+    path: Path, mapping_path: Path | None = None, sheet: str | None = None
+) -> tuple[SourceTable, Mapping]:
+    """Read a file's header and check the mapping against it, before anything is written.
+    A workbook's sheet is `sheet`, else the mapping's, else the first."""
     spec = load_mapping(mapping_path) if mapping_path is not None else None
     table = read_table(
         path,
-        sheet=spec.sheet if spec else None,
+        sheet=sheet or (spec.sheet if spec else None),
         records=spec.records if spec else None,
     )
     mapping = (spec or canonical_mapping(table.columns)).bind(table.columns, table.file_name)
@@ -76,6 +79,7 @@ def import_items(
     source: str | None = None,
     *,
     mapping_path: Path | None = None,
+    sheet: str | None = None,
     actor: str = "import",
     progress: Progress | None = None,
     total: Callable[[int | None], None] | None = None,
@@ -86,7 +90,7 @@ def import_items(
     `parallel` builds items in worker processes; by default, for files of 50,000 rows
     or more, where it pays for starting them.
     """
-    table, mapping = open_source(path, mapping_path)
+    table, mapping = open_source(path, mapping_path, sheet)
     source = (source or mapping.source or "").strip()
     if not source:
         raise KinfoldError(
