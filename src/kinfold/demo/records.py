@@ -58,7 +58,7 @@ TYPE_FLAGS: dict[str, tuple[tuple[str, float], ...]] = {
 }
 HISTORY_DAYS = 84
 ITEM_COUNTS = (1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 15, 20, 30, 40)
-ITEM_COUNT_WEIGHTS = (33, 20, 14, 9, 6, 4, 3, 2.5, 2.5, 2, 1.6, 1.2, 0.6, 0.3)
+ITEM_COUNT_WEIGHTS = (28, 20, 14, 10, 7, 4.5, 3, 2.5, 2.5, 2, 1.6, 1.2, 0.6, 0.3)
 
 
 @dataclass
