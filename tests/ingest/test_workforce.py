@@ -127,3 +127,42 @@ def test_file_missing_its_columns_is_refused(sqlite_workspace: Workspace, tmp_pa
         )
     with pytest.raises(FileFormatError, match="'payroll' is not something kinfold imports"):
         import_workforce(sqlite_workspace.engine, write(tmp_path / "w.csv", WORKERS), "payroll")
+
+
+def test_a_second_row_for_the_same_record_is_quarantined(
+    sqlite_workspace: Workspace, tmp_path: Path
+) -> None:
+    text = WORKERS + "W1,Ann Lee,Housing team,37,28.5\n"
+    result = import_workforce(sqlite_workspace.engine, write(tmp_path / "w.csv", text), "workers")
+    assert (result.new, result.quarantined) == (2, 1)
+    with sqlite_workspace.engine.connect() as conn:
+        (held,) = item_store.quarantined(conn, "workers")
+        team = conn.execute(
+            select(teams.c.name).join(workers).where(workers.c.worker_ref == "W1")
+        ).scalar_one()
+    assert (held.row_number, held.reason) == (4, "worker 'W1' appears again in this file")
+    assert team == "Benefits team"
+
+
+def test_a_changed_roster_day_is_logged(sqlite_workspace: Workspace, tmp_path: Path) -> None:
+    load_workers(sqlite_workspace, tmp_path)
+    header = "worker_ref,date,paid_hours,sickness_hours\n"
+    import_workforce(
+        sqlite_workspace.engine,
+        write(tmp_path / "r.csv", header + "W1,2026-11-02,7.4,0\n"),
+        "roster",
+    )
+    result = import_workforce(
+        sqlite_workspace.engine,
+        write(tmp_path / "r.csv", header + "W1,2026-11-02,7.4,7.4\n"),
+        "roster",
+    )
+    assert result.updated == 1
+    with sqlite_workspace.engine.connect() as conn:
+        worker_id = conn.execute(
+            select(workers.c.id).where(workers.c.worker_ref == "W1")
+        ).scalar_one()
+        (change,) = events.for_entity(conn, "worker", worker_id)
+    assert change["action"] == "roster.updated"
+    assert change["before"] == {"day": "2026-11-02", "shrinkage": {}}
+    assert change["after"] == {"day": "2026-11-02", "shrinkage": {"sickness": 7.4}}

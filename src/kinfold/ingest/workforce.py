@@ -108,14 +108,56 @@ def _day(values: dict[str, Value], name: str) -> date:
         raise Rejected(f"{name}: {error}", name) from error
 
 
-class _Workers:
+class _Loader:
+    """What the loaders share: one row per key in a file, and every change logged."""
+
     def __init__(self, conn: Connection, result: ImportResult, actor: str) -> None:
         self.conn, self.result, self.actor = conn, result, actor
+        self.seen: dict[object, int] = {}
+
+    def once(self, key: object, what: str, column: str) -> None:
+        """Refuse a second row for the same record: which one is right is not ours to say."""
+        self.seen[key] = self.seen.get(key, 0) + 1
+        if self.seen[key] > 1:
+            raise Rejected(f"{what} appears again in this file", column)
+
+    def change(
+        self,
+        before: dict[str, Any],
+        after: dict[str, Any],
+        write: Callable[[dict[str, Any]], None],
+        event: tuple[str, str, str | int],  # action, entity type, entity id
+        context: dict[str, Any] | None = None,  # logged with the change: which day, skill
+    ) -> str:
+        """Write the fields of `after` that differ from `before`, and log the change."""
+        changed = {name: value for name, value in after.items() if before.get(name) != value}
+        if not changed:
+            return "unchanged"
+        write(changed)
+        action, entity_type, entity_id = event
+        events.record(
+            self.conn,
+            actor=self.actor,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            before={**(context or {}), **{name: before.get(name) for name in changed}},
+            after={**(context or {}), **changed},
+            import_id=self.result.import_id,
+        )
+        before.update(changed)
+        return "updated"
+
+
+class _Workers(_Loader):
+    def __init__(self, conn: Connection, result: ImportResult, actor: str) -> None:
+        super().__init__(conn, result, actor)
         self.known = store.worker_rows(conn)
         self.teams = store.team_ids(conn)
 
     def __call__(self, values: dict[str, Value]) -> str:
         ref = _required_text(values, "worker_ref")
+        self.once(ref, f"worker '{ref}'", "worker_ref")
         team = _required_text(values, "team")
         record = {
             "name": _required_text(values, "name"),
@@ -128,61 +170,55 @@ class _Workers:
         before = self.known.get(ref)
         if before is None:
             store.insert_workers(self.conn, [{"worker_ref": ref, "active": True, **record}])
-            self.known[ref] = {"worker_ref": ref, **record}
             return "new"
-        changed = {key: value for key, value in record.items() if before[key] != value}
-        if not changed:
-            return "unchanged"
-        store.update_worker(self.conn, before["id"], changed)
-        old = {key: before[key] for key in changed}
-        _log_change(self, "worker.updated", "worker", ref, old, changed)
-        before.update(changed)
-        return "updated"
+        return self.change(
+            before,
+            record,
+            lambda changed: store.update_worker(self.conn, before["id"], changed),
+            ("worker.updated", "worker", ref),
+        )
 
 
-class _Skills:
+class _Skills(_Loader):
     def __init__(self, conn: Connection, result: ImportResult, actor: str) -> None:
-        self.conn, self.result, self.actor = conn, result, actor
+        super().__init__(conn, result, actor)
         self.workers = store.worker_ids(conn)
         self.levels = store.skill_levels(conn)
 
     def __call__(self, values: dict[str, Value]) -> str:
         worker_id = _worker(self.workers, values, "worker_ref")
         item_type = _required_text(values, "item_type")
+        self.once((worker_id, item_type), f"skill '{item_type}' of this worker", "item_type")
         text = _required_text(values, "level")
         if text not in ("0", "1", "2", "3"):
             raise Rejected(
                 f"level '{text}' should be 0 (none), 1 (learning), 2 (signed off) or 3 (expert)",
                 "level",
             )
-        level, key = int(text), (worker_id, item_type)
-        before = self.levels.get(key)
-        if before == level:
-            return "unchanged"
-        store.set_skill(self.conn, worker_id, item_type, level, exists=before is not None)
-        self.levels[key] = level
+        level = int(text)
+        before = self.levels.get((worker_id, item_type))
         if before is None:
+            store.set_skill(self.conn, worker_id, item_type, level, exists=False)
             return "new"
-        _log_change(
-            self,
-            "skill.updated",
-            "worker",
-            worker_id,
-            {"level": before, "item_type": item_type},
+        return self.change(
+            {"level": before},
             {"level": level},
+            lambda _: store.set_skill(self.conn, worker_id, item_type, level, exists=True),
+            ("skill.updated", "worker", worker_id),
+            {"item_type": item_type},
         )
-        return "updated"
 
 
-class _Roster:
+class _Roster(_Loader):
     def __init__(self, conn: Connection, result: ImportResult, actor: str) -> None:
-        self.conn, self.result, self.actor = conn, result, actor
+        super().__init__(conn, result, actor)
         self.workers = store.worker_ids(conn)
         self.days = store.roster_days(conn)
 
     def __call__(self, values: dict[str, Value]) -> str:
         worker_id = _worker(self.workers, values, "worker_ref")
         day = _day(values, "date")
+        self.once((worker_id, day), f"the day {day.isoformat()} of this worker", "date")
         paid = _number(values, "paid_hours")
         assert paid is not None
         shrinkage: dict[str, float] = {}
@@ -202,23 +238,23 @@ class _Roster:
             "cost_per_hour": _number(values, "cost_per_hour", required=False),
             "shrinkage": shrinkage,
         }
-        key = (worker_id, day.isoformat())
-        before = self.days.get(key)
-        if before == record:
-            return "unchanged"
-        store.put_roster_day(
-            self.conn, {"worker_id": worker_id, "day": day, **record}, exists=before is not None
-        )
-        self.days[key] = record
+        entry = {"worker_id": worker_id, "day": day, **record}
+        before = self.days.get((worker_id, day.isoformat()))
         if before is None:
+            store.put_roster_day(self.conn, entry, exists=False)
             return "new"
-        _log_change(self, "roster.updated", "worker", worker_id, {"day": key[1], **before}, record)
-        return "updated"
+        return self.change(
+            before,
+            record,
+            lambda _: store.put_roster_day(self.conn, entry, exists=True),
+            ("roster.updated", "worker", worker_id),
+            {"day": day.isoformat()},
+        )
 
 
-class _WorkEvents:
+class _WorkEvents(_Loader):
     def __init__(self, conn: Connection, result: ImportResult, actor: str) -> None:
-        self.conn, self.result = conn, result
+        super().__init__(conn, result, actor)
         self.items = store.item_ids(conn)
         self.workers = store.worker_ids(conn)
         self.keys = events.existing_keys(conn)
@@ -232,18 +268,13 @@ class _WorkEvents:
         activity = _required_text(values, "activity")
         worker = _required_text(values, "worker_ref")
         outcome = v.text(values.get("outcome"))
-        key = _digest(
-            str(item_id),
-            activity,
-            worker,
-            started.isoformat(),
-            completed.isoformat(),
-            outcome or "",
-        )
+        times = (started.isoformat(), completed.isoformat())
+        key = _digest(str(item_id), activity, worker, *times, outcome or "")
         if key in self.keys:
             return "unchanged"
         self.keys.add(key)
-        row = events.event_row(
+        events.record(
+            self.conn,
             actor=worker,
             action=activity,
             entity_type="item",
@@ -254,13 +285,12 @@ class _WorkEvents:
             import_id=self.result.import_id,
             event_key=key,
         )
-        events.record_many(self.conn, [row])
         return "new"
 
 
-class _QaChecks:
+class _QaChecks(_Loader):
     def __init__(self, conn: Connection, result: ImportResult, actor: str) -> None:
-        self.conn, self.result, self.actor = conn, result, actor
+        super().__init__(conn, result, actor)
         self.items = store.item_ids(conn)
         self.workers = store.worker_ids(conn)
         self.known = store.qa_keys(conn)
@@ -268,34 +298,31 @@ class _QaChecks:
     def __call__(self, values: dict[str, Value]) -> str:
         item_id = _item(self.items, values)
         worker_id = _worker(self.workers, values, "worker_ref")
-        checked_by = _required_text(values, "checked_by")
         checked_at = _moment(values, "checked_at")
+        key = (item_id, worker_id, checked_at.replace(tzinfo=None).isoformat())
+        self.once(key, "this QA check (item, worker and time)", "checked_at")
         passed_text = _required_text(values, "passed").lower()
         if passed_text not in PASSED:
             raise Rejected(f"passed '{passed_text}' should be pass or fail", "passed")
         record = {
-            "checked_by": checked_by,
+            "checked_by": _required_text(values, "checked_by"),
             "passed": PASSED[passed_text],
             "score": _number(values, "score", required=False),
             "reason": v.text(values.get("reason")),
         }
-        key = (item_id, worker_id, checked_at.replace(tzinfo=None).isoformat())
         before = self.known.get(key)
         if before is None:
             store.insert_qa(
                 self.conn,
                 [{"item_id": item_id, "worker_id": worker_id, "checked_at": checked_at, **record}],
             )
-            self.known[key] = record
             return "new"
-        changed = {name: value for name, value in record.items() if before[name] != value}
-        if not changed:
-            return "unchanged"
-        store.update_qa(self.conn, before["id"], changed)
-        old = {key: before[key] for key in changed}
-        _log_change(self, "qa_check.updated", "item", item_id, old, changed)
-        before.update(changed)
-        return "updated"
+        return self.change(
+            before,
+            record,
+            lambda changed: store.update_qa(self.conn, before["id"], changed),
+            ("qa_check.updated", "item", item_id),
+        )
 
 
 def _worker(known: dict[str, int], values: dict[str, Value], name: str) -> int:
@@ -314,26 +341,6 @@ def _item(known: dict[tuple[str, str], int], values: dict[str, Value]) -> int:
             f"there is no item {key[1]} from source '{key[0]}' in the workspace", "source_ref"
         )
     return known[key]
-
-
-def _log_change(
-    loader: Any,
-    action: str,
-    entity_type: str,
-    entity_id: str | int,
-    before: dict[str, Any],
-    after: dict[str, Any],
-) -> None:
-    events.record(
-        loader.conn,
-        actor=loader.actor,
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        before=before,
-        after=after,
-        import_id=loader.result.import_id,
-    )
 
 
 def _digest(*parts: str) -> str:

@@ -13,38 +13,10 @@ from kinfold import clock
 from kinfold.store.schema import events
 
 
-def record(
-    conn: Connection,
-    *,
-    actor: str,
-    action: str,
-    entity_type: str,
-    entity_id: str | int,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    import_id: int | None = None,
-    started_at: datetime | None = None,
-    completed_at: datetime | None = None,
-    outcome: str | None = None,
-) -> None:
-    """Append one event: who did what to which record, and what it was before and after."""
-    record_many(
-        conn,
-        [
-            event_row(
-                actor=actor,
-                action=action,
-                entity_type=entity_type,
-                entity_id=entity_id,
-                before=before,
-                after=after,
-                import_id=import_id,
-                started_at=started_at,
-                completed_at=completed_at,
-                outcome=outcome,
-            )
-        ],
-    )
+def record(conn: Connection, **fields: Any) -> None:
+    """Append one event: who did what to which record, and what it was before and after
+    (the fields of `event_row`)."""
+    record_many(conn, [event_row(**fields)])
 
 
 def event_row(
