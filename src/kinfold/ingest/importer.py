@@ -212,14 +212,13 @@ class _Loader:
                 unchanged += 1
                 continue
             digest, item = built
-            found = self.known.get(ref)
-            if found is None or isinstance(item, tuple):
-                assert isinstance(item, tuple)
+            if isinstance(item, tuple):  # a new item, ready for the driver
                 new.append(item)
                 self.known[ref] = store.KnownItem(-1, digest)
             else:
-                changed[found.id] = item
-                self.known[ref] = store.KnownItem(found.id, digest)
+                item_id = self.known[ref].id
+                changed[item_id] = item
+                self.known[ref] = store.KnownItem(item_id, digest)
         store.insert_items(self.conn, new)
         unchanged += self._update(changed)
         self.quarantine.add(bad)

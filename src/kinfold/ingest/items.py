@@ -39,7 +39,6 @@ CHECKED_FIELDS = {
 }
 # The stored content of an item (and what an update compares).
 ITEM_FIELDS = (*(name for name in CANONICAL if name != "source"), "extra", "issues")
-MAPPED_FIELDS = CANONICAL
 NORMALISATION = 1
 """Raise when the way values are normalised changes, so re-imports rebuild every item."""
 
@@ -70,7 +69,7 @@ class ItemBuilder:
             if len(rule.columns) == 1 and not rule.values and rule.constant is None
         ]
         simple = {name for name, _ in self.direct}
-        self.unmapped = [name for name in MAPPED_FIELDS if name not in mapping.rules]
+        self.unmapped = [name for name in CANONICAL if name not in mapping.rules]
         self.derived = [(name, rule) for name, rule in mapping.rules.items() if name not in simple]
         used = mapping.used_columns()
         self.extra_columns = [column for column in columns if column not in used]
@@ -79,8 +78,8 @@ class ItemBuilder:
             name: ", ".join(rule.columns) or None for name, rule in mapping.rules.items()
         }
         self.flag_rule = mapping.rules.get("flags")
-        ref_rule = mapping.rules["source_ref"]
-        self.ref_rule = ref_rule
+        self.flag_cache: dict[str, str | None] = {}
+        self.ref_rule = mapping.rules["source_ref"]
         signature = repr(
             (
                 NORMALISATION,
@@ -150,9 +149,8 @@ class ItemBuilder:
             item["first_name"], item["last_name"] = v.split_full_name(item["full_name"])
         item["date_of_birth"] = self._birth_date(raw_born, item, issues)
         for name, normalise in CHECKED_FIELDS.items():
-            given = item[name]
+            given = item[name]  # already a stripped string, or None
             if given is not None:
-                given = item[name] = _clean(given)
                 try:
                     item[name] = normalise(given)
                 except v.BadValue as error:
@@ -183,10 +181,11 @@ class ItemBuilder:
             return text
         return born.isoformat()
 
-    def _flags(self, given: Value) -> str | None:
-        text = _clean(given)
+    def _flags(self, text: str | None) -> str | None:
         if text is None or self.flag_rule is None:
             return None
+        if text in self.flag_cache:  # a backlog repeats its few combinations of flags
+            return self.flag_cache[text]
         rule = self.flag_rule
         flags: list[str] = []
         for part in text.split(rule.split or ";"):
@@ -194,7 +193,10 @@ class ItemBuilder:
                 flag = v.normalise_flag(rule.translate(part))
                 if flag and flag not in flags:
                     flags.append(flag)
-        return ";".join(flags) or None
+        if len(self.flag_cache) > 10_000:
+            self.flag_cache.clear()
+        found = self.flag_cache[text] = ";".join(flags) or None
+        return found
 
 
 def _clean(value: Value) -> str | None:

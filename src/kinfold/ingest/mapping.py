@@ -17,7 +17,6 @@ A file with canonical headers needs no mapping: `canonical_mapping` builds one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,24 +71,6 @@ class Mapping:
     source: str | None = None
     date_format: str | None = None
     origin: str = "the canonical columns"
-
-    def extractor(self) -> Callable[[dict[str, Value]], dict[str, Value]]:
-        """A function giving each mapped field's raw value of a row, made once per file."""
-        direct = [
-            (name, rule.columns[0])
-            for name, rule in self.rules.items()
-            if len(rule.columns) == 1 and not rule.values and rule.constant is None
-        ]
-        simple = {name for name, _ in direct}
-        others = [(name, rule) for name, rule in self.rules.items() if name not in simple]
-
-        def extract(row: dict[str, Value]) -> dict[str, Value]:
-            raw = {name: row.get(column) for name, column in direct}
-            for name, rule in others:
-                raw[name] = rule.extract(row)
-            return raw
-
-        return extract
 
     def used_columns(self) -> set[str]:
         return {column for rule in self.rules.values() for column in rule.columns}
