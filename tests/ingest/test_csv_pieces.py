@@ -19,6 +19,7 @@ from kinfold.ingest.importer import import_items
 from kinfold.ingest.readers import read_table
 from kinfold.store.schema import items, quarantine
 from kinfold.workspace import init_workspace
+from tests.conftest import postgres_database
 
 HEADER = ["source_ref", "item_type", "received_at", "last_name", "notes", "postcode"]
 
@@ -124,3 +125,25 @@ def test_an_unreadable_row_is_named_by_its_number_in_the_whole_file(
         with pytest.raises(FileFormatError, match="row 301 cannot be read"):
             import_items(workspace.engine, path, "s", parallel=parallel)
     workspace.close()
+
+
+def test_parallel_import_into_postgresql(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(building, "PIECE_BYTES", 8_000)
+    path = awkward_file(tmp_path / "a.csv", rows=1_500)
+    monkeypatch.delenv("KINFOLD_DATABASE_URL", raising=False)
+    plain_folder = tmp_path / "plain"
+    workspace = init_workspace(plain_folder)
+    plain = import_items(workspace.engine, path, "s", parallel=False).counts()
+    workspace.close()
+    with postgres_database() as url:
+        monkeypatch.setenv("KINFOLD_DATABASE_URL", url)
+        pieced_folder = tmp_path / "pieced"
+        workspace = init_workspace(pieced_folder)
+        pieced = import_items(workspace.engine, path, "s", parallel=True).counts()
+        again = import_items(workspace.engine, path, "s", parallel=True).counts()
+        workspace.close()
+        assert pieced == plain
+        assert (again["new"], again["updated"], again["unchanged"]) == (0, 0, plain["new"])
+        pieced_rows = stored(pieced_folder)
+    monkeypatch.delenv("KINFOLD_DATABASE_URL")
+    assert pieced_rows == stored(plain_folder)
