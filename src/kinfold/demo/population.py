@@ -98,6 +98,7 @@ class PopulationMaker:
         self.phones_given = 0
         self.uprns = 100_000_000
         self.buildings: list[tuple[int, str, str, str, str]] = []
+        self.homes: set[tuple[int, str, str, str, str, int | None]] = set()
         self.postcodes = [
             f"{names.POSTCODE_AREA}{district} {sector}{unit}"
             for district in range(1, 7)
@@ -209,23 +210,32 @@ class PopulationMaker:
         return self.today - timedelta(days=days)
 
     def address(self) -> Address:
+        """A home no other household has: a house, or a flat in a building of flats."""
         rng = self.rng
         self.uprns += rng.randint(1, 40)
-        if self.buildings and rng.random() < 0.25:  # another flat in a building of flats
-            number, street, street_type, locality, postcode = rng.choice(self.buildings)
-            return Address(
-                number, street, street_type, locality, postcode, str(self.uprns), rng.randint(1, 12)
-            )
-        number = rng.randint(1, 240)
-        street = rng.choice(names.STREETS)
-        street_type = rng.choice(list(names.STREET_TYPES))
-        locality = rng.choice(names.LOCALITIES)
-        postcode = rng.choice(self.postcodes)
-        flat = None
-        if rng.random() < 0.2:
-            flat = rng.randint(1, 12)
-            self.buildings.append((number, street, street_type, locality, postcode))
-        return Address(number, street, street_type, locality, postcode, str(self.uprns), flat)
+        while True:
+            if self.buildings and rng.random() < 0.25:  # another flat in a building of flats
+                building = rng.choice(self.buildings)
+                flat: int | None = rng.randint(1, 24)
+            else:
+                building = (
+                    rng.randint(1, 240),
+                    rng.choice(names.STREETS),
+                    rng.choice(list(names.STREET_TYPES)),
+                    rng.choice(names.LOCALITIES),
+                    rng.choice(self.postcodes),
+                )
+                flat = None
+                if rng.random() < 0.2:
+                    flat = rng.randint(1, 24)
+                    self.buildings.append(building)
+            home = (*building, flat)
+            if home not in self.homes:
+                self.homes.add(home)
+                number, street, street_type, locality, postcode = building
+                return Address(
+                    number, street, street_type, locality, postcode, str(self.uprns), flat
+                )
 
     def ni_number(self) -> str:
         rng = self.rng

@@ -1,0 +1,1 @@
+"""Resolve: which items are about the same person, and which people live together."""
