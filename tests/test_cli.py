@@ -52,13 +52,17 @@ def test_errors_are_messages(tmp_path: Path) -> None:
     code, output = run("status", "-w", str(tmp_path))
     assert code == 1
     assert "Error: No kinfold workspace" in output and "kinfold init" in output
+    run("init", str(tmp_path / "w"))
     code, output = run("demo", "--out", str(tmp_path / "d"), "--as-of", "22/11/2026")
     assert code == 1
     assert "'22/11/2026' is not a date in the form YYYY-MM-DD" in output
     code, output = run(
-        "import", str(tmp_path / "missing.csv"), "--source", "x", "-w", str(tmp_path)
+        "import", str(tmp_path / "missing.csv"), "--source", "x", "-w", str(tmp_path / "w")
     )
     assert code == 1
+    assert "There is no file at" in output
+    code, output = run("import", "roster.csv", "--kind", "roster", "--source", "x")
+    assert code == 1 and "a roster file has fixed columns" in output
 
 
 def test_version() -> None:

@@ -105,6 +105,11 @@ def import_command(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Import a file of items (or workers, skills, roster, events, QA checks)."""
+    if kind != "items" and (source or mapping or sheet):
+        raise KinfoldError(
+            f"--source, --mapping and --sheet are for items; a {kind} file has fixed columns.",
+            "See docs/import.md for the columns of each kind of file.",
+        )
     opened = open_workspace(workspace)
     try:
         if kind == "items":
