@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from kinfold.errors import FileFormatError
-from kinfold.ingest.importer import import_items
+from kinfold.ingest.importer import ImportResult, import_items
 from kinfold.ingest.workforce import import_workforce
 from kinfold.store import events
 from kinfold.store import items as item_store
@@ -21,6 +21,13 @@ WORKERS = (
     "W1,Ann Lee,Benefits team,37,28.5\n"
     "W2,Bo Ng,Housing team,22.5,26\n"
 )
+
+
+def import_twice(workspace: Workspace, path: Path, kind: str) -> tuple[ImportResult, ImportResult]:
+    """Import a file, then the same file again: the second time should change nothing."""
+    return import_workforce(workspace.engine, path, kind), import_workforce(
+        workspace.engine, path, kind
+    )
 
 
 def load_workers(workspace: Workspace, tmp_path: Path) -> None:
@@ -65,9 +72,8 @@ def test_roster_with_shrinkage_by_category(workspace: Workspace, tmp_path: Path)
         "worker_ref,date,paid_hours,sickness_hours,training_hours\n"
         "W1,2026-11-02,7.4,0,1.5\nW1,2026-11-03,7.4,7.4,0\nW2,2026-11-02,4.5,6,0\n"
     )
-    result = import_workforce(workspace.engine, write(tmp_path / "roster.csv", text), "roster")
+    result, again = import_twice(workspace, write(tmp_path / "roster.csv", text), "roster")
     assert (result.new, result.quarantined) == (2, 1)
-    again = import_workforce(workspace.engine, write(tmp_path / "roster.csv", text), "roster")
     assert (again.new, again.updated, again.unchanged) == (0, 0, 2)
     with workspace.engine.connect() as conn:
         assert len(conn.execute(select(roster)).all()) == 2
@@ -96,9 +102,8 @@ def test_work_events_and_qa_link_to_items(workspace: Workspace, tmp_path: Path) 
         "benefits,B1,Decision,W1,2026-11-03 10:00,2026-11-03 09:00,awarded\n"
         "benefits,B7,Assess,W1,2026-11-02 09:00,2026-11-02 09:30,\n"
     )
-    result = import_workforce(workspace.engine, write(tmp_path / "events.csv", text), "events")
+    result, again = import_twice(workspace, write(tmp_path / "events.csv", text), "events")
     assert (result.new, result.quarantined) == (1, 2)
-    again = import_workforce(workspace.engine, write(tmp_path / "events.csv", text), "events")
     assert (again.new, again.unchanged, again.quarantined) == (0, 1, 2)
     qa = (
         "source,source_ref,worker_ref,checked_by,checked_at,passed,score,reason\n"

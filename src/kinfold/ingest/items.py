@@ -17,19 +17,6 @@ from kinfold.ingest.fields import CANONICAL, DATE_FIELDS
 from kinfold.ingest.mapping import Mapping
 from kinfold.ingest.readers import Value
 
-TEXT_FIELDS = (
-    "need",
-    "first_name",
-    "last_name",
-    "full_name",
-    "address_line_1",
-    "address_line_2",
-    "address_line_3",
-    "town",
-    "school",
-    "gp_practice",
-    "notes",
-)
 CHECKED_FIELDS = {
     "postcode": v.normalise_postcode,
     "email": v.normalise_email,
