@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import json
 from pathlib import Path
 
 import openpyxl
@@ -86,3 +88,59 @@ def test_import_a_named_sheet(tmp_path: Path) -> None:
     assert "sheet 'Claims'" in output and "new 1" in output
     code, output = run("import", str(path), "--source", "s", "--sheet", "Nope", "-w", folder)
     assert code == 1 and "no sheet called 'Nope'" in output
+
+
+def test_fold_writes_people_households_and_cases(tmp_path: Path) -> None:
+    claims = write(
+        tmp_path / "claims.csv",
+        "source_ref,item_type,received_at,first_name,last_name,date_of_birth,address_line_1,"
+        "postcode\n"
+        'C1,Claim,2026-11-01,Ann,Lee,1970-01-02,"Flat 2, 10 High St",LS6 2AB\n'
+        "C2,Claim,2026-11-02,Ann,Lee,1970-01-02,2/10 High Street,ls62ab\n"
+        'C3,Claim,2026-11-03,Bo,Lee,2001-05-06,"Flat 2, 10 High Street",LS6 2AB\n'
+        "C4,Claim,2026-11-04,,,,,\n",
+    )
+    out = tmp_path / "out"
+    code, output = run("fold", str(claims), "--out", str(out))
+    assert code == 0, output
+    assert "4 items -> 3 people -> 1 households (2 cases)" in output
+    with (out / "items.csv").open(encoding="utf-8") as handle:
+        rows = {row["source_ref"]: row for row in csv.DictReader(handle)}
+    assert rows["C1"]["person_id"] == rows["C2"]["person_id"] != rows["C3"]["person_id"]
+    assert rows["C1"]["case_id"] == rows["C3"]["case_id"] != rows["C4"]["case_id"]
+    assert rows["C4"]["household_id"] == ""
+    assert "priority_rank" in rows["C1"]
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    counts = ("items", "people", "households", "cases", "hotspots", "quarantined_rows")
+    assert [summary[name] for name in counts] == [4, 3, 1, 2, 0, 0]
+    for name in ("people.csv", "households.csv", "cases.csv", "hotspots.csv"):
+        assert (out / name).read_text(encoding="utf-8").count("\n") >= 1
+
+
+def test_fold_refuses_a_mapping_that_loses_the_names(tmp_path: Path) -> None:
+    claims = write(tmp_path / "claims.csv", "Ref,Type,Date,Who\nC1,Claim,2026-11-01,Ann Lee\n")
+    mapping = write(
+        tmp_path / "m.yaml", "fields:\n  source_ref: Ref\n  item_type: Type\n  received_at: Date\n"
+    )
+    code, output = run(
+        "fold", str(claims), "--out", str(tmp_path / "out"), "--mapping", str(mapping)
+    )
+    assert code == 1
+    assert "no column gives a name" in output
+    assert not (tmp_path / "out").exists()
+
+
+def test_resolve_and_review_in_a_workspace(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    assert run("demo", "--out", str(out), "--households", "80", "--seed", "5", "--load")[0] == 0
+    code, output = run("resolve", "-w", str(out))
+    assert code == 0, output
+    assert "items ->" in output and "households" in output
+    code, output = run("review", "-w", str(out), "--limit", "1")
+    assert code == 0
+    if "No links are waiting for review." not in output:
+        link = output.split("Link ")[1].split(":")[0]
+        code, decided = run("review", "split", link, "-w", str(out))
+        assert code == 0 and "are different people" in decided
+    code, output = run("review", "split", "999999", "-w", str(out))
+    assert code == 1 and "There is no link 999999." in output

@@ -14,10 +14,11 @@ DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 
 
 def commands() -> set[str]:
+    """Every top-level command, groups (such as `review`) included."""
     return {
         command.name or (command.callback.__name__ if command.callback else "")
         for command in app.registered_commands
-    }
+    } | {group.name for group in app.registered_groups if group.name}
 
 
 def test_every_command_is_in_the_readme() -> None:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import functools
 import getpass
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 import typer
 from rich.console import Console
@@ -21,8 +22,11 @@ from rich.table import Table
 from kinfold import __version__, clock
 from kinfold.demo import generate_demo, load_demo
 from kinfold.errors import KinfoldError
+from kinfold.fold.oneshot import fold_files
 from kinfold.ingest.importer import ImportResult, import_items
 from kinfold.ingest.workforce import KINDS, import_workforce
+from kinfold.resolve.review import decide, uncertain_links
+from kinfold.resolve.run import ResolveResult, Thresholds, resolve_workspace
 from kinfold.status import workspace_status
 from kinfold.store import items as item_store
 from kinfold.workspace import init_workspace, open_workspace
@@ -49,21 +53,27 @@ WorkspaceOption = Annotated[
 ]
 
 
-def command(name: str | None = None) -> Callable[[F], F]:
-    """Register a command whose domain errors are shown as a message, not a traceback."""
+def guarded(function: F) -> F:
+    """Show a domain error as a message and exit code 1, not a traceback."""
+
+    @functools.wraps(function)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except KinfoldError as error:
+            errors.print(f"[bold red]Error:[/] {error.message}", highlight=False)
+            if error.hint:
+                errors.print(error.hint, highlight=False)
+            raise typer.Exit(1) from None
+
+    return cast(F, run)
+
+
+def command(name: str | None = None, on: typer.Typer | None = None) -> Callable[[F], F]:
+    """Register a guarded command on the app (or on one of its groups)."""
 
     def register(function: F) -> F:
-        @functools.wraps(function)
-        def run(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return function(*args, **kwargs)
-            except KinfoldError as error:
-                errors.print(f"[bold red]Error:[/] {error.message}", highlight=False)
-                if error.hint:
-                    errors.print(error.hint, highlight=False)
-                raise typer.Exit(1) from None
-
-        app.command(name)(run)
+        (on or app).command(name)(guarded(function))
         return function
 
     return register
@@ -244,6 +254,161 @@ def demo(
         workspace = load_demo(out, actor=actor(), on_import=_print_import)
         workspace.close()
         console.print(f"{out} is now a workspace: try `kinfold status -w {out}`.")
+
+
+@command()
+def resolve(workspace: WorkspaceOption = None) -> None:
+    """Find the people the items are about, their households, and fold them into cases."""
+    opened = open_workspace(workspace)
+    try:
+        with _stages() as stage:
+            result = resolve_workspace(opened.engine, opened.settings, actor(), stage)
+    finally:
+        opened.close()
+    _print_resolved(result)
+
+
+@command()
+def fold(
+    files: Annotated[list[Path], typer.Argument(help="CSV, XLSX, JSON or JSON Lines files.")],
+    out: Annotated[Path, typer.Option(help="Folder to write the results into.")],
+    mapping: Annotated[
+        Path | None, typer.Option(help="YAML mapping for files not in kinfold's columns.")
+    ] = None,
+) -> None:
+    """Fold files of items into people, households and cases, without a workspace."""
+    with _stages() as stage:
+        result = fold_files(files, out, mapping, actor(), stage)
+    for imported in result.imports:
+        _print_import(imported)
+    _print_resolved(result.resolved)
+    console.print(
+        "Stages: "
+        + " · ".join(f"{name} {seconds:.1f} s" for name, seconds in result.seconds.items()),
+        highlight=False,
+    )
+    console.print(f"Wrote items, people, households, cases and a summary to {out}.")
+
+
+@contextmanager
+def _stages() -> Iterator[Callable[[str], None]]:
+    """A progress line per stage: the one running, and each finished one with its time."""
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=errors, disable=not errors.is_terminal) as progress:
+        running: list[Any] = []
+
+        def stage(name: str) -> None:
+            for task in running:
+                progress.update(task, total=1, completed=1)
+            running[:] = [progress.add_task(name, total=None)]
+
+        yield stage
+        for task in running:
+            progress.update(task, total=1, completed=1)
+
+
+def _print_resolved(result: ResolveResult) -> None:
+    console.print(result.headline, style="bold")
+    changes = []
+    if result.merged_cases:
+        changes.append(f"{result.merged_cases:,} cases took in others")
+    if result.split_cases:
+        changes.append(f"{result.split_cases:,} cases were split")
+    if changes:
+        console.print("Since the last resolve: " + "; ".join(changes) + " (see the event log).")
+    if result.links_to_review:
+        console.print(
+            f"{result.links_to_review:,} uncertain links are waiting for review: "
+            "see `kinfold review`."
+        )
+
+
+review_app = typer.Typer(
+    help="Review the links kinfold was unsure of: confirm, split, or merge.",
+    invoke_without_command=True,
+)
+app.add_typer(review_app, name="review")
+
+
+@review_app.callback()
+@guarded
+def review(
+    context: typer.Context,
+    limit: Annotated[int, typer.Option(help="Show at most this many links.")] = 20,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """List the uncertain links, least certain first."""
+    if context.invoked_subcommand is not None:
+        return
+    opened = open_workspace(workspace)
+    thresholds = Thresholds.from_settings(opened.settings)
+    with opened.engine.connect() as conn:
+        found = uncertain_links(conn, thresholds.review_to, limit)
+    opened.close()
+    if not found:
+        console.print("No links are waiting for review.")
+        return
+    for link in found:
+        console.print(f"Link {link.link_id}: {link.probability:.0%} sure", style="bold")
+        for item in (link.item, link.other):
+            console.print(
+                f"  {item.ref} · {item.name} · born {item.date_of_birth or 'unknown'} · "
+                f"{item.address} · person {item.person_id}",
+                highlight=False,
+            )
+        console.print(
+            "  evidence: "
+            + ", ".join(
+                f"{name} {detail['level']} ({detail['weight']:+.1f})"
+                for name, detail in link.evidence.items()
+            ),
+            highlight=False,
+        )
+    console.print(
+        "Decide with `kinfold review confirm LINK`, `kinfold review split LINK`, or "
+        "`kinfold review merge SOURCE:REF SOURCE:REF`; decisions apply from the next resolve."
+    )
+
+
+def _decide(workspace: Path | None, action: str, **target: Any) -> None:
+    opened = open_workspace(workspace)
+    try:
+        with opened.engine.begin() as conn:
+            item, other = decide(conn, action, actor(), **target)
+    finally:
+        opened.close()
+    verdict = "the same person" if action != "split" else "different people"
+    console.print(
+        f"Recorded: {item.ref} and {other.ref} are {verdict}. Run `kinfold resolve` to apply it."
+    )
+
+
+@command("confirm", on=review_app)
+def review_confirm(
+    link: Annotated[int, typer.Argument(help="The link's number, from `kinfold review`.")],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """The two items of LINK are about the same person."""
+    _decide(workspace, "confirm", link_id=link)
+
+
+@command("split", on=review_app)
+def review_split(
+    link: Annotated[int, typer.Argument(help="The link's number, from `kinfold review`.")],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """The two items of LINK are about different people."""
+    _decide(workspace, "split", link_id=link)
+
+
+@command("merge", on=review_app)
+def review_merge(
+    item: Annotated[str, typer.Argument(help="One item, as SOURCE:REF.")],
+    other: Annotated[str, typer.Argument(help="The other item, as SOURCE:REF.")],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Two items kinfold kept apart are about the same person."""
+    _decide(workspace, "merge", refs=(item, other))
 
 
 def _iso_date(text: str) -> date:

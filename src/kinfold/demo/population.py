@@ -35,6 +35,7 @@ DRAMA_PHONE_RANGES = (
     "028 9649 6",
     "029 2018 0",
 )
+MOVES_WITHIN_DAYS = 84  # people who moved did so within the backlog's history
 
 
 @dataclass
@@ -63,6 +64,7 @@ class Person:
     mobile: str | None
     email: str | None
     previous_address: Address | None = None
+    moved_on: date | None = None  # the day they left the previous address
     disabled: bool = False
     hard_case: str | None = None  # "twin" or "named after a parent": always has an item
 
@@ -145,6 +147,7 @@ class PopulationMaker:
         for person in members:
             if rng.random() < 0.06 and age(person.born, self.today) >= 18:
                 person.previous_address = self.address()
+                person.moved_on = self.today - timedelta(days=rng.randint(1, MOVES_WITHIN_DAYS))
         any_child = any(age(person.born, self.today) < 16 for person in members)
         return Household(
             household_id=household_id,

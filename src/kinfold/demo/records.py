@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from kinfold.demo import names
-from kinfold.demo.population import Address, Household, Person, age
+from kinfold.demo.population import MOVES_WITHIN_DAYS, Address, Household, Person, age
 
 # source -> (item type, need, working days to the due date)
 ITEM_TYPES: dict[str, tuple[tuple[str, str, int], ...]] = {
@@ -56,7 +56,7 @@ TYPE_FLAGS: dict[str, tuple[tuple[str, float], ...]] = {
     "Adaptations referral": (("hospital_discharge", 0.3),),
     "Tenancy sustainment": (("mental_health", 0.2),),
 }
-HISTORY_DAYS = 84
+HISTORY_DAYS = MOVES_WITHIN_DAYS
 ITEM_COUNTS = (1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 15, 20, 30, 40)
 ITEM_COUNT_WEIGHTS = (28, 20, 14, 10, 7, 4.5, 3, 2.5, 2.5, 2, 1.6, 1.2, 0.6, 0.3)
 
@@ -133,11 +133,9 @@ class RecordMaker:
         received_day = _weekday(self.today - timedelta(days=days_ago))
         received_at = datetime.combine(received_day, time(rng.randint(8, 17), rng.randint(0, 59)))
         closed_chance = 0.05 + 0.55 * days_ago / HISTORY_DAYS
-        address = (
-            person.previous_address
-            if person.previous_address and rng.random() < 0.5
-            else household.address
-        )
+        address = household.address
+        if person.previous_address and person.moved_on and received_day < person.moved_on:
+            address = person.previous_address
         first, last = self.names(person, source)
         item = DemoItem(
             source=source,

@@ -84,6 +84,16 @@ class Address:
     locality: str
     postcode: str  # "LS6 2AB", or "" when missing or not a UK postcode
 
+    def display(self) -> str:
+        """The address as a letter would show it: "Flat 2, 10 High Street, LS6 2AB"."""
+        parts = [
+            f"Flat {self.flat.upper()}" if self.flat else "",
+            " ".join(part for part in (self.number.upper(), self.street.title()) if part),
+            self.locality.title(),
+            self.postcode,
+        ]
+        return ", ".join(part for part in parts if part)
+
     def key(self) -> str:
         """What says two records name the same home; empty when there is too little."""
         if not self.street or not (self.number or self.flat):

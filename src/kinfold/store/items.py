@@ -61,7 +61,12 @@ def known_items(conn: Connection, source: str) -> dict[str, KnownItem]:
 
 
 # The columns of a new item, in the order `ItemEncoder` gives their values.
-INSERT_COLUMNS = tuple(column.name for column in items.columns if column.name != "id")
+# what an import writes: resolve sets who each item is about
+INSERT_COLUMNS = tuple(
+    column.name
+    for column in items.columns
+    if column.name not in ("id", "person_id", "household_id", "case_id")
+)
 
 
 class ItemEncoder:

@@ -78,6 +78,10 @@ items = Table(
     Column("row_hash", String(32), nullable=False),
     Column("first_import_id", Integer, ForeignKey("imports.id"), nullable=False),
     Column("last_import_id", Integer, ForeignKey("imports.id"), nullable=False),
+    # who the item is about, set by resolve; empty until the workspace is resolved
+    Column("person_id", Integer, index=True),
+    Column("household_id", Integer, index=True),
+    Column("case_id", Integer, index=True),
     UniqueConstraint("source", "source_ref", name="uq_items_source_ref"),
 )
 
@@ -178,4 +182,88 @@ qa_checks = Table(
     Column("score", Float),
     Column("reason", Text),
     UniqueConstraint("item_id", "worker_id", "checked_at", name="uq_qa_check"),
+)
+
+# --- resolve and fold: who the items are about -----------------------------------------
+# People, households and cases keep their ids from one resolve to the next: a re-run
+# gives each new group the id of the old group most of its items were in.
+
+people = Table(
+    "people",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("first_name", String(200)),  # the most common spelling in the person's items
+    Column("last_name", String(200)),
+    Column("date_of_birth", String(40)),
+    Column("household_id", Integer, index=True),
+    Column("item_count", Integer, nullable=False),
+)
+
+households = Table(
+    "households",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("address", String(600), nullable=False),
+    Column("uprn", String(40)),
+    Column("postcode", String(10)),
+    Column("postcode_sector", String(10), index=True),
+    Column("postcode_district", String(10), index=True),
+    Column("school", String(300), index=True),
+    Column("gp_practice", String(300), index=True),
+    Column("person_count", Integer, nullable=False),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("household_id", Integer, index=True),  # the household, or
+    Column("person_id", Integer, index=True),  # the person with no household
+    Column("status", String(10), nullable=False),  # open, closed, merged (into merged_into)
+    Column("merged_into", Integer),
+    Column("open_items", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# The evidence for the links that made people, and the uncertain ones a reviewer should
+# see: one row per pair of items (one item standing for each side).
+links = Table(
+    "links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("resolve_run_id", Integer, ForeignKey("resolve_runs.id"), nullable=False),
+    Column("item_id", Integer, ForeignKey("items.id"), nullable=False),
+    Column("other_item_id", Integer, ForeignKey("items.id"), nullable=False),
+    Column("match_probability", Float, nullable=False),
+    Column("match_weight", Float, nullable=False),
+    Column("evidence", Text, nullable=False),  # JSON: comparison -> level and weight
+    Column("joined", Boolean, nullable=False),  # did this link join two people into one?
+    Index("ix_links_items", "item_id", "other_item_id"),
+)
+
+# What reviewers decided about pairs of items: every later resolve respects it.
+link_decisions = Table(
+    "link_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", Integer, ForeignKey("items.id"), nullable=False),
+    Column("other_item_id", Integer, ForeignKey("items.id"), nullable=False),
+    Column("decision", String(10), nullable=False),  # same, different
+    Column("actor", String(200), nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("note", Text),
+)
+
+resolve_runs = Table(
+    "resolve_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("actor", String(200), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("kind", String(20), nullable=False),  # full, incremental
+    Column("threshold", Float, nullable=False),
+    Column("model", Text),  # JSON: the trained Splink model
+    Column("counts", Text),  # JSON: items, people, households, cases
 )

@@ -1,0 +1,139 @@
+"""`kinfold fold`: files in, people, households and cases out, with no workspace to keep.
+
+The files are imported into a temporary workspace, resolved, and written out as CSV
+(ISO dates) with a summary. Priority columns are present and empty until cases are
+prioritised.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from kinfold.errors import KinfoldError
+from kinfold.ingest.importer import ImportResult, import_items
+from kinfold.resolve.run import ResolveResult, Stage, resolve_workspace
+from kinfold.store.database import migrate, open_engine
+from kinfold.store.schema import cases, households, items, people
+
+ITEM_COLUMNS = ("source", "source_ref", "person_id", "household_id", "case_id",
+                "priority_rank", "priority_score", "priority_reasons")  # fmt: skip
+PEOPLE_COLUMNS = ("person_id", "first_name", "last_name", "date_of_birth", "household_id",
+                  "items")  # fmt: skip
+HOUSEHOLD_COLUMNS = ("household_id", "address", "uprn", "postcode", "postcode_sector",
+                     "postcode_district", "school", "gp_practice", "people")  # fmt: skip
+CASE_COLUMNS = ("case_id", "household_id", "person_id", "status", "open_items")
+HOTSPOT_COLUMNS = ("hotspot_id", "characteristic", "cases", "suggested_response")
+
+
+@dataclass
+class FoldResult:
+    resolved: ResolveResult
+    imports: list[ImportResult]
+    out: Path
+    seconds: dict[str, float]  # per stage, importing included
+
+    @property
+    def quarantined(self) -> int:
+        return sum(result.quarantined for result in self.imports)
+
+
+def fold_files(
+    files: Sequence[Path],
+    out: Path,
+    mapping: Path | None,
+    actor: str,
+    stage: Stage | None = None,
+) -> FoldResult:
+    if not files:
+        raise KinfoldError("Name at least one file to fold.")
+    if out.exists() and not out.is_dir():
+        raise KinfoldError(f"{out} is a file; --out must be a folder.")
+    sources = _source_names(files)
+    with tempfile.TemporaryDirectory(prefix="kinfold-fold-") as folder:
+        # always a private SQLite file, whatever database the user's workspaces use
+        engine = open_engine(f"sqlite:///{Path(folder) / 'fold.db'}")
+        try:
+            migrate(engine)
+            imports = []
+            started = time.perf_counter()
+            for file, source in zip(files, sources, strict=True):
+                if stage is not None:
+                    stage(f"Importing {file.name}")
+                imports.append(
+                    import_items(engine, file, source, mapping_path=mapping, actor=actor)
+                )
+            imported = time.perf_counter() - started
+            resolved = resolve_workspace(engine, {}, actor, stage)
+            if stage is not None:
+                stage("Writing the results")
+            started = time.perf_counter()
+            out.mkdir(parents=True, exist_ok=True)
+            with engine.connect() as conn:
+                write_outputs(conn, out)
+            written = time.perf_counter() - started
+        finally:
+            engine.dispose()
+    seconds = {"Importing": imported, **resolved.seconds, "Writing the results": written}
+    result = FoldResult(resolved, imports, out, {k: round(v, 2) for k, v in seconds.items()})
+    summary = {
+        "items": resolved.items,
+        "people": resolved.people,
+        "households": resolved.households,
+        "cases": resolved.cases,
+        "hotspots": 0,
+        "quarantined_rows": result.quarantined,
+        "links_to_review": resolved.links_to_review,
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return result
+
+
+def write_outputs(conn: Connection, out: Path) -> None:
+    _write(out / "items.csv", ITEM_COLUMNS, conn.execute(
+        select(items.c.source, items.c.source_ref, items.c.person_id, items.c.household_id,
+               items.c.case_id).order_by(items.c.id)))  # fmt: skip
+    _write(out / "people.csv", PEOPLE_COLUMNS, conn.execute(
+        select(people.c.id, people.c.first_name, people.c.last_name, people.c.date_of_birth,
+               people.c.household_id, people.c.item_count).order_by(people.c.id)))  # fmt: skip
+    _write(out / "households.csv", HOUSEHOLD_COLUMNS, conn.execute(
+        select(households.c.id, households.c.address, households.c.uprn, households.c.postcode,
+               households.c.postcode_sector, households.c.postcode_district,
+               households.c.school, households.c.gp_practice, households.c.person_count)
+        .order_by(households.c.id)))  # fmt: skip
+    _write(out / "cases.csv", CASE_COLUMNS, conn.execute(
+        select(cases.c.id, cases.c.household_id, cases.c.person_id, cases.c.status,
+               cases.c.open_items)
+        .where(cases.c.status != "merged").order_by(cases.c.id)))  # fmt: skip
+    _write(out / "hotspots.csv", HOTSPOT_COLUMNS, [])
+
+
+def _write(path: Path, header: Sequence[str], rows: Any) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        width = len(header)
+        for row in rows:
+            values = list(row)
+            writer.writerow(values + [""] * (width - len(values)))
+
+
+def _source_names(files: Sequence[Path]) -> list[str]:
+    """Each file's source name: its name without the extension, numbered if repeated."""
+    names: list[str] = []
+    for file in files:
+        if not file.is_file():
+            raise KinfoldError(f"{file} does not exist or is not a file.")
+        name, number = file.stem, 2
+        while name in names:
+            name, number = f"{file.stem}-{number}", number + 1
+        names.append(name)
+    return names

@@ -1,0 +1,411 @@
+"""People: which records describe the same individual, with Splink on DuckDB.
+
+Two questions are kept apart. *Is this the same person?* is answered from names, date
+of birth, and the person's own identifiers (NI number, email, phone), with the home
+counted once. *Do these people live together?* is the household question
+(`households.py`), so a family sharing an address, a surname and similar ages is not
+scored as one person twice over.
+
+The model is trained on the workspace's own records (no labels): u from random pairs,
+m by expectation maximisation on a sample. Pairs scoring above the threshold are then
+joined strongest first, and a join is refused when it would put two dates of birth
+that cannot be typos of each other, two NI numbers, or two different first names into
+one person: the twin and the child named after a parent stay themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import Linker, SettingsCreator, block_on
+from splink.backends.duckdb import DuckDBAPI
+from splink.internals.exceptions import SplinkException
+
+from kinfold.resolve.cleaning import nicknames
+from kinfold.resolve.records import Record
+
+SAMPLE_FOR_TRAINING = 60_000
+RANDOM_PAIRS_FOR_U = 2_000_000
+SEED = 42
+NEAR_BIRTH_DAYS = 31
+MAX_PRIOR = 0.1
+
+# Splink logs each training step at INFO; kinfold shows its own progress instead.
+for name in ("splink", "splink.internals"):
+    logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def comparisons() -> list[Any]:
+    first = cl.CustomComparison(
+        output_column_name="first",
+        comparison_levels=[
+            cll.NullLevel("first"),
+            cll.ExactMatchLevel("first").configure(tf_adjustment_column="first"),
+            cll.CustomLevel("first_formal_l = first_formal_r", "same formal name"),
+            cll.CustomLevel("damerau_levenshtein(first_l, first_r) <= 1", "one typo"),
+            cll.CustomLevel(
+                "(length(first_l) = 1 or length(first_r) = 1) "
+                "and substr(first_l, 1, 1) = substr(first_r, 1, 1)",
+                "initial",
+            ),
+            cll.JaroWinklerLevel("first", 0.88),
+            cll.ElseLevel(),
+        ],
+    )
+    last = cl.CustomComparison(
+        output_column_name="last",
+        comparison_levels=[
+            cll.NullLevel("last"),
+            cll.ExactMatchLevel("last").configure(tf_adjustment_column="last"),
+            cll.CustomLevel("damerau_levenshtein(last_l, last_r) <= 1", "one typo"),
+            cll.JaroWinklerLevel("last", 0.88),
+            cll.ElseLevel(),
+        ],
+    )
+    swapped = cl.CustomComparison(
+        output_column_name="swap",
+        comparison_levels=[
+            cll.CustomLevel(
+                "first_l is null or last_l is null or first_r is null or last_r is null",
+                "a name missing",
+            ).configure(is_null_level=True),
+            cll.CustomLevel(
+                "first_l = last_r and last_l = first_r and first_l <> last_l",
+                "first and last names swapped",
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+    dob = cl.CustomComparison(
+        output_column_name="dob",
+        comparison_levels=[
+            cll.NullLevel("dob"),
+            cll.ExactMatchLevel("dob"),
+            cll.CustomLevel("damerau_levenshtein(dob_l, dob_r) <= 1", "one typo"),
+            cll.CustomLevel(
+                "substr(dob_l, 1, 4) = substr(dob_r, 1, 4) "
+                "and substr(dob_l, 6, 2) = substr(dob_r, 9, 2) "
+                "and substr(dob_l, 9, 2) = substr(dob_r, 6, 2)",
+                "day and month swapped",
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+    home = cl.CustomComparison(
+        output_column_name="home",
+        comparison_levels=[
+            cll.CustomLevel("building_l is null or building_r is null", "no address").configure(
+                is_null_level=True
+            ),
+            cll.CustomLevel("uprn_l = uprn_r", "same UPRN"),
+            cll.ExactMatchLevel("home"),
+            cll.CustomLevel("building_l = building_r", "same building"),
+            cll.CustomLevel("postcode_l = postcode_r", "same postcode"),
+            cll.ElseLevel(),
+        ],
+    )
+    return [
+        first,
+        last,
+        swapped,
+        dob,
+        home,
+        cl.ExactMatch("ni"),
+        cl.ExactMatch("email"),
+        cl.ExactMatch("phone"),
+    ]
+
+
+def blocking_rules() -> list[Any]:
+    return [
+        block_on("last", "dob"),
+        block_on("first_formal", "dob"),
+        block_on("first_formal", "last"),
+        block_on("ni"),
+        block_on("email"),
+        block_on("phone"),
+        block_on("building", "first_formal"),
+        block_on("building", "last"),
+        block_on("building", "dob"),
+        block_on("first", "last"),
+        block_on("last", "first"),  # names swapped: first of one is last of the other
+    ]
+
+
+def settings() -> SettingsCreator:
+    return SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=comparisons(),
+        blocking_rules_to_generate_predictions=blocking_rules(),
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=False,
+    )
+
+
+@dataclass
+class Link:
+    """Two records scored as the same person, with the evidence for it."""
+
+    left: int
+    right: int
+    probability: float
+    weight: float
+    evidence: dict[str, dict[str, Any]]  # comparison -> {"level": label, "weight": w}
+
+
+@dataclass
+class PeopleModel:
+    """A trained model (Splink's JSON) and the linker scoring one set of records."""
+
+    model: dict[str, Any]
+    connection: duckdb.DuckDBPyConnection = field(repr=False)
+    linker: Linker = field(repr=False)
+
+
+def train(records: pa.Table, connection: duckdb.DuckDBPyConnection | None = None) -> PeopleModel:
+    """Train on the records themselves: no labels are needed."""
+    connection = connection or duckdb.connect()
+    connection.register("records_arrow", records)
+    connection.execute("CREATE OR REPLACE TABLE records AS SELECT * FROM records_arrow")
+    connection.unregister("records_arrow")
+    size = records.num_rows
+    if size > SAMPLE_FOR_TRAINING:
+        connection.execute(
+            "CREATE OR REPLACE TABLE training AS SELECT * FROM records "
+            f"USING SAMPLE reservoir({SAMPLE_FOR_TRAINING} ROWS) REPEATABLE ({SEED})"
+        )
+    else:
+        connection.execute("CREATE OR REPLACE TABLE training AS SELECT * FROM records")
+    api = DuckDBAPI(connection=connection)
+    trainer = Linker(api.register("training"), settings())
+    # Each step learns what the data can teach; a small or sparse backlog (no dates of
+    # birth, say) cannot teach every step, and then the model's starting values stand.
+    _try(
+        trainer.training.estimate_probability_two_random_records_match,
+        [block_on("first", "last", "dob"), block_on("ni"), block_on("email")],
+        recall=0.8,
+    )
+    _try(trainer.training.estimate_u_using_random_sampling, RANDOM_PAIRS_FOR_U, seed=SEED)
+    for rule in (block_on("dob"), block_on("last", "first_formal"), block_on("building")):
+        _try(
+            trainer.training.estimate_parameters_using_expectation_maximisation,
+            rule,
+            fix_u_probabilities=True,
+        )
+    model = trainer.misc.save_model_to_json()
+    # The prior was estimated on the sample; the whole table has more pairs to choose from.
+    # A tiny backlog can estimate it as certain, which no pair of strangers is.
+    prior = model["probability_two_random_records_match"]
+    prior *= min(size, SAMPLE_FOR_TRAINING) ** 2 / max(size**2, 1)
+    model["probability_two_random_records_match"] = min(max(prior, 1e-9), MAX_PRIOR)
+    linker = Linker(api.register("records"), model)
+    return PeopleModel(model=model, connection=connection, linker=linker)
+
+
+def _try(step: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    try:
+        step(*args, **kwargs)
+    except (SplinkException, ValueError):  # ValueError: a probability of 1 from tiny data
+        return
+
+
+def score(model: PeopleModel, threshold: float) -> list[Link]:
+    """Every blocked pair at or above `threshold`, strongest first."""
+    predictions = model.linker.inference.predict(threshold_match_probability=threshold)
+    return links_from(predictions.as_duckdbpyrelation(), model.model)
+
+
+def links_from(relation: duckdb.DuckDBPyRelation, model: dict[str, Any]) -> list[Link]:
+    names = relation.columns
+    levels = level_weights(model)
+    links = []
+    for row in relation.fetchall():
+        values = dict(zip(names, row, strict=True))
+        evidence = {}
+        for comparison, known in levels.items():
+            weight = values.get(f"mw_{comparison}")
+            if weight is None:
+                continue
+            label = min(known, key=lambda level: abs(level[1] - weight))[0]
+            if label is None:  # a value missing on either side: no evidence either way
+                continue
+            adjusted = weight + (values.get(f"mw_tf_adj_{comparison}") or 0.0)
+            evidence[comparison] = {"level": label, "weight": round(adjusted, 2)}
+        links.append(
+            Link(
+                left=int(values["unique_id_l"]),
+                right=int(values["unique_id_r"]),
+                probability=float(values["match_probability"]),
+                weight=float(values["match_weight"]),
+                evidence=evidence,
+            )
+        )
+    links.sort(key=lambda link: -link.probability)
+    return links
+
+
+def level_weights(model: dict[str, Any]) -> dict[str, list[tuple[str | None, float]]]:
+    """comparison -> (level label, its match weight) as trained; None labels a null level."""
+    weights: dict[str, list[tuple[str | None, float]]] = {}
+    for comparison in model["comparisons"]:
+        known: list[tuple[str | None, float]] = []
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                known.append((None, 0.0))
+                continue
+            m, u = level.get("m_probability"), level.get("u_probability")
+            weight = math.log2(m / u) if m and u else 0.0
+            known.append((level["label_for_charts"], weight))
+        weights[comparison["output_column_name"]] = known
+    return weights
+
+
+# --- joining pairs into people -------------------------------------------------------
+
+
+class People:
+    """Union-find over records that refuses joins that would make an impossible person."""
+
+    def __init__(self, records: Sequence[Record]) -> None:
+        self.parent = list(range(len(records)))
+        self.dobs: list[set[str]] = [{r.dob} if r.dob else set() for r in records]
+        self.nis: list[set[str]] = [{r.ni} if r.ni else set() for r in records]
+        self.firsts: list[set[str]] = [
+            {r.first} if r.first and len(r.first) > 1 else set() for r in records
+        ]
+        self.lasts: list[set[str]] = [{r.last} if r.last else set() for r in records]
+        self.apart: dict[int, set[int]] = {}
+
+    def find(self, record: int) -> int:
+        parent = self.parent
+        root = record
+        while parent[root] != root:
+            root = parent[root]
+        while parent[record] != root:
+            parent[record], record = root, parent[record]
+        return root
+
+    def keep_apart(self, left: int, right: int) -> None:
+        """A reviewer said these two are different people."""
+        self.apart.setdefault(left, set()).add(right)
+        self.apart.setdefault(right, set()).add(left)
+
+    def join(self, left: int, right: int, force: bool = False) -> bool:
+        a, b = self.find(left), self.find(right)
+        if a == b:
+            return True
+        if not force and not self.compatible(a, b):
+            return False
+        if len(self.dobs[a]) + len(self.firsts[a]) < len(self.dobs[b]) + len(self.firsts[b]):
+            a, b = b, a
+        self.parent[b] = a
+        for sets in (self.dobs, self.nis, self.firsts, self.lasts):
+            sets[a] |= sets[b]
+            sets[b] = set()
+        return True
+
+    def compatible(self, a: int, b: int) -> bool:
+        """Could the two be one person? Each side's values include its typos, so one
+        pair of values that could be the same is enough."""
+        if self.nis[a] and self.nis[b] and not self.nis[a] & self.nis[b]:
+            return False
+        dobs_a, dobs_b = self.dobs[a], self.dobs[b]
+        if dobs_a and dobs_b and not any(same_birth_date(x, y) for x in dobs_a for y in dobs_b):
+            return False
+        firsts_a, firsts_b = self.firsts[a], self.firsts[b]
+        if (
+            firsts_a
+            and firsts_b
+            and not any(same_first_name(x, y) for x in firsts_a for y in firsts_b)
+            and not (firsts_a & self.lasts[b] or firsts_b & self.lasts[a])
+        ):
+            return False
+        return not self._kept_apart(a, b)
+
+    def _kept_apart(self, a: int, b: int) -> bool:
+        if not self.apart:
+            return False
+        for record, others in self.apart.items():
+            root = self.find(record)
+            if root in (a, b) and any(
+                self.find(other) == (b if root == a else a) for other in others
+            ):
+                return True
+        return False
+
+    def clusters(self) -> list[int]:
+        """The root record of each record's person."""
+        return [self.find(record) for record in range(len(self.parent))]
+
+
+def cluster(
+    records: Sequence[Record],
+    links: Iterable[Link],
+    threshold: float,
+    same: Iterable[tuple[int, int]] = (),
+    different: Iterable[tuple[int, int]] = (),
+    on_join: Callable[[Link], None] | None = None,
+) -> list[int]:
+    """Each record's person (as a root record index): reviewers' decisions first, then
+    links strongest first, skipping joins that would make an impossible person."""
+    people = People(records)
+    for left, right in different:
+        people.keep_apart(left, right)
+    for left, right in same:
+        people.join(left, right, force=True)
+    for link in links:
+        if link.probability < threshold:
+            break
+        if (
+            people.find(link.left) != people.find(link.right)
+            and people.join(link.left, link.right)
+            and on_join is not None
+        ):
+            on_join(link)
+    return people.clusters()
+
+
+def same_birth_date(x: str, y: str) -> bool:
+    """Could these be one date of birth, one of them typed with a slip: a digit, day and
+    month swapped, or a few days or a year out?"""
+    if x == y or sum(a != b for a, b in zip(x, y, strict=True)) <= 1:
+        return True
+    if x[:4] == y[:4] and x[5:7] == y[8:10] and x[8:10] == y[5:7]:
+        return True
+    apart = abs((date.fromisoformat(x) - date.fromisoformat(y)).days)
+    return apart <= NEAR_BIRTH_DAYS or abs(apart - 365) <= NEAR_BIRTH_DAYS
+
+
+def same_first_name(x: str, y: str) -> bool:
+    """Could these be one person's first name: equal, a nickname, or one slip apart?"""
+    if x == y or within_one_edit(x, y):
+        return True
+    table = nicknames()
+    return bool(set(table.get(x, (x,))) & set(table.get(y, (y,))))
+
+
+def within_one_edit(x: str, y: str) -> bool:
+    """One letter changed, dropped, added, or two neighbours swapped."""
+    if abs(len(x) - len(y)) > 1:
+        return False
+    if len(x) == len(y):
+        differ = [i for i, (a, b) in enumerate(zip(x, y, strict=True)) if a != b]
+        if len(differ) <= 1:
+            return True
+        return (
+            len(differ) == 2
+            and differ[1] == differ[0] + 1
+            and x[differ[0]] == y[differ[1]]
+            and x[differ[1]] == y[differ[0]]
+        )
+    shorter, longer = (x, y) if len(x) < len(y) else (y, x)
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))

@@ -1,0 +1,182 @@
+"""What record linkage compares: each item's person, cleaned, read from the store.
+
+Items that say exactly the same about their person once cleaned (a claimant with twelve
+claims typed the same way twelve times) share one record, so linkage compares each
+distinct description once and every item follows its record.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, NamedTuple
+
+import pyarrow as pa
+from sqlalchemy import Connection
+
+from kinfold.ingest.values import BadValue, normalise_email, normalise_ni_number
+from kinfold.resolve.cleaning import (
+    Address,
+    formal_first_name,
+    parse_address,
+    phone_digits,
+    plain,
+)
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DIGIT_DATE = re.compile(r"^\d{8}$")
+
+
+class Record(NamedTuple):
+    """A person as one or more items describe them, in the form linkage compares."""
+
+    first: str | None
+    first_formal: str | None
+    last: str | None
+    dob: str | None  # YYYY-MM-DD as recorded (possibly with a typo)
+    home: str | None  # postcode|number|flat|street
+    building: str | None  # number|street: the same home when the postcode is missing
+    postcode: str | None
+    street: str | None
+    uprn: str | None
+    phone: str | None
+    email: str | None
+    ni: str | None
+
+
+RECORD_COLUMNS = Record._fields
+
+
+@dataclass(frozen=True)
+class ItemPerson:
+    """One item: who it is about (as a record) and the facts households are built from."""
+
+    item_id: int
+    record: int  # index into Records.distinct
+    display: tuple[str | None, str | None, str | None]  # first and last name, date of birth
+    received_at: Any  # comparable within one store: text in SQLite, datetime in PostgreSQL
+    address: Address
+    uprn: str | None
+    phone: str | None
+    school: str | None
+    gp_practice: str | None
+    open: bool
+
+
+@dataclass
+class Records:
+    items: list[ItemPerson]
+    distinct: list[Record]
+
+    def table(self) -> pa.Table:
+        """The distinct records as an Arrow table with `unique_id` = their index."""
+        columns: dict[str, list[Any]] = {"unique_id": list(range(len(self.distinct)))}
+        for position, name in enumerate(RECORD_COLUMNS):
+            columns[name] = [record[position] for record in self.distinct]
+        return pa.table(columns, schema=record_schema())
+
+    def items_of(self) -> list[list[int]]:
+        """item ids per record index."""
+        grouped: list[list[int]] = [[] for _ in self.distinct]
+        for item in self.items:
+            grouped[item.record].append(item.item_id)
+        return grouped
+
+
+def record_schema() -> pa.Schema:
+    return pa.schema([("unique_id", pa.int64()), *((name, pa.string()) for name in RECORD_COLUMNS)])
+
+
+ITEM_QUERY = """
+SELECT id, first_name, last_name, date_of_birth, address_line_1, address_line_2,
+       address_line_3, postcode, uprn, phone, email, ni_number, received_at, school,
+       gp_practice, status
+FROM items
+"""
+
+
+def read_records(conn: Connection, item_ids: Iterable[int] | None = None) -> Records:
+    """Every item's person (or only those of `item_ids`), cleaned and shared out."""
+    query = ITEM_QUERY
+    if item_ids is not None:
+        ids = ",".join(str(int(item_id)) for item_id in item_ids) or "NULL"
+        query += f" WHERE id IN ({ids})"
+    rows = conn.exec_driver_sql(query + " ORDER BY id")
+    return build_records(rows)
+
+
+def build_records(rows: Iterable[Any]) -> Records:
+    index: dict[Record, int] = {}
+    items: list[ItemPerson] = []
+    for row in rows:
+        (item_id, first, last, dob, line1, line2, line3, postcode, uprn, phone, email, ni,
+         received_at, school, gp_practice, status) = row  # fmt: skip
+        address = parse_address([line1, line2, line3], postcode)
+        digits = phone_digits(phone) or None
+        record = Record(
+            first=_first(first),
+            first_formal=formal_first_name(first) or None,
+            last=plain(last) or None,
+            dob=clean_birth_date(dob),
+            home=address.key() or None,
+            building="|".join((address.number, address.street)) if address.key() else None,
+            postcode=address.postcode or None,
+            street=address.street or None,
+            uprn=uprn or None,
+            phone=digits,
+            email=_clean(normalise_email, email),
+            ni=_clean(normalise_ni_number, ni),
+        )
+        position = index.setdefault(record, len(index))
+        items.append(
+            ItemPerson(
+                item_id=item_id,
+                record=position,
+                display=(first, last, dob),
+                received_at=received_at,
+                address=address,
+                uprn=uprn or None,
+                phone=digits,
+                school=school or None,
+                gp_practice=gp_practice or None,
+                open=status == "open",
+            )
+        )
+    return Records(items=items, distinct=list(index))
+
+
+def clean_birth_date(value: str | None) -> str | None:
+    """A date of birth as YYYY-MM-DD; None when it is missing or not a real date."""
+    if not value:
+        return None
+    value = value.strip()
+    if DIGIT_DATE.match(value):
+        value = f"{value[:4]}-{value[4:6]}-{value[6:]}"
+    if not ISO_DATE.match(value):
+        return None
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return None
+    return value
+
+
+def _first(name: str | None) -> str | None:
+    words = plain(name).split(" ")
+    return words[0] or None
+
+
+def _clean(normalise: Any, value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return str(normalise(value))
+    except BadValue:
+        return None
+
+
+def batched(values: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

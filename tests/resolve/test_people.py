@@ -1,0 +1,67 @@
+"""Joining scored pairs into people: typos join, the impossible person is refused."""
+
+from __future__ import annotations
+
+from kinfold.resolve.people import Link, cluster, same_birth_date, same_first_name
+from kinfold.resolve.records import Record
+
+
+def person(first: str | None, last: str, dob: str | None, ni: str | None = None) -> Record:
+    return Record(first, first, last, dob, "LS62AB|10||high street", "10|high street",
+                  "LS6 2AB", "high street", None, None, None, ni)  # fmt: skip
+
+
+def link(left: int, right: int, probability: float = 0.999) -> Link:
+    return Link(left, right, probability, 10.0, {})
+
+
+def test_birth_dates_that_could_be_one_typed_twice() -> None:
+    assert same_birth_date("1980-05-12", "1980-05-13")  # a digit
+    assert same_birth_date("1980-05-12", "1980-12-05")  # day and month swapped
+    assert same_birth_date("1968-03-07", "1967-03-08")  # a year out
+    assert same_birth_date("1980-01-31", "1980-02-01")  # a day out, across a month
+    assert not same_birth_date("1955-05-12", "1985-03-01")  # a parent and a child
+    assert not same_birth_date("1980-05-12", "1981-09-12")
+
+
+def test_first_names_that_could_be_one() -> None:
+    assert same_first_name("robert", "bob")
+    assert same_first_name("kieran", "keiran")
+    assert same_first_name("paul", "apul")
+    assert not same_first_name("jack", "jake")  # twins
+    assert not same_first_name("lily", "lola")
+
+
+def test_a_child_named_after_a_parent_stays_their_own_person() -> None:
+    records = [person("david", "jones", "1960-04-02"), person("david", "jones", "1990-08-14"),
+               person("david", "jones", None)]  # fmt: skip
+    roots = cluster(records, [link(0, 2), link(1, 2, 0.99), link(0, 1, 0.98)], 0.95)
+    assert roots[0] != roots[1]
+    assert roots[2] == roots[0]  # the undated record goes with its strongest link
+
+
+def test_twins_stay_apart_and_typos_join() -> None:
+    records = [person("jack", "khan", "2015-03-03"), person("jake", "khan", "2015-03-03"),
+               person("jakc", "khan", "2015-03-03")]  # fmt: skip
+    roots = cluster(records, [link(0, 1), link(0, 2)], 0.95)
+    assert roots[0] != roots[1]
+    assert roots[2] == roots[0]
+
+
+def test_links_below_the_threshold_do_not_join() -> None:
+    records = [person("ann", "lee", "1970-01-01"), person("ann", "lee", "1970-01-01")]
+    assert len(set(cluster(records, [link(0, 1, 0.9)], 0.95))) == 2
+
+
+def test_different_ni_numbers_are_different_people() -> None:
+    records = [person("ann", "lee", "1970-01-01", "AB123456C"),
+               person("ann", "lee", "1970-01-01", "AB654321C")]  # fmt: skip
+    assert len(set(cluster(records, [link(0, 1)], 0.95))) == 2
+
+
+def test_reviewers_decisions_come_first() -> None:
+    records = [person("ann", "lee", "1970-01-01"), person("ann", "lee", "1970-01-01"),
+               person("annie", "leigh", "1971-06-06")]  # fmt: skip
+    roots = cluster(records, [link(0, 1)], 0.95, same=[(0, 2)], different=[(0, 1)])
+    assert roots[0] == roots[2]
+    assert roots[0] != roots[1]

@@ -1,0 +1,166 @@
+"""Resolving a real workspace: the demo's true people and households are found, case ids
+stay put across re-runs, and reviewers' decisions are honoured and logged."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from kinfold.demo import load_demo
+from kinfold.demo.files import DemoSummary
+from kinfold.errors import WorkspaceError
+from kinfold.ingest.importer import import_items
+from kinfold.resolve.quality import pairwise_scores
+from kinfold.resolve.review import decide, uncertain_links
+from kinfold.resolve.run import Thresholds, resolve_workspace
+from kinfold.store.schema import cases, events, items, links
+from kinfold.workspace import Workspace
+from tests.conftest import write
+
+
+@pytest.fixture
+def demo_workspace(demo_files: DemoSummary, tmp_path: Path) -> Workspace:
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    for path in demo_files.out.iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())
+    return load_demo(folder)
+
+
+def placed(workspace: Workspace) -> dict[tuple[str, str], tuple[int, int | None, int]]:
+    """(source, source_ref) -> (person, household, case) of every item."""
+    query = select(items.c.source, items.c.source_ref, items.c.person_id,
+                   items.c.household_id, items.c.case_id)  # fmt: skip
+    with workspace.engine.connect() as conn:
+        return {(s, r): (p, h, c) for s, r, p, h, c in conn.execute(query)}
+
+
+def test_the_demo_resolves_to_its_true_people_and_households(
+    backend: str, demo_workspace: Workspace, demo_files: DemoSummary
+) -> None:
+    result = resolve_workspace(demo_workspace.engine, {}, "test")
+    found = placed(demo_workspace)
+    with (demo_files.out / "truth.csv").open(encoding="utf-8") as handle:
+        truth = {(row["source"], row["source_ref"]): row for row in csv.DictReader(handle)}
+    people = pairwise_scores(
+        {key: value[0] for key, value in found.items()},
+        {key: row["person_id"] for key, row in truth.items()},
+    )
+    homes = pairwise_scores(
+        {key: value[1] for key, value in found.items()},
+        {key: row["household_id"] for key, row in truth.items()},
+    )
+    assert people.f1 >= 0.98, people
+    assert homes.f1 >= 0.98, homes
+    assert all(case is not None and person is not None for person, _, case in found.values())
+    assert result.items == len(found)
+    assert result.cases == len({case for _, _, case in found.values()})
+    with demo_workspace.engine.connect() as conn:
+        evidence = conn.execute(select(links.c.evidence).where(links.c.joined)).scalars().all()
+    assert evidence
+    assert any("dob" in json.loads(text) and "last" in json.loads(text) for text in evidence)
+    demo_workspace.close()
+
+
+def test_a_rerun_keeps_case_ids_and_new_items_join_their_case(
+    demo_workspace: Workspace, tmp_path: Path
+) -> None:
+    engine = demo_workspace.engine
+    resolve_workspace(engine, {}, "test")
+    before = placed(demo_workspace)
+    with engine.connect() as conn:
+        known = conn.execute(
+            select(items).where(items.c.source == "benefits", items.c.date_of_birth.is_not(None),
+                                items.c.ni_number.is_not(None)).limit(1)
+        ).mappings().one()  # fmt: skip
+    header = ("source_ref,item_type,received_at,first_name,last_name,date_of_birth,"
+              "address_line_1,postcode,ni_number")  # fmt: skip
+    row = [known[name] or "" for name in ("first_name", "last_name", "date_of_birth",
+                                         "address_line_1", "postcode", "ni_number")]  # fmt: skip
+    new = write(tmp_path / "new.csv", f"{header}\nN1,Claim,2026-11-20,{','.join(row)}\n"
+                "N2,Claim,2026-11-20,,,,,,\n")  # fmt: skip
+    # N2 has no name at all: it comes in (names are optional per row) and stays alone
+    import_items(engine, new, "late", actor="test")
+    result = resolve_workspace(engine, {}, "test")
+    after = placed(demo_workspace)
+    assert all(after[key][2] == value[2] for key, value in before.items())
+    assert after[("late", "N1")][2] == before[("benefits", known["source_ref"])][2]
+    lonely = after[("late", "N2")]
+    assert sum(place[0] == lonely[0] for place in after.values()) == 1
+    assert sum(place[2] == lonely[2] for place in after.values()) == 1
+    assert result.items == len(before) + 2
+    demo_workspace.close()
+
+
+def test_a_merge_decision_folds_two_cases_into_one_and_is_logged(
+    demo_workspace: Workspace,
+) -> None:
+    engine = demo_workspace.engine
+    resolve_workspace(engine, {}, "test")
+    with engine.connect() as conn:
+        solo = conn.execute(
+            select(items.c.source, items.c.source_ref, items.c.case_id)
+            .where(items.c.case_id.in_(
+                select(items.c.case_id).group_by(items.c.case_id).having(func.count() == 1)))
+            .order_by(items.c.id).limit(2)
+        ).all()  # fmt: skip
+    (source_a, ref_a, case_a), (source_b, ref_b, case_b) = solo
+    with engine.begin() as conn:
+        decide(conn, "merge", "reviewer", refs=(f"{source_a}:{ref_a}", f"{source_b}:{ref_b}"))
+    result = resolve_workspace(engine, {}, "test")
+    after = placed(demo_workspace)
+    assert after[(source_a, ref_a)][0] == after[(source_b, ref_b)][0]
+    survivor = after[(source_a, ref_a)][2]
+    assert survivor in (case_a, case_b)
+    gone = case_b if survivor == case_a else case_a
+    assert result.merged_cases >= 1
+    with engine.connect() as conn:
+        status, into = conn.execute(
+            select(cases.c.status, cases.c.merged_into).where(cases.c.id == gone)
+        ).one()
+        logged = conn.execute(
+            select(events.c.before).where(events.c.action == "case.merged",
+                                          events.c.entity_id == str(survivor))
+        ).scalars().all()  # fmt: skip
+        reviewed = conn.execute(
+            select(func.count()).select_from(events).where(events.c.action == "review.merge")
+        ).scalar_one()
+    assert (status, into) == ("merged", survivor)
+    assert any(gone in json.loads(before)["cases"] for before in logged)
+    assert reviewed == 1
+    demo_workspace.close()
+
+
+def test_uncertain_links_are_listed_for_review_until_decided(demo_workspace: Workspace) -> None:
+    engine = demo_workspace.engine
+    resolve_workspace(engine, {}, "test")
+    band = Thresholds()
+    with engine.connect() as conn:
+        waiting = uncertain_links(conn, band.review_to, limit=1000)
+    assert waiting
+    assert all(band.review_from <= link.probability < band.review_to for link in waiting)
+    with engine.begin() as conn:
+        decide(conn, "split", "reviewer", link_id=waiting[0].link_id)
+    with engine.connect() as conn:
+        left = uncertain_links(conn, band.review_to, limit=1000)
+    assert len(left) == len(waiting) - 1
+    demo_workspace.close()
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"resolve": {"match_threshold": 1.5}}, "between 0 and 1"),
+        ({"resolve": {"threshold": 0.9}}, "unknown resolve setting threshold"),
+        ({"resolve": {"match_threshold": 0.6, "review_from": 0.8}}, "review_from <="),
+    ],
+)
+def test_bad_thresholds_are_refused_with_a_reason(
+    settings: dict[str, object], message: str
+) -> None:
+    with pytest.raises(WorkspaceError, match=message):
+        Thresholds.from_settings(settings)
