@@ -12,7 +12,7 @@ def person(first: str | None, last: str, dob: str | None, ni: str | None = None)
 
 
 def link(left: int, right: int, probability: float = 0.999) -> Link:
-    return Link(left, right, probability, 10.0, {})
+    return Link(left, right, probability, 10.0)
 
 
 def test_birth_dates_that_could_be_one_typed_twice() -> None:

@@ -19,7 +19,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from kinfold.errors import KinfoldError
-from kinfold.ingest.importer import ImportResult, import_items
+from kinfold.ingest.fields import header_key
+from kinfold.ingest.importer import ImportResult, import_items, open_source
 from kinfold.resolve.run import ResolveResult, Stage, resolve_workspace
 from kinfold.store.database import migrate, open_engine
 from kinfold.store.schema import cases, households, items, people
@@ -57,7 +58,7 @@ def fold_files(
         raise KinfoldError("Name at least one file to fold.")
     if out.exists() and not out.is_dir():
         raise KinfoldError(f"{out} is a file; --out must be a folder.")
-    sources = _source_names(files)
+    sources = _source_names(files, mapping)
     with tempfile.TemporaryDirectory(prefix="kinfold-fold-") as folder:
         # always a private SQLite file, whatever database the user's workspaces use
         engine = open_engine(f"sqlite:///{Path(folder) / 'fold.db'}")
@@ -126,14 +127,24 @@ def _write(path: Path, header: Sequence[str], rows: Any) -> None:
             writer.writerow(values + [""] * (width - len(values)))
 
 
-def _source_names(files: Sequence[Path]) -> list[str]:
-    """Each file's source name: its name without the extension, numbered if repeated."""
+def _source_names(files: Sequence[Path], mapping: Path | None) -> list[str]:
+    """Each file's source: the one its rows name (a `source` column), else the file's
+    name without the extension, numbered if repeated."""
     names: list[str] = []
     for file in files:
         if not file.is_file():
             raise KinfoldError(f"{file} does not exist or is not a file.")
-        name, number = file.stem, 2
+        stem = _named_source(file, mapping) or file.stem
+        name, number = stem, 2
         while name in names:
-            name, number = f"{file.stem}-{number}", number + 1
+            name, number = f"{stem}-{number}", number + 1
         names.append(name)
     return names
+
+
+def _named_source(file: Path, mapping: Path | None) -> str | None:
+    table, _ = open_source(file, mapping)
+    column = next((name for name in table.columns if header_key(name) == "source"), None)
+    first = next(table.rows, None)
+    value = first.values.get(column) if first is not None and column else None
+    return value.strip() if isinstance(value, str) and value.strip() else None

@@ -15,6 +15,7 @@ one person: the twin and the child named after a parent stay themselves.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Callable, Iterable, Sequence
@@ -159,7 +160,8 @@ class Link:
     right: int
     probability: float
     weight: float
-    evidence: dict[str, dict[str, Any]]  # comparison -> {"level": label, "weight": w}
+    # per comparison: (its match weight, its term-frequency adjustment); see `explain`
+    weights: tuple[tuple[float | None, float | None], ...] = ()
 
 
 @dataclass
@@ -225,32 +227,46 @@ def score(model: PeopleModel, threshold: float) -> list[Link]:
 
 
 def links_from(relation: duckdb.DuckDBPyRelation, model: dict[str, Any]) -> list[Link]:
-    names = relation.columns
-    levels = level_weights(model)
-    links = []
-    for row in relation.fetchall():
-        values = dict(zip(names, row, strict=True))
-        evidence = {}
-        for comparison, known in levels.items():
-            weight = values.get(f"mw_{comparison}")
-            if weight is None:
-                continue
-            label = min(known, key=lambda level: abs(level[1] - weight))[0]
-            if label is None:  # a value missing on either side: no evidence either way
-                continue
-            adjusted = weight + (values.get(f"mw_tf_adj_{comparison}") or 0.0)
-            evidence[comparison] = {"level": label, "weight": round(adjusted, 2)}
-        links.append(
-            Link(
-                left=int(values["unique_id_l"]),
-                right=int(values["unique_id_r"]),
-                probability=float(values["match_probability"]),
-                weight=float(values["match_weight"]),
-                evidence=evidence,
-            )
-        )
-    links.sort(key=lambda link: -link.probability)
-    return links
+    """The scored pairs, strongest first."""
+    names = [comparison["output_column_name"] for comparison in model["comparisons"]]
+    present = set(relation.columns)
+    parts = [
+        f"{'mw_' + name if 'mw_' + name in present else 'NULL'}, "
+        f"{'mw_tf_adj_' + name if 'mw_tf_adj_' + name in present else 'NULL'}"
+        for name in names
+    ]
+    rows = relation.query(
+        "scored",
+        "SELECT unique_id_l, unique_id_r, match_probability, match_weight, "
+        f"{', '.join(parts)} FROM scored ORDER BY match_probability DESC, unique_id_l, unique_id_r",
+    ).fetchall()
+    width = len(names)
+    return [
+        Link(row[0], row[1], row[2], row[3],
+             tuple((row[4 + 2 * i], row[5 + 2 * i]) for i in range(width)))
+        for row in rows
+    ]  # fmt: skip
+
+
+def explain(
+    link: Link, levels: dict[str, list[tuple[str | None, float]]]
+) -> dict[str, dict[str, Any]]:
+    """comparison -> the level it reached and its weight (term frequencies included), given
+    the model's `level_weights`; a comparison with a value missing says nothing."""
+    evidence = {}
+    for (comparison, known), (weight, adjustment) in zip(levels.items(), link.weights, strict=True):
+        if weight is None:
+            continue
+        label = _level_of(tuple(known), round(weight, 4))
+        if label is not None:
+            evidence[comparison] = {"level": label, "weight": round(weight + (adjustment or 0), 2)}
+    return evidence
+
+
+@functools.lru_cache(maxsize=1024)
+def _level_of(known: tuple[tuple[str | None, float], ...], weight: float) -> str | None:
+    """The level whose trained weight is nearest: a pair's weight names its level."""
+    return min(known, key=lambda level: abs(level[1] - weight))[0]
 
 
 def level_weights(model: dict[str, Any]) -> dict[str, list[tuple[str | None, float]]]:

@@ -110,10 +110,14 @@ def read_records(conn: Connection, item_ids: Iterable[int] | None = None) -> Rec
 def build_records(rows: Iterable[Any]) -> Records:
     index: dict[Record, int] = {}
     items: list[ItemPerson] = []
+    addresses: dict[tuple[str | None, ...], Address] = {}  # a person's items repeat theirs
     for row in rows:
         (item_id, first, last, dob, line1, line2, line3, postcode, uprn, phone, email, ni,
          received_at, school, gp_practice, status) = row  # fmt: skip
-        address = parse_address([line1, line2, line3], postcode)
+        written = (line1, line2, line3, postcode)
+        address = addresses.get(written)
+        if address is None:
+            address = addresses[written] = parse_address([line1, line2, line3], postcode)
         digits = phone_digits(phone) or None
         record = Record(
             first=_first(first),

@@ -205,16 +205,12 @@ def write(
         for item_id in members:
             case_of_item[item_id] = case_id
             household_of_item[item_id] = household_id
-    conn.execute(
-        update(item_table).where(item_table.c.id == bindparam("item_id")).values(
-            person_id=bindparam("person_id"), household_id=bindparam("household_id"),
-            case_id=bindparam("case_id")),
-        [{"item_id": item_id, "person_id": person_ids[person],
-          "household_id": household_of_item[item_id], "case_id": case_of_item[item_id]}
-         for item_id, person in zip(item_ids, folded.person_of, strict=True)
-         if old.get(item_id) != (person_ids[person], household_of_item[item_id],
-                                 case_of_item[item_id])],
-    )  # fmt: skip
+    _place_items(conn, [
+        (person_ids[person], household_of_item[item_id], case_of_item[item_id], item_id)
+        for item_id, person in zip(item_ids, folded.person_of, strict=True)
+        if old.get(item_id) != (person_ids[person], household_of_item[item_id],
+                                case_of_item[item_id])
+    ])  # fmt: skip
     _write_people(conn, folded, person_ids, household_ids, person_items)
     _write_households(conn, folded, household_ids)
     open_items = _open_items(records)
@@ -250,6 +246,18 @@ def write(
         .values(finished_at=clock.now(), counts=json.dumps(counts))
     )  # fmt: skip
     return result
+
+
+def _place_items(conn: Connection, rows: list[tuple[int, int | None, int, int]]) -> None:
+    """Set each item's person, household and case; plain driver rows, as there may be a
+    million of them."""
+    marker = "?" if conn.dialect.name == "sqlite" else "%s"
+    if rows:
+        conn.exec_driver_sql(
+            f"UPDATE items SET person_id = {marker}, household_id = {marker}, "
+            f"case_id = {marker} WHERE id = {marker}",
+            rows,
+        )
 
 
 def _next(conn: Connection, table: Any) -> int:
@@ -360,6 +368,7 @@ def _write_links(conn: Connection, run_id: int, folded: Folded, thresholds: Thre
     for item in folded.records.items:
         first_item.setdefault(item.record, item.item_id)
     rows, uncertain = [], 0
+    levels = people_model.level_weights(folded.model)
     for link in folded.links:
         joined = (link.left, link.right) in folded.joined
         near = thresholds.review_from <= link.probability < thresholds.review_to
@@ -369,7 +378,8 @@ def _write_links(conn: Connection, run_id: int, folded: Folded, thresholds: Thre
         rows.append({
             "resolve_run_id": run_id, "item_id": first_item[link.left],
             "other_item_id": first_item[link.right], "match_probability": link.probability,
-            "match_weight": link.weight, "evidence": json.dumps(link.evidence),
+            "match_weight": link.weight,
+            "evidence": json.dumps(people_model.explain(link, levels)),
             "joined": joined,
         })  # fmt: skip
     conn.execute(delete(links))
