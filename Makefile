@@ -30,6 +30,10 @@ test: lint
 
 bench: install
 	$(BIN)/python -m bench.import_speed
+	$(BIN)/python -m bench.accuracy
+	$(BIN)/python -m bench.fold --items 100000
+	$(BIN)/python -m bench.incremental
+	$(BIN)/python -m bench.fold --items 1000000 --runs 1
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache

@@ -25,6 +25,7 @@ from kinfold.errors import KinfoldError
 from kinfold.fold.oneshot import fold_files
 from kinfold.ingest.importer import ImportResult, import_items
 from kinfold.ingest.workforce import KINDS, import_workforce
+from kinfold.resolve.incremental import link_new_items, new_item_ids
 from kinfold.resolve.review import decide, uncertain_links
 from kinfold.resolve.run import ResolveResult, Thresholds, resolve_workspace
 from kinfold.status import workspace_status
@@ -121,14 +122,24 @@ def import_command(
             "See docs/import.md for the columns of each kind of file.",
         )
     opened = open_workspace(workspace)
+    linked = None
     try:
         if kind == "items":
             result = _import_with_progress(opened.engine, file, source, mapping, sheet)
+            linked = link_new_items(
+                opened.engine, opened.settings, new_item_ids(opened.engine, result), actor()
+            )
         else:
             result = import_workforce(opened.engine, file, kind, actor=actor())
     finally:
         opened.close()
     _print_import(result)
+    if linked is not None:
+        console.print(
+            f"Linked {linked.items:,} new items: {linked.joined_people:,} to people already "
+            f"known, the rest to {linked.new_people:,} new people; {linked.new_cases:,} new "
+            "cases. Run `kinfold resolve` to re-link everything."
+        )
 
 
 def _import_with_progress(
@@ -286,6 +297,7 @@ def fold(
         "Stages: "
         + " · ".join(f"{name} {seconds:.1f} s" for name, seconds in result.seconds.items()),
         highlight=False,
+        soft_wrap=True,
     )
     console.print(f"Wrote items, people, households, cases and a summary to {out}.")
 

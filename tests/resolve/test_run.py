@@ -14,6 +14,7 @@ from kinfold.demo import load_demo
 from kinfold.demo.files import DemoSummary
 from kinfold.errors import WorkspaceError
 from kinfold.ingest.importer import import_items
+from kinfold.resolve.incremental import link_new_items, new_item_ids
 from kinfold.resolve.quality import pairwise_scores
 from kinfold.resolve.review import decide, uncertain_links
 from kinfold.resolve.run import Thresholds, resolve_workspace
@@ -164,3 +165,45 @@ def test_bad_thresholds_are_refused_with_a_reason(
 ) -> None:
     with pytest.raises(WorkspaceError, match=message):
         Thresholds.from_settings(settings)
+
+
+def test_new_items_are_linked_without_a_full_resolve(
+    demo_workspace: Workspace, tmp_path: Path
+) -> None:
+    engine = demo_workspace.engine
+    assert link_new_items(engine, {}, [1], "test") is None  # never resolved: nothing to do
+    resolve_workspace(engine, {}, "test")
+    with engine.connect() as conn:
+        known = conn.execute(
+            select(items).where(items.c.source == "benefits", items.c.date_of_birth.is_not(None),
+                                items.c.household_id.is_not(None)).limit(1)
+        ).mappings().one()  # fmt: skip
+    header = ("source_ref,item_type,received_at,first_name,last_name,date_of_birth,"
+              "address_line_1,postcode")  # fmt: skip
+    same = [known[name] or "" for name in ("first_name", "last_name", "date_of_birth",
+                                          "address_line_1", "postcode")]  # fmt: skip
+    lodger = ["Zebedee", "Quillfeather", "1999-09-09", known["address_line_1"] or "",
+              known["postcode"] or ""]  # fmt: skip
+    new = write(tmp_path / "new.csv", f"{header}\nN1,Claim,2026-11-20,{','.join(same)}\n"
+                f"N2,Claim,2026-11-20,{','.join(lodger)}\nN3,Claim,2026-11-20,,,,,\n")  # fmt: skip
+    imported = import_items(engine, new, "late", actor="test")
+    ids = new_item_ids(engine, imported)
+    assert len(ids) == 3
+    linked = link_new_items(engine, {}, ids, "test")
+    assert linked is not None
+    assert (linked.items, linked.joined_people, linked.new_people) == (3, 1, 2)
+    after = placed(demo_workspace)
+    was = after[("benefits", known["source_ref"])]
+    assert after[("late", "N1")] == was  # same person, household and case
+    lodger_place = after[("late", "N2")]
+    assert lodger_place[0] != was[0] and lodger_place[1:] == was[1:]
+    alone = after[("late", "N3")]
+    assert alone[1] is None
+    assert sum(place[2] == alone[2] for place in after.values()) == 1
+    with engine.connect() as conn:
+        logged = conn.execute(
+            select(func.count()).select_from(events)
+            .where(events.c.action == "resolve.incremental")
+        ).scalar_one()  # fmt: skip
+    assert logged == 1
+    demo_workspace.close()

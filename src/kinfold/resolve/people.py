@@ -176,9 +176,7 @@ class PeopleModel:
 def train(records: pa.Table, connection: duckdb.DuckDBPyConnection | None = None) -> PeopleModel:
     """Train on the records themselves: no labels are needed."""
     connection = connection or duckdb.connect()
-    connection.register("records_arrow", records)
-    connection.execute("CREATE OR REPLACE TABLE records AS SELECT * FROM records_arrow")
-    connection.unregister("records_arrow")
+    _load(connection, records)
     size = records.num_rows
     if size > SAMPLE_FOR_TRAINING:
         connection.execute(
@@ -209,8 +207,26 @@ def train(records: pa.Table, connection: duckdb.DuckDBPyConnection | None = None
     prior = model["probability_two_random_records_match"]
     prior *= min(size, SAMPLE_FOR_TRAINING) ** 2 / max(size**2, 1)
     model["probability_two_random_records_match"] = min(max(prior, 1e-9), MAX_PRIOR)
-    linker = Linker(api.register("records"), model)
+    return scorer(model, connection)
+
+
+def scorer(
+    model: dict[str, Any],
+    connection: duckdb.DuckDBPyConnection,
+    records: pa.Table | None = None,
+) -> PeopleModel:
+    """A trained model ready to score the `records` table of `connection` (loaded from
+    `records` when given)."""
+    if records is not None:
+        _load(connection, records)
+    linker = Linker(DuckDBAPI(connection=connection).register("records"), model)
     return PeopleModel(model=model, connection=connection, linker=linker)
+
+
+def _load(connection: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
+    connection.register("records_arrow", records)
+    connection.execute("CREATE OR REPLACE TABLE records AS SELECT * FROM records_arrow")
+    connection.unregister("records_arrow")
 
 
 def _try(step: Callable[..., Any], *args: Any, **kwargs: Any) -> None:

@@ -175,7 +175,7 @@ def write(
     for item_id, person in zip(item_ids, folded.person_of, strict=True):
         person_items[person].append(item_id)
     person_ids = carry_ids(
-        person_items, {i: v[0] for i, v in old.items()}, _next(conn, people_table)
+        person_items, {i: v[0] for i, v in old.items()}, next_id(conn, people_table)
     )
 
     household_items: list[list[int]] = [[] for _ in folded.found]
@@ -183,7 +183,7 @@ def write(
         if household is not None:
             household_items[household] += person_items[person]
     household_ids = carry_ids(
-        household_items, {i: v[1] for i, v in old.items()}, _next(conn, household_table)
+        household_items, {i: v[1] for i, v in old.items()}, next_id(conn, household_table)
     )
 
     # one case per household, then one per person with no household
@@ -195,7 +195,7 @@ def write(
     case_owner += [(None, person_ids[person]) for person, household
                    in enumerate(folded.household_of) if household is None]  # fmt: skip
     old_case_of = {i: v[2] for i, v in old.items()}
-    case_ids = carry_ids(case_items, old_case_of, _next(conn, cases))
+    case_ids = carry_ids(case_items, old_case_of, next_id(conn, cases))
     changes = case_changes(case_items, case_ids, old_case_of)
 
     run_id = _start_run(conn, actor, started, thresholds, folded.model)
@@ -260,7 +260,8 @@ def _place_items(conn: Connection, rows: list[tuple[int, int | None, int, int]])
         )
 
 
-def _next(conn: Connection, table: Any) -> int:
+def next_id(conn: Connection, table: Any) -> int:
+    """The id after the highest in `table`."""
     return int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
 
 
