@@ -8,7 +8,7 @@ distinct description once and every item follows its record.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
@@ -76,13 +76,6 @@ class Records:
         for position, name in enumerate(RECORD_COLUMNS):
             columns[name] = [record[position] for record in self.distinct]
         return pa.table(columns, schema=record_schema())
-
-    def items_of(self) -> list[list[int]]:
-        """item ids per record index."""
-        grouped: list[list[int]] = [[] for _ in self.distinct]
-        for item in self.items:
-            grouped[item.record].append(item.item_id)
-        return grouped
 
 
 def record_schema() -> pa.Schema:
@@ -179,8 +172,3 @@ def _clean(normalise: Any, value: str | None) -> str | None:
         return str(normalise(value))
     except BadValue:
         return None
-
-
-def batched(values: list[int], size: int) -> Iterator[list[int]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]

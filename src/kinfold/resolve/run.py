@@ -213,7 +213,7 @@ def write(
     ])  # fmt: skip
     _write_people(conn, folded, person_ids, household_ids, person_items)
     _write_households(conn, folded, household_ids)
-    open_items = _open_items(records)
+    open_items = {item.item_id for item in records.items if item.open}
     _write_cases(conn, case_ids, case_owner, case_items, open_items, changes.gone, now)
     to_review = _write_links(conn, run_id, folded, thresholds)
     event_rows = [
@@ -317,10 +317,6 @@ def _write_households(conn: Connection, folded: Folded, household_ids: list[int]
     ]  # fmt: skip
     if rows:
         conn.execute(insert(household_table), rows)
-
-
-def _open_items(records: Records) -> set[int]:
-    return {item.item_id for item in records.items if item.open}
 
 
 def _write_cases(
