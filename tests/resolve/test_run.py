@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -20,7 +21,8 @@ from kinfold.resolve.review import decide, uncertain_links
 from kinfold.resolve.run import Thresholds, resolve_workspace
 from kinfold.store.schema import cases, events, items, links
 from kinfold.workspace import Workspace
-from tests.conftest import write
+
+LATE = ("first_name", "last_name", "date_of_birth", "address_line_1", "postcode", "ni_number")
 
 
 @pytest.fixture
@@ -38,6 +40,26 @@ def placed(workspace: Workspace) -> dict[tuple[str, str], tuple[int, int | None,
                    items.c.household_id, items.c.case_id)  # fmt: skip
     with workspace.engine.connect() as conn:
         return {(s, r): (p, h, c) for s, r, p, h, c in conn.execute(query)}
+
+
+def known_item(workspace: Workspace, *where: Any) -> dict[str, Any]:
+    """The first benefits item with a date of birth that meets `where`."""
+    query = select(items).where(
+        items.c.source == "benefits", items.c.date_of_birth.is_not(None), *where
+    )
+    with workspace.engine.connect() as conn:
+        return dict(conn.execute(query.limit(1)).mappings().one())
+
+
+def late_file(path: Path, rows: list[dict[str, Any]]) -> Path:
+    """A file of items N1, N2, ... from source 'late', each row giving some of LATE."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["source_ref", "item_type", "received_at", *LATE])
+        for number, row in enumerate(rows, start=1):
+            values = [row.get(name) or "" for name in LATE]
+            writer.writerow([f"N{number}", "Claim", "2026-11-20", *values])
+    return path
 
 
 def test_the_demo_resolves_to_its_true_people_and_households(
@@ -73,17 +95,8 @@ def test_a_rerun_keeps_case_ids_and_new_items_join_their_case(
     engine = demo_workspace.engine
     resolve_workspace(engine, {}, "test")
     before = placed(demo_workspace)
-    with engine.connect() as conn:
-        known = conn.execute(
-            select(items).where(items.c.source == "benefits", items.c.date_of_birth.is_not(None),
-                                items.c.ni_number.is_not(None)).limit(1)
-        ).mappings().one()  # fmt: skip
-    header = ("source_ref,item_type,received_at,first_name,last_name,date_of_birth,"
-              "address_line_1,postcode,ni_number")  # fmt: skip
-    row = [known[name] or "" for name in ("first_name", "last_name", "date_of_birth",
-                                         "address_line_1", "postcode", "ni_number")]  # fmt: skip
-    new = write(tmp_path / "new.csv", f"{header}\nN1,Claim,2026-11-20,{','.join(row)}\n"
-                "N2,Claim,2026-11-20,,,,,,\n")  # fmt: skip
+    known = known_item(demo_workspace, items.c.ni_number.is_not(None))
+    new = late_file(tmp_path / "new.csv", [known, {}])
     # N2 has no name at all: it comes in (names are optional per row) and stays alone
     import_items(engine, new, "late", actor="test")
     result = resolve_workspace(engine, {}, "test")
@@ -173,19 +186,12 @@ def test_new_items_are_linked_without_a_full_resolve(
     engine = demo_workspace.engine
     assert link_new_items(engine, {}, [1], "test") is None  # never resolved: nothing to do
     resolve_workspace(engine, {}, "test")
-    with engine.connect() as conn:
-        known = conn.execute(
-            select(items).where(items.c.source == "benefits", items.c.date_of_birth.is_not(None),
-                                items.c.household_id.is_not(None)).limit(1)
-        ).mappings().one()  # fmt: skip
-    header = ("source_ref,item_type,received_at,first_name,last_name,date_of_birth,"
-              "address_line_1,postcode")  # fmt: skip
-    same = [known[name] or "" for name in ("first_name", "last_name", "date_of_birth",
-                                          "address_line_1", "postcode")]  # fmt: skip
-    lodger = ["Zebedee", "Quillfeather", "1999-09-09", known["address_line_1"] or "",
-              known["postcode"] or ""]  # fmt: skip
-    new = write(tmp_path / "new.csv", f"{header}\nN1,Claim,2026-11-20,{','.join(same)}\n"
-                f"N2,Claim,2026-11-20,{','.join(lodger)}\nN3,Claim,2026-11-20,,,,,\n")  # fmt: skip
+    known = known_item(demo_workspace, items.c.household_id.is_not(None))
+    same = {**known, "ni_number": None}
+    lodger = {"first_name": "Zebedee", "last_name": "Quillfeather",
+              "date_of_birth": "1999-09-09", "address_line_1": known["address_line_1"],
+              "postcode": known["postcode"]}  # fmt: skip
+    new = late_file(tmp_path / "new.csv", [same, lodger, {}])
     imported = import_items(engine, new, "late", actor="test")
     ids = new_item_ids(engine, imported)
     assert len(ids) == 3

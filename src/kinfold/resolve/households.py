@@ -95,10 +95,7 @@ def households(
         if not address.postcode and len(full_keys.get(_place(address), ())) == 1:
             address = replace(address, postcode=next(iter(full_keys[_place(address)])))
             home.address = address
-        keys = [f"home:{address.key()}"] if address.key() else []
-        if home.uprn:
-            keys.append(f"uprn:{home.uprn}")
-        for key in keys:
+        for key in household_keys(address, home.uprn):
             join(person, first_with.setdefault(key, person))
 
     phones_in_postcode: dict[tuple[str, str], int] = {}
@@ -141,12 +138,24 @@ def _add_communities(
         if item.gp_practice:
             practices[household][item.gp_practice] += 1
     for place, school, practice in zip(found, schools, practices, strict=True):
-        postcode = place.home.address.postcode
-        if postcode:
-            place.postcode_district = postcode.split(" ")[0]
-            place.postcode_sector = postcode[:-2]
+        place.postcode_sector, place.postcode_district = postcode_areas(place.home.address.postcode)
         place.school = _most_common(school)
         place.gp_practice = _most_common(practice)
+
+
+def household_keys(address: Address, uprn: str | None) -> list[str]:
+    """What says two people live in one home: the same address, or the same UPRN."""
+    keys = [f"home:{address.key()}"] if address.key() else []
+    if uprn:
+        keys.append(f"uprn:{uprn}")
+    return keys
+
+
+def postcode_areas(postcode: str) -> tuple[str | None, str | None]:
+    """The sector and district of a postcode: "LS6 2AB" -> ("LS6 2", "LS6")."""
+    if not postcode:
+        return None, None
+    return postcode[:-2], postcode.split(" ")[0]
 
 
 def _most_common(counts: Counter[str]) -> str | None:

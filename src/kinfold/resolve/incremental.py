@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, func, insert, or_, select, tuple_, up
 
 from kinfold import clock
 from kinfold.resolve import people as people_model
-from kinfold.resolve.households import homes
+from kinfold.resolve.households import homes, household_keys, postcode_areas
 from kinfold.resolve.records import read_records
 from kinfold.resolve.run import Thresholds, next_id
 from kinfold.store import events
@@ -183,30 +183,25 @@ def _place_new_people(
     for item in existing_homes:
         household = placed[item.item_id][1]
         if household is not None:
-            if item.address.key():
-                known.setdefault(f"home:{item.address.key()}", household)
-            if item.uprn:
-                known.setdefault(f"uprn:{item.uprn}", household)
+            for key in household_keys(item.address, item.uprn):
+                known.setdefault(key, household)
     next_household = next_id(conn, households)
     for person, position in index.items():
         home = found[position]
         household = None
         if home is not None:
-            keys = [f"home:{home.address.key()}" if home.address.key() else "",
-                    f"uprn:{home.uprn}" if home.uprn else ""]  # fmt: skip
+            keys = household_keys(home.address, home.uprn)
             household = next((known[key] for key in keys if key in known), None)
             if household is None:
                 household, next_household = next_household, next_household + 1
-                postcode = home.address.postcode
+                sector, district = postcode_areas(home.address.postcode)
                 conn.execute(insert(households).values(
                     id=household, address=home.address.display() or "(no address)",
-                    uprn=home.uprn, postcode=postcode or None,
-                    postcode_sector=postcode[:-2] if postcode else None,
-                    postcode_district=postcode.split(" ")[0] if postcode else None,
+                    uprn=home.uprn, postcode=home.address.postcode or None,
+                    postcode_sector=sector, postcode_district=district,
                     person_count=0))  # fmt: skip
                 for key in keys:
-                    if key:
-                        known[key] = household
+                    known[key] = household
             conn.execute(update(households).where(households.c.id == household)
                          .values(person_count=households.c.person_count + 1))  # fmt: skip
         first, last, born = next(item.display for item in new_items

@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -35,8 +35,6 @@ from kinfold.store.schema import households as household_table
 from kinfold.store.schema import items as item_table
 from kinfold.store.schema import people as people_table
 
-STAGES = ("Reading items", "Training the model", "Scoring pairs", "Finding people",
-          "Finding households", "Folding into cases", "Writing")  # fmt: skip
 DEFAULTS = {"match_threshold": 0.95, "review_from": 0.8, "review_to": 0.99}
 
 Stage = Callable[[str], None]
@@ -235,9 +233,8 @@ def write(
         merged_cases=len(changes.merged),
         split_cases=len(changes.split),
     )
-    counts = {"items": result.items, "people": result.people, "households": result.households,
-              "cases": result.cases, "links_to_review": to_review,
-              "merged_cases": result.merged_cases, "split_cases": result.split_cases}  # fmt: skip
+    counts = {name: value for name, value in asdict(result).items()
+              if name not in ("run_id", "seconds")}  # fmt: skip
     event_rows.append(events.event_row(actor=actor, action="resolve", entity_type="resolve_run",
                                        entity_id=run_id, after=counts))  # fmt: skip
     events.record_many(conn, event_rows)
