@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from kinfold.resolve.people import Link, cluster, same_birth_date, same_first_name
+from kinfold.resolve.people import (
+    Link,
+    cluster,
+    same_birth_date,
+    same_first_name,
+    same_reference,
+)
 from kinfold.resolve.records import Record
 
 
-def person(first: str | None, last: str, dob: str | None, ni: str | None = None) -> Record:
-    return Record(first, first, last, dob, "LS62AB|10||high street", "10|high street",
-                  "LS6 2AB", "high street", None, None, None, ni)  # fmt: skip
+def person(
+    first: str | None, last: str, dob: str | None, ni: str | None = None, ref: str | None = None
+) -> Record:
+    return Record(first, first, last, dob, "LS62AB|10||highstreet", "10|highstreet",
+                  "LS6 2AB", "highstreet", None, None, None, ni, ref)  # fmt: skip
 
 
 def link(left: int, right: int, probability: float = 0.999) -> Link:
@@ -20,6 +28,7 @@ def test_birth_dates_that_could_be_one_typed_twice() -> None:
     assert same_birth_date("1980-05-12", "1980-12-05")  # day and month swapped
     assert same_birth_date("1968-03-07", "1967-03-08")  # a year out
     assert same_birth_date("1980-01-31", "1980-02-01")  # a day out, across a month
+    assert same_birth_date("1918-07-01", "1981-07-01")  # two digits swapped
     assert not same_birth_date("1955-05-12", "1985-03-01")  # a parent and a child
     assert not same_birth_date("1980-05-12", "1981-09-12")
 
@@ -65,3 +74,16 @@ def test_reviewers_decisions_come_first() -> None:
     roots = cluster(records, [link(0, 1)], 0.95, same=[(0, 2)], different=[(0, 1)])
     assert roots[0] == roots[2]
     assert roots[0] != roots[1]
+
+
+def test_a_sources_number_typed_with_a_slip_still_names_one_person() -> None:
+    assert same_reference("4154968|crm", "4154698|crm")  # two digits swapped
+    assert same_reference("1321061|crm", "1321051|crm")  # one digit
+    assert not same_reference("5550100|crm", "5550101|crm")  # registered one after another
+    assert not same_reference("1321061|crm", "1321061|benefits")  # another source's number
+    records = [person("sophie", "lovelock", "1947-04-13", ref="1321061|crm"),
+               person("tiarna", "lovelock", "1947-04-13", ref="1321051|crm"),
+               person("ada", "lovelock", "1947-04-13", ref="1321062|crm")]  # fmt: skip
+    roots = cluster(records, [link(0, 1), link(0, 2)], 0.95)
+    assert roots[0] == roots[1]  # the source's system says so, names aside
+    assert roots[2] != roots[0]  # a twin, numbered next

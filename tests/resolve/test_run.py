@@ -22,7 +22,8 @@ from kinfold.resolve.run import Thresholds, resolve_workspace
 from kinfold.store.schema import cases, events, items, links
 from kinfold.workspace import Workspace
 
-LATE = ("first_name", "last_name", "date_of_birth", "address_line_1", "postcode", "ni_number")
+LATE = ("first_name", "last_name", "date_of_birth", "address_line_1", "postcode", "ni_number",
+        "person_ref")  # fmt: skip
 
 
 @pytest.fixture
@@ -212,4 +213,35 @@ def test_new_items_are_linked_without_a_full_resolve(
             .where(events.c.action == "resolve.incremental")
         ).scalar_one()  # fmt: skip
     assert logged == 1
+    demo_workspace.close()
+
+
+def test_a_sources_own_number_for_a_person_is_trusted_within_that_source(
+    demo_workspace: Workspace, tmp_path: Path
+) -> None:
+    engine = demo_workspace.engine
+    born = {"last_name": "Okonkwo", "date_of_birth": "1990-01-01",
+            "address_line_1": "7 Quarry Row", "postcode": "LS6 9ZZ"}  # fmt: skip
+    crm = late_file(tmp_path / "crm.csv", [
+        {**born, "first_name": "Zara", "person_ref": "5550100"},
+        {**born, "first_name": "Yusuf", "person_ref": "5550100"},  # the system says: one
+        {**born, "first_name": "Ada", "person_ref": "5550101"},  # registered with Zara
+    ])  # fmt: skip
+    other = late_file(tmp_path / "other.csv", [
+        {"first_name": "Unrelated", "last_name": "Person", "person_ref": "5550100"},
+    ])  # fmt: skip
+    import_items(engine, crm, "crm", actor="test")
+    import_items(engine, other, "other", actor="test")
+    resolve_workspace(engine, {}, "test")
+    found = placed(demo_workspace)
+    zara, yusuf, ada = (found[("crm", f"N{n}")] for n in (1, 2, 3))
+    assert zara[0] == yusuf[0]
+    assert ada[0] != zara[0] and ada[1] == zara[1]  # a twin: own person, same household
+    assert found[("other", "N1")][0] != zara[0]  # another source's numbers mean nothing here
+    with engine.connect() as conn:
+        evidence = conn.execute(
+            select(links.c.evidence, links.c.match_probability).where(links.c.joined)
+            .where(links.c.evidence.like('%same number in one source%'))
+        ).all()  # fmt: skip
+    assert evidence and all(probability == 1.0 for _, probability in evidence)
     demo_workspace.close()

@@ -27,6 +27,7 @@ CANONICAL = (
     "phone",
     "email",
     "ni_number",
+    "person_ref",
     "school",
     "gp_practice",
     "flags",

@@ -2,11 +2,11 @@
 
 The last resolve's trained model scores the new items against the existing items they
 could be about (those sharing a last name, date of birth, postcode, UPRN, NI number,
-email or phone) and against each other. A new item joins the existing person it links to
-(under the same rules that refuse an impossible person), or becomes a new person; a new
-person joins the household at their home, or starts one; the item goes to its
-household's (or person's) case, or a new case. People never move and households never
-merge here: that is for the next full `kinfold resolve`.
+email, phone or the source's number for the person) and against each other. A new item
+joins the existing person it links to (under the same rules that refuse an impossible
+person), or becomes a new person; a new person joins the household at their home, or
+starts one; the item goes to its household's (or person's) case, or a new case. People
+never move and households never merge here: that is for the next full `kinfold resolve`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from kinfold.store import events
 from kinfold.store.schema import cases, households, items, people, resolve_runs
 
 MATCH_FIELDS = ("last_name", "first_name", "date_of_birth", "postcode", "uprn", "ni_number",
-                "email", "phone")  # fmt: skip
+                "email", "phone", "source", "person_ref")  # fmt: skip
 
 
 @dataclass
@@ -122,8 +122,9 @@ def _link(
 
 
 def _candidates(conn: Connection, new_ids: list[int]) -> list[int]:
-    """Existing, placed items that share with a new item an NI number, email, phone or
-    UPRN, or two of: last name, first name (either way round), date of birth, postcode."""
+    """Existing, placed items that share with a new item an NI number, email, phone, UPRN
+    or its source's number for the person, or two of: last name, first name (either way
+    round), date of birth, postcode."""
     rows = (
         conn.execute(
             select(*(items.c[name] for name in MATCH_FIELDS)).where(items.c.id.in_(new_ids))
@@ -137,6 +138,9 @@ def _candidates(conn: Connection, new_ids: list[int]) -> list[int]:
         keys = {row[field] for row in rows if row[field]}
         if keys:
             conditions.append(items.c[field].in_(keys))
+    references = {(row["source"], row["person_ref"]) for row in rows if row["person_ref"]}
+    if references:
+        conditions.append(tuple_(items.c.source, items.c.person_ref).in_(references))
     pairs: dict[tuple[Any, Any], set[tuple[str, str]]] = {}
     for row in rows:
         surname, given = (row["last_name"] or "").lower(), (row["first_name"] or "").lower()

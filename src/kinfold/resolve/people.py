@@ -39,6 +39,7 @@ RANDOM_PAIRS_FOR_U = 2_000_000
 SEED = 42
 NEAR_BIRTH_DAYS = 31
 MAX_PRIOR = 0.1
+EXACT_REFERENCE = "same number in one source"
 
 # Splink logs each training step at INFO; kinfold shows its own progress instead.
 for name in ("splink", "splink.internals"):
@@ -46,10 +47,17 @@ for name in ("splink", "splink.internals"):
 
 
 def comparisons() -> list[Any]:
+    # Names written the wrong way round are weighed once, by the `swap` comparison.
+    names_swapped = (
+        "jaro_winkler_similarity(first_l, last_r) >= 0.88 "
+        "and jaro_winkler_similarity(last_l, first_r) >= 0.88 and first_l <> last_l"
+    )
+    swapped_names = cll.CustomLevel(names_swapped, "names swapped").configure(is_null_level=True)
     first = cl.CustomComparison(
         output_column_name="first",
         comparison_levels=[
             cll.NullLevel("first"),
+            swapped_names,
             cll.ExactMatchLevel("first").configure(tf_adjustment_column="first"),
             cll.CustomLevel("first_formal_l = first_formal_r", "same formal name"),
             cll.CustomLevel("damerau_levenshtein(first_l, first_r) <= 1", "one typo"),
@@ -66,6 +74,7 @@ def comparisons() -> list[Any]:
         output_column_name="last",
         comparison_levels=[
             cll.NullLevel("last"),
+            swapped_names,
             cll.ExactMatchLevel("last").configure(tf_adjustment_column="last"),
             cll.CustomLevel("damerau_levenshtein(last_l, last_r) <= 1", "one typo"),
             cll.JaroWinklerLevel("last", 0.88),
@@ -83,6 +92,8 @@ def comparisons() -> list[Any]:
                 "first_l = last_r and last_l = first_r and first_l <> last_l",
                 "first and last names swapped",
             ),
+            cll.CustomLevel(names_swapped, "names swapped, with a slip"),
+            cll.CustomLevel("first_l = last_r or last_l = first_r", "one name in the other place"),
             cll.ElseLevel(),
         ],
     )
@@ -110,7 +121,29 @@ def comparisons() -> list[Any]:
             cll.CustomLevel("uprn_l = uprn_r", "same UPRN"),
             cll.ExactMatchLevel("home"),
             cll.CustomLevel("building_l = building_r", "same building"),
+            cll.CustomLevel(
+                "split_part(building_l, '|', 1) = split_part(building_r, '|', 1) "
+                "and jaro_winkler_similarity(street_l, street_r) >= 0.9",
+                "same number, street mistyped",
+            ),
             cll.CustomLevel("postcode_l = postcode_r", "same postcode"),
+            cll.ElseLevel(),
+        ],
+    )
+    # "<number>|<source>": a source's own number for a person says nothing in another source
+    ref = cl.CustomComparison(
+        output_column_name="ref",
+        comparison_levels=[
+            cll.CustomLevel(
+                "ref_l is null or ref_r is null "
+                "or substr(ref_l, strpos(ref_l, '|')) <> substr(ref_r, strpos(ref_r, '|'))",
+                "no reference from one source",
+            ).configure(is_null_level=True),
+            cll.CustomLevel("ref_l = ref_r", EXACT_REFERENCE),
+            cll.CustomLevel(
+                "damerau_levenshtein(split_part(ref_l, '|', 1), split_part(ref_r, '|', 1)) <= 1",
+                "one typo",
+            ),
             cll.ElseLevel(),
         ],
     )
@@ -120,6 +153,7 @@ def comparisons() -> list[Any]:
         swapped,
         dob,
         home,
+        ref,
         cl.ExactMatch("ni"),
         cl.ExactMatch("email"),
         cl.ExactMatch("phone"),
@@ -132,13 +166,20 @@ def blocking_rules() -> list[Any]:
         block_on("first_formal", "dob"),
         block_on("first_formal", "last"),
         block_on("ni"),
+        block_on("ref"),
         block_on("email"),
         block_on("phone"),
         block_on("building", "first_formal"),
         block_on("building", "last"),
         block_on("building", "dob"),
         block_on("first", "last"),
-        block_on("last", "first"),  # names swapped: first of one is last of the other
+        block_on("dob", "postcode"),
+        block_on("dob", "street"),
+        block_on("first_formal", "postcode"),
+        block_on("last", "postcode"),
+        "l.dob = r.dob and split_part(l.building, '|', 1) = split_part(r.building, '|', 1)",
+        "l.first = r.last and l.last = r.first",  # names swapped
+        "l.first = r.last and l.dob = r.dob",
     ]
 
 
@@ -162,6 +203,8 @@ class Link:
     weight: float
     # per comparison: (its match weight, its term-frequency adjustment); see `explain`
     weights: tuple[tuple[float | None, float | None], ...] = ()
+    # a link made by a rule rather than scored: (the comparison, the level it reached)
+    rule: tuple[str, str] | None = None
 
 
 @dataclass
@@ -237,9 +280,26 @@ def _try(step: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
 
 
 def score(model: PeopleModel, threshold: float) -> list[Link]:
-    """Every blocked pair at or above `threshold`, strongest first."""
+    """Every blocked pair at or above `threshold`, strongest first, after the records a
+    source gave the same number for its person (`reference_links`)."""
+    given = reference_links(model)
+    pairs = {(link.left, link.right) for link in given}
     predictions = model.linker.inference.predict(threshold_match_probability=threshold)
-    return links_from(predictions.as_duckdbpyrelation(), model.model)
+    scored = links_from(predictions.as_duckdbpyrelation(), model.model)
+    return given + [link for link in scored if (link.left, link.right) not in pairs]
+
+
+def reference_links(model: PeopleModel) -> list[Link]:
+    """Records one source gave the same number for its person: that source's system says
+    they are one person, so they are linked with certainty (a reviewer can still split
+    them). Each is linked to the group's first record; the evidence is the number alone."""
+    weight = dict(level_weights(model.model)["ref"])[EXACT_REFERENCE]
+    rows = model.connection.execute(
+        "SELECT first_id, unique_id FROM (SELECT unique_id, "
+        "min(unique_id) OVER (PARTITION BY ref) AS first_id FROM records "
+        "WHERE ref IS NOT NULL) WHERE unique_id <> first_id ORDER BY first_id, unique_id"
+    ).fetchall()
+    return [Link(left, right, 1.0, weight, rule=("ref", EXACT_REFERENCE)) for left, right in rows]
 
 
 def links_from(relation: duckdb.DuckDBPyRelation, model: dict[str, Any]) -> list[Link]:
@@ -269,6 +329,9 @@ def explain(
 ) -> dict[str, dict[str, Any]]:
     """comparison -> the level it reached and its weight (term frequencies included), given
     the model's `level_weights`; a comparison with a value missing says nothing."""
+    if link.rule is not None:
+        comparison, level = link.rule
+        return {comparison: {"level": level, "weight": round(link.weight, 2)}}
     evidence = {}
     for (comparison, known), (weight, adjustment) in zip(levels.items(), link.weights, strict=True):
         if weight is None:
@@ -315,6 +378,7 @@ class People:
             {r.first} if r.first and len(r.first) > 1 else set() for r in records
         ]
         self.lasts: list[set[str]] = [{r.last} if r.last else set() for r in records]
+        self.refs: list[set[str]] = [{r.ref} if r.ref else set() for r in records]
         self.apart: dict[int, set[int]] = {}
 
     def find(self, record: int) -> int:
@@ -340,16 +404,20 @@ class People:
         if len(self.dobs[a]) + len(self.firsts[a]) < len(self.dobs[b]) + len(self.firsts[b]):
             a, b = b, a
         self.parent[b] = a
-        for sets in (self.dobs, self.nis, self.firsts, self.lasts):
+        for sets in (self.dobs, self.nis, self.firsts, self.lasts, self.refs):
             sets[a] |= sets[b]
             sets[b] = set()
         return True
 
     def compatible(self, a: int, b: int) -> bool:
         """Could the two be one person? Each side's values include its typos, so one
-        pair of values that could be the same is enough."""
+        pair of values that could be the same is enough. A source that gives both the
+        same number for the person (or that number with a slip) says they are one,
+        whatever else was mistyped."""
         if self.nis[a] and self.nis[b] and not self.nis[a] & self.nis[b]:
             return False
+        if any(same_reference(x, y) for x in self.refs[a] for y in self.refs[b]):
+            return not self._kept_apart(a, b)
         dobs_a, dobs_b = self.dobs[a], self.dobs[b]
         if dobs_a and dobs_b and not any(same_birth_date(x, y) for x in dobs_a for y in dobs_b):
             return False
@@ -407,14 +475,27 @@ def cluster(
 
 
 def same_birth_date(x: str, y: str) -> bool:
-    """Could these be one date of birth, one of them typed with a slip: a digit, day and
-    month swapped, or a few days or a year out?"""
-    if x == y or sum(a != b for a, b in zip(x, y, strict=True)) <= 1:
+    """Could these be one date of birth, one of them typed with a slip: a digit, two
+    digits swapped, day and month swapped, or a few days or a year out?"""
+    if within_one_edit(x, y):  # a digit mistyped, or two neighbours swapped
         return True
     if x[:4] == y[:4] and x[5:7] == y[8:10] and x[8:10] == y[5:7]:
         return True
     apart = abs((date.fromisoformat(x) - date.fromisoformat(y)).days)
     return apart <= NEAR_BIRTH_DAYS or abs(apart - 365) <= NEAR_BIRTH_DAYS
+
+
+def same_reference(x: str, y: str) -> bool:
+    """Could these be one source's number for one person, one of them typed with a slip?
+    Numbers one apart are not: people registered together (twins, say) get those."""
+    x_number, _, x_source = x.partition("|")
+    y_number, _, y_source = y.partition("|")
+    if x_source != y_source or not within_one_edit(x_number, y_number):
+        return False
+    consecutive = (
+        x_number.isdigit() and y_number.isdigit() and abs(int(x_number) - int(y_number)) == 1
+    )
+    return not consecutive
 
 
 def same_first_name(x: str, y: str) -> bool:

@@ -44,6 +44,7 @@ class Record(NamedTuple):
     phone: str | None
     email: str | None
     ni: str | None
+    ref: str | None  # the source system's own number for the person: "<number>|<source>"
 
 
 RECORD_COLUMNS = Record._fields
@@ -84,8 +85,8 @@ def record_schema() -> pa.Schema:
 
 ITEM_QUERY = """
 SELECT id, first_name, last_name, date_of_birth, address_line_1, address_line_2,
-       address_line_3, postcode, uprn, phone, email, ni_number, received_at, school,
-       gp_practice, status
+       address_line_3, postcode, uprn, phone, email, ni_number, source, person_ref,
+       received_at, school, gp_practice, status
 FROM items
 """
 
@@ -106,25 +107,29 @@ def build_records(rows: Iterable[Any]) -> Records:
     addresses: dict[tuple[str | None, ...], Address] = {}  # a person's items repeat theirs
     for row in rows:
         (item_id, first, last, dob, line1, line2, line3, postcode, uprn, phone, email, ni,
-         received_at, school, gp_practice, status) = row  # fmt: skip
+         source, person_ref, received_at, school, gp_practice, status) = row  # fmt: skip
         written = (line1, line2, line3, postcode)
         address = addresses.get(written)
         if address is None:
             address = addresses[written] = parse_address([line1, line2, line3], postcode)
         digits = phone_digits(phone) or None
+        # compared without spaces: "calder cre scent" is "calder crescent" mistyped
+        street = address.street.replace(" ", "")
+        matched_postcode = address.postcode or _compact(postcode)
         record = Record(
             first=_first(first),
             first_formal=formal_first_name(first) or None,
             last=plain(last) or None,
             dob=clean_birth_date(dob),
-            home=address.key() or None,
-            building="|".join((address.number, address.street)) if address.key() else None,
-            postcode=address.postcode or None,
-            street=address.street or None,
+            home=_home(address, matched_postcode),
+            building=f"{address.number}|{street}" if address.key() else None,
+            postcode=matched_postcode or None,
+            street=street or None,
             uprn=uprn or None,
             phone=digits,
             email=_clean(normalise_email, email),
             ni=_clean(normalise_ni_number, ni),
+            ref=f"{plain(person_ref)}|{source}" if plain(person_ref) else None,
         )
         position = index.setdefault(record, len(index))
         items.append(
@@ -158,6 +163,19 @@ def clean_birth_date(value: str | None) -> str | None:
     except ValueError:
         return None
     return value
+
+
+def _home(address: Address, postcode: str) -> str | None:
+    if not address.key():
+        return None
+    return "|".join((postcode.replace(" ", ""), address.number, address.flat,
+                     address.street.replace(" ", "")))  # fmt: skip
+
+
+def _compact(postcode: str | None) -> str:
+    """A postcode that is not a UK one (or is mistyped) still counts when two records
+    give it alike."""
+    return plain(postcode).replace(" ", "").upper()
 
 
 def _first(name: str | None) -> str | None:

@@ -35,7 +35,7 @@ from kinfold.store.schema import households as household_table
 from kinfold.store.schema import items as item_table
 from kinfold.store.schema import people as people_table
 
-DEFAULTS = {"match_threshold": 0.95, "review_from": 0.8, "review_to": 0.99}
+DEFAULTS = {"match_threshold": 0.8, "review_from": 0.5, "review_to": 0.95}
 
 Stage = Callable[[str], None]
 
@@ -63,7 +63,7 @@ class Thresholds:
             if not isinstance(value, int | float) or not 0 < value < 1:
                 raise WorkspaceError(
                     f"kinfold.yaml: resolve {name} is {value!r}; it must be a number "
-                    "between 0 and 1, such as 0.95."
+                    "between 0 and 1, such as 0.8."
                 )
         if not values["review_from"] <= values["match_threshold"] <= values["review_to"]:
             raise WorkspaceError(

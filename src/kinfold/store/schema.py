@@ -69,6 +69,7 @@ items = Table(
     Column("phone", String(60)),
     Column("email", String(300)),
     Column("ni_number", String(40)),
+    Column("person_ref", String(100)),  # the source system's own number for the person
     Column("school", String(300)),
     Column("gp_practice", String(300)),
     Column("flags", Text),
