@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from kinfold.demo import generate_demo
+from kinfold.demo import generate_demo, load_demo
 from kinfold.demo.files import DemoSummary
 from kinfold.store.database import DATABASE_URL_ENV, normalise_url
 from kinfold.workspace import Workspace, init_workspace
@@ -85,6 +85,17 @@ class postgres_database:
 def demo_files(tmp_path_factory: pytest.TempPathFactory) -> DemoSummary:
     """A small demo backlog (300 households), written once for the session."""
     return generate_demo(tmp_path_factory.mktemp("demo"), households=300, seed=11, today=DEMO_DAY)
+
+
+@pytest.fixture
+def demo_workspace(demo_files: DemoSummary, tmp_path: Path) -> Workspace:
+    """A copy of the demo, imported into a workspace (on the database of `backend`, when
+    a test asks for it too)."""
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    for path in demo_files.out.iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())
+    return load_demo(folder)
 
 
 def write(path: Path, content: str | bytes) -> Path:

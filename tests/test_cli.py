@@ -109,7 +109,8 @@ def test_fold_writes_people_households_and_cases(tmp_path: Path) -> None:
     assert rows["C1"]["person_id"] == rows["C2"]["person_id"] != rows["C3"]["person_id"]
     assert rows["C1"]["case_id"] == rows["C3"]["case_id"] != rows["C4"]["case_id"]
     assert rows["C4"]["household_id"] == ""
-    assert "priority_rank" in rows["C1"]
+    assert rows["C1"]["priority_rank"] != "" and rows["C1"]["priority_score"] != ""
+    assert "oldest item" in rows["C1"]["priority_reasons"]
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     counts = ("items", "people", "households", "cases", "hotspots", "quarantined_rows")
     assert [summary[name] for name in counts] == [4, 3, 1, 2, 0, 0]
@@ -136,6 +137,7 @@ def test_resolve_and_review_in_a_workspace(tmp_path: Path) -> None:
     code, output = run("resolve", "-w", str(out))
     assert code == 0, output
     assert "items ->" in output and "households" in output
+    assert "open cases in order under priority rule version 1" in output
     code, output = run("review", "-w", str(out), "--limit", "1")
     assert code == 0
     if "No links are waiting for review." not in output:
@@ -144,3 +146,26 @@ def test_resolve_and_review_in_a_workspace(tmp_path: Path) -> None:
         assert code == 0 and "are different people" in decided
     code, output = run("review", "split", "999999", "-w", str(out))
     assert code == 1 and "There is no link 999999." in output
+
+
+def test_the_priority_rule_is_shown_previewed_saved_and_kept(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    assert run("demo", "--out", str(out), "--households", "60", "--seed", "3", "--load")[0] == 0
+    assert run("resolve", "-w", str(out))[0] == 0
+    code, shown = run("rule", "show", "-w", str(out))
+    assert code == 0 and "risk flags:" in shown
+    text = CliRunner().invoke(app, ["rule", "show", "-w", str(out)]).output
+    bad = write(tmp_path / "bad.yaml", text.replace("at most: 30", "at most: plenty"))
+    code, output = run("rule", "save", str(bad), "-w", str(out))
+    assert code == 1 and "bad.yaml line" in output and "`at most` should be a number" in output
+    good = write(tmp_path / "good.yaml", text.replace("overdue: 30", "overdue: 90"))
+    code, output = run("rule", "preview", str(good), "-w", str(out))
+    assert code == 0 and "would move" in output
+    code, output = run("rule", "save", str(good), "--note", "overdue matters", "-w", str(out))
+    assert code == 0 and "as version 2 of the priority rule" in output
+    code, output = run("rule", "history", "-w", str(out))
+    assert "overdue matters" in output and "Version 2 is in force." in output
+    code, output = run("rule", "show", "--version", "1", "-w", str(out))
+    assert "overdue: 30" in output
+    code, output = run("prioritise", "--top", "3", "-w", str(out))
+    assert code == 0 and "rule version 2" in output and "reasons" in output

@@ -25,6 +25,16 @@ from kinfold.errors import KinfoldError
 from kinfold.fold.oneshot import fold_files
 from kinfold.ingest.importer import ImportResult, import_items
 from kinfold.ingest.workforce import KINDS, import_workforce
+from kinfold.priority.run import (
+    Prioritised,
+    preview,
+    prioritise,
+    rule_in_force,
+    rule_text,
+    rule_versions,
+    save_rule,
+)
+from kinfold.priority.score import harm_words
 from kinfold.resolve.incremental import link_new_items, new_item_ids
 from kinfold.resolve.review import decide, uncertain_links
 from kinfold.resolve.run import ResolveResult, Thresholds, resolve_workspace
@@ -129,6 +139,8 @@ def import_command(
             linked = link_new_items(
                 opened.engine, opened.settings, new_item_ids(opened.engine, result), actor()
             )
+            if linked is not None:
+                prioritise(opened.engine, actor())
         else:
             result = import_workforce(opened.engine, file, kind, actor=actor())
     finally:
@@ -138,7 +150,7 @@ def import_command(
         console.print(
             f"Linked {linked.items:,} new items: {linked.joined_people:,} to people already "
             f"known, the rest to {linked.new_people:,} new people; {linked.new_cases:,} new "
-            "cases. Run `kinfold resolve` to re-link everything."
+            "cases, all in the priority order. Run `kinfold resolve` to re-link everything."
         )
 
 
@@ -274,9 +286,12 @@ def resolve(workspace: WorkspaceOption = None) -> None:
     try:
         with _stages() as stage:
             result = resolve_workspace(opened.engine, opened.settings, actor(), stage)
+            stage("Prioritising")
+            ranked = prioritise(opened.engine, actor())
     finally:
         opened.close()
     _print_resolved(result)
+    _print_prioritised(ranked)
 
 
 @command()
@@ -300,6 +315,20 @@ def fold(
         soft_wrap=True,
     )
     console.print(f"Wrote items, people, households, cases and a summary to {out}.")
+
+
+def _print_prioritised(ranked: Prioritised, top: int = 0) -> None:
+    console.print(
+        f"{ranked.cases:,} open cases in order under priority rule version {ranked.rule_version}."
+    )
+    if not top or not ranked.ranked:
+        return
+    today = clock.now().date()
+    table = Table("rank", "case", "points", "harm horizon", "reasons", box=None)
+    for place, priority in enumerate(ranked.ranked[:top], start=1):
+        table.add_row(str(place), str(priority.case_id), f"{priority.score:g}",
+                      harm_words(priority.harm_by, today), priority.reasons_text())  # fmt: skip
+    console.print(table)
 
 
 @contextmanager
@@ -421,6 +450,129 @@ def review_merge(
 ) -> None:
     """Two items kinfold kept apart are about the same person."""
     _decide(workspace, "merge", refs=(item, other))
+
+
+@command("prioritise")
+def prioritise_command(
+    top: Annotated[int, typer.Option(help="Show the first TOP cases.")] = 10,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Score and order every open case under the priority rule in force."""
+    opened = open_workspace(workspace)
+    try:
+        ranked = prioritise(opened.engine, actor())
+    finally:
+        opened.close()
+    _print_prioritised(ranked, top)
+
+
+rule_app = typer.Typer(
+    help="The priority rule: show it, see its versions, preview a change, save it.",
+    no_args_is_help=True,
+)
+app.add_typer(rule_app, name="rule")
+
+
+@command("show", on=rule_app)
+def rule_show(
+    version: Annotated[
+        int | None, typer.Option(help="An earlier version (default: the one in force).")
+    ] = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Print the rule as written (save it to a file to change it)."""
+    opened = open_workspace(workspace)
+    try:
+        with opened.engine.connect() as conn:
+            in_force, text = rule_in_force(conn)
+            if version is not None and version != in_force:
+                found = rule_text(conn, version)
+                if found is None:
+                    raise KinfoldError(f"There is no version {version} of the priority rule.",
+                                       "See `kinfold rule history`.")  # fmt: skip
+                text = found
+    finally:
+        opened.close()
+    typer.echo(text, nl=not text.endswith("\n"))
+
+
+@command("history", on=rule_app)
+def rule_history(workspace: WorkspaceOption = None) -> None:
+    """Every version of the rule: who saved it and when."""
+    opened = open_workspace(workspace)
+    try:
+        with opened.engine.connect() as conn:
+            versions = rule_versions(conn)
+    finally:
+        opened.close()
+    if not versions:
+        console.print("The default rule is in force; no version has been saved yet.")
+        return
+    table = Table("version", "saved by", "saved at", "note", box=None)
+    for saved in versions:
+        table.add_row(str(saved.version), saved.saved_by, _when(saved.saved_at),
+                      saved.note or "")  # fmt: skip
+    console.print(table)
+    console.print(f"Version {versions[-1].version} is in force.")
+
+
+@command("preview", on=rule_app)
+def rule_preview(
+    file: Annotated[Path, typer.Argument(help="The changed rule (YAML).")],
+    top: Annotated[int, typer.Option(help="Show the TOP cases that move most.")] = 20,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Which cases FILE would move up or down, and by how much; nothing is saved."""
+    text = _read_rule(file)
+    opened = open_workspace(workspace)
+    try:
+        moves = preview(opened.engine, text, file.name)
+    finally:
+        opened.close()
+    up = sum(move.places > 0 for move in moves)
+    down = sum(move.places < 0 for move in moves)
+    console.print(f"{file.name} would move {up:,} cases up and {down:,} down; "
+                  f"{len(moves) - up - down:,} keep their place.")  # fmt: skip
+    table = Table("case", "rank now", "rank then", "moves", "points now", "points then",
+                  box=None)  # fmt: skip
+    for move in [move for move in moves if move.places][:top]:
+        arrow = f"up {move.places:,}" if move.places > 0 else f"down {-move.places:,}"
+        table.add_row(str(move.case_id), f"{move.old_rank:,}", f"{move.new_rank:,}", arrow,
+                      f"{move.old_score:g}", f"{move.new_score:g}")  # fmt: skip
+    if up or down:
+        console.print(table)
+    console.print(f"Save it with `kinfold rule save {file}`.")
+
+
+@command("save", on=rule_app)
+def rule_save(
+    file: Annotated[Path, typer.Argument(help="The rule to put in force (YAML).")],
+    note: Annotated[str | None, typer.Option(help="Why it changed, for the history.")] = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Check FILE and put it in force as a new version, then re-order the cases."""
+    text = _read_rule(file)
+    opened = open_workspace(workspace)
+    try:
+        version = save_rule(opened.engine, text, actor(), file.name, note)
+        ranked = prioritise(opened.engine, actor())
+    finally:
+        opened.close()
+    console.print(f"Saved {file.name} as version {version} of the priority rule.")
+    _print_prioritised(ranked)
+
+
+def _read_rule(file: Path) -> str:
+    try:
+        return file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise KinfoldError(f"The rule file {file} cannot be read ({error}).") from error
+
+
+def _when(moment: Any) -> str:
+    """`22 November 2026, 14:05` (UTC)."""
+    moment = clock.as_utc(moment)
+    return f"{moment.day} {moment:%B %Y, %H:%M}"
 
 
 def _iso_date(text: str) -> date:

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from kinfold.demo import load_demo
 from kinfold.demo.files import DemoSummary
 from kinfold.errors import WorkspaceError
 from kinfold.ingest.importer import import_items
@@ -24,15 +23,6 @@ from kinfold.workspace import Workspace
 
 LATE = ("first_name", "last_name", "date_of_birth", "address_line_1", "postcode", "ni_number",
         "person_ref")  # fmt: skip
-
-
-@pytest.fixture
-def demo_workspace(demo_files: DemoSummary, tmp_path: Path) -> Workspace:
-    folder = tmp_path / "demo"
-    folder.mkdir()
-    for path in demo_files.out.iterdir():
-        (folder / path.name).write_bytes(path.read_bytes())
-    return load_demo(folder)
 
 
 def placed(workspace: Workspace) -> dict[tuple[str, str], tuple[int, int | None, int]]:

@@ -1,8 +1,7 @@
 """`kinfold fold`: files in, people, households and cases out, with no workspace to keep.
 
-The files are imported into a temporary workspace, resolved, and written out as CSV
-(ISO dates) with a summary. Priority columns are present and empty until cases are
-prioritised.
+The files are imported into a temporary workspace, resolved, prioritised under the
+default rule, and written out as CSV (ISO dates) with a summary.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from sqlalchemy import Connection, select
 from kinfold.errors import KinfoldError
 from kinfold.ingest.fields import header_key
 from kinfold.ingest.importer import ImportResult, import_items, open_source
+from kinfold.priority.run import prioritise
 from kinfold.resolve.run import ResolveResult, Stage, resolve_workspace
 from kinfold.store.database import migrate, open_engine
 from kinfold.store.schema import cases, households, items, people
@@ -31,7 +31,8 @@ PEOPLE_COLUMNS = ("person_id", "first_name", "last_name", "date_of_birth", "hous
                   "items")  # fmt: skip
 HOUSEHOLD_COLUMNS = ("household_id", "address", "uprn", "postcode", "postcode_sector",
                      "postcode_district", "school", "gp_practice", "people")  # fmt: skip
-CASE_COLUMNS = ("case_id", "household_id", "person_id", "status", "open_items")
+CASE_COLUMNS = ("case_id", "household_id", "person_id", "status", "open_items", "priority_rank",
+                "priority_score", "harm_by", "next_due", "priority_reasons")  # fmt: skip
 HOTSPOT_COLUMNS = ("hotspot_id", "characteristic", "cases", "suggested_response")
 
 
@@ -75,6 +76,9 @@ def fold_files(
             imported = time.perf_counter() - started
             resolved = resolve_workspace(engine, {}, actor, stage)
             if stage is not None:
+                stage("Prioritising")
+            prioritised = prioritise(engine, actor)
+            if stage is not None:
                 stage("Writing the results")
             started = time.perf_counter()
             out.mkdir(parents=True, exist_ok=True)
@@ -83,7 +87,8 @@ def fold_files(
             written = time.perf_counter() - started
         finally:
             engine.dispose()
-    seconds = {"Importing": imported, **resolved.seconds, "Writing the results": written}
+    seconds = {"Importing": imported, **resolved.seconds, "Prioritising": prioritised.seconds,
+               "Writing the results": written}  # fmt: skip
     result = FoldResult(resolved, imports, out, {k: round(v, 2) for k, v in seconds.items()})
     summary = {
         "items": resolved.items,
@@ -101,7 +106,10 @@ def fold_files(
 def write_outputs(conn: Connection, out: Path) -> None:
     _write(out / "items.csv", ITEM_COLUMNS, conn.execute(
         select(items.c.source, items.c.source_ref, items.c.person_id, items.c.household_id,
-               items.c.case_id).order_by(items.c.id)))  # fmt: skip
+               items.c.case_id, cases.c.priority_rank, cases.c.priority_score,
+               cases.c.priority_reasons)
+        .select_from(items.outerjoin(cases, cases.c.id == items.c.case_id))
+        .order_by(items.c.id)))  # fmt: skip
     _write(out / "people.csv", PEOPLE_COLUMNS, conn.execute(
         select(people.c.id, people.c.first_name, people.c.last_name, people.c.date_of_birth,
                people.c.household_id, people.c.item_count).order_by(people.c.id)))  # fmt: skip
@@ -112,7 +120,8 @@ def write_outputs(conn: Connection, out: Path) -> None:
         .order_by(households.c.id)))  # fmt: skip
     _write(out / "cases.csv", CASE_COLUMNS, conn.execute(
         select(cases.c.id, cases.c.household_id, cases.c.person_id, cases.c.status,
-               cases.c.open_items)
+               cases.c.open_items, cases.c.priority_rank, cases.c.priority_score,
+               cases.c.harm_by, cases.c.next_due, cases.c.priority_reasons)
         .where(cases.c.status != "merged").order_by(cases.c.id)))  # fmt: skip
     _write(out / "hotspots.csv", HOTSPOT_COLUMNS, [])
 

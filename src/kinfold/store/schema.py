@@ -225,6 +225,25 @@ cases = Table(
     Column("open_items", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # set by prioritise, for open cases: the rule's points, the case's place in the order
+    # (1 first), the day harm is likely by, the earliest due date, and the reasons in words
+    Column("priority_score", Float),
+    Column("priority_rank", Integer, index=True),
+    Column("harm_by", Date),
+    Column("next_due", Date),
+    Column("priority_reasons", Text),
+    Column("rule_version", Integer),
+)
+
+# Every version of the workspace's priority rule, as written; the highest is in force.
+priority_rules = Table(
+    "priority_rules",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("text", Text, nullable=False),
+    Column("saved_by", String(200), nullable=False),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+    Column("note", Text),
 )
 
 # The evidence for the links that made people, and the uncertain ones a reviewer should

@@ -1,0 +1,178 @@
+"""The priority rule: read from YAML a team leader writes, checked line by line.
+
+The rule says, in plain terms, how many points each thing about a case earns (a risk
+flag, a due date, how long it has waited, who is affected, its need) and how soon each
+risk flag means harm is likely. `parse_rule` turns the text into a `Rule` or raises
+`RuleError` naming the line and the reason; nothing else in kinfold reads YAML rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from kinfold.errors import KinfoldError
+from kinfold.ingest.values import BadValue, normalise_flag
+
+
+class RuleError(KinfoldError):
+    """A priority rule that cannot be used; the rule in force stays in force."""
+
+
+@dataclass(frozen=True)
+class FlagRule:
+    harm_within_days: int
+    points: float
+
+
+@dataclass(frozen=True)
+class Rule:
+    flags: dict[str, FlagRule] = field(default_factory=dict)  # normalised flag -> rule
+    overdue: float = 0
+    due_within_days: int = 0
+    due_soon: float = 0
+    points_per_week: float = 0
+    waiting_at_most: float = 0
+    each_person: float = 0
+    people_at_most: float = 0
+    child_under_5: float = 0
+    over_75: float = 0
+    living_alone: float = 0
+    needs: dict[str, float] = field(default_factory=dict)  # need (lower case) -> points
+
+
+SECTIONS = {
+    "risk flags": None,  # any flag name -> {harm within days, points}
+    "due dates": {"overdue": "overdue", "due within days": "due_within_days",
+                  "due soon": "due_soon"},
+    "waiting": {"points per week": "points_per_week", "at most": "waiting_at_most"},
+    "who is affected": {"each person": "each_person", "at most": "people_at_most",
+                        "child under 5": "child_under_5", "over 75": "over_75",
+                        "living alone": "living_alone"},
+    "needs": None,  # any need -> points
+}  # fmt: skip
+DAYS = {"due_within_days"}
+FLAG_KEYS = {"harm within days", "points"}
+
+
+def default_rule_text() -> str:
+    """The rule kinfold ships with: safe to start from, and meant to be changed."""
+    return resources.files("kinfold.priority").joinpath("default_rule.yaml").read_text("utf-8")
+
+
+def parse_rule(text: str, origin: str = "the rule") -> Rule:
+    """The rule `text` says, or a `RuleError` with the line and the reason."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{origin} line {mark.line + 1}" if mark else origin
+        problem = getattr(error, "problem", error)
+        raise RuleError(f"{where}: this is not valid YAML ({problem}).") from None
+    if root is None:
+        raise RuleError(f"{origin} is empty.", _sections_hint())
+    sections = _mapping(root, origin, "the rule")
+    values: dict[str, Any] = {}
+    for key_node, value_node in sections:
+        name = _key(key_node)
+        where = f"{origin} line {key_node.start_mark.line + 1}"
+        if name not in SECTIONS:
+            raise RuleError(f"{where}: '{key_node.value}' is not a part of the rule.",
+                            _sections_hint())  # fmt: skip
+        entries = _mapping(value_node, origin, f"'{key_node.value}'")
+        if name == "risk flags":
+            values["flags"] = _flags(entries, origin)
+        elif name == "needs":
+            values["needs"] = {
+                _key(key).strip(): _number(value, origin, f"points for need '{key.value}'")
+                for key, value in entries
+            }
+        else:
+            values.update(_settings(SECTIONS[name] or {}, entries, origin, key_node.value))
+    return Rule(**values)
+
+
+def _flags(entries: list[tuple[yaml.Node, yaml.Node]], origin: str) -> dict[str, FlagRule]:
+    flags = {}
+    for key_node, value_node in entries:
+        where = f"{origin} line {key_node.start_mark.line + 1}"
+        try:
+            flag = normalise_flag(str(key_node.value))
+        except BadValue as error:
+            raise RuleError(f"{where}: {error}.") from error
+        settings = {_key(key): value for key, value in _mapping(value_node, origin, f"'{flag}'")}
+        unknown = set(settings) - FLAG_KEYS
+        missing = FLAG_KEYS - set(settings)
+        if unknown or missing:
+            raise RuleError(
+                f"{where}: risk flag '{key_node.value}' needs exactly `harm within days` and "
+                f"`points`" + (f" (not {', '.join(sorted(unknown))})" if unknown else "") + ".",
+                "For example:  eviction notice: {harm within days: 2, points: 40}",
+            )
+        days = _number(settings["harm within days"], origin, "`harm within days`", whole=True)
+        flags[flag] = FlagRule(int(days), _number(settings["points"], origin, "`points`"))
+    return flags
+
+
+def _settings(
+    known: dict[str, str], entries: list[tuple[yaml.Node, yaml.Node]], origin: str, section: str
+) -> dict[str, float]:
+    values = {}
+    for key_node, value_node in entries:
+        name = _key(key_node)
+        if name not in known:
+            raise RuleError(
+                f"{origin} line {key_node.start_mark.line + 1}: '{key_node.value}' is not a "
+                f"setting of '{section}'.",
+                f"Its settings are: {', '.join(known)}.",
+            )
+        attribute = known[name]
+        values[attribute] = _number(value_node, origin, f"`{key_node.value}`",
+                                    whole=attribute in DAYS)  # fmt: skip
+    return values
+
+
+def _mapping(node: yaml.Node, origin: str, what: str) -> list[tuple[yaml.Node, yaml.Node]]:
+    if isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null"):
+        return []  # an empty section: nothing in it earns points
+    if not isinstance(node, yaml.MappingNode):
+        raise RuleError(
+            f"{origin} line {node.start_mark.line + 1}: {what} should be a list of "
+            "`name: value` lines."
+        )
+    seen: dict[str, int] = {}
+    for key, _ in node.value:
+        line = key.start_mark.line + 1
+        if _key(key) in seen:
+            raise RuleError(
+                f"{origin} line {line}: '{key.value}' is given twice (first on line "
+                f"{seen[_key(key)]})."
+            )
+        seen[_key(key)] = line
+    return list(node.value)
+
+
+def _number(node: yaml.Node, origin: str, what: str, whole: bool = False) -> float:
+    where = f"{origin} line {node.start_mark.line + 1}"
+    text = node.value if isinstance(node, yaml.ScalarNode) else None
+    try:
+        value = float(text) if text is not None else None
+    except ValueError:
+        value = None
+    if value is None or value != value or value in (float("inf"), float("-inf")):
+        raise RuleError(f"{where}: {what} should be a number, not '{text or '...'}'.")
+    if whole and (value < 0 or not value.is_integer()):
+        raise RuleError(f"{where}: {what} should be a whole number of days, not {text}.")
+    return value
+
+
+def _key(node: yaml.Node) -> str:
+    """`Harm_within-days` and `harm within days` are the same key."""
+    return " ".join(str(node.value).replace("_", " ").replace("-", " ").lower().split())
+
+
+def _sections_hint() -> str:
+    return f"A rule has these parts: {', '.join(SECTIONS)} (see `kinfold rule show`)."

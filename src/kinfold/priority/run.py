@@ -1,0 +1,236 @@
+"""Prioritising a workspace: the rule in force, its versions, scoring every open case,
+and previewing what a changed rule would move.
+
+Every saved rule is a new version (who, when, the text as written); the highest version
+is in force. A rule that cannot be used is refused before anything is saved, so the rule
+in force stays in force.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, insert, select
+
+from kinfold import clock
+from kinfold.priority.rule import default_rule_text, parse_rule
+from kinfold.priority.score import CaseFacts, Priority, rank, score
+from kinfold.resolve.records import clean_birth_date
+from kinfold.store import events
+from kinfold.store.schema import priority_rules
+
+CHILD_AGE = 5
+OLD_AGE = 75
+SHIPPED_BY = "kinfold (the default rule)"
+
+
+@dataclass(frozen=True)
+class RuleVersion:
+    version: int
+    saved_by: str
+    saved_at: datetime
+    note: str | None
+
+
+@dataclass
+class Prioritised:
+    cases: int
+    rule_version: int
+    seconds: float
+    ranked: list[Priority]
+
+
+@dataclass(frozen=True)
+class Move:
+    case_id: int
+    old_rank: int
+    new_rank: int
+    old_score: float
+    new_score: float
+
+    @property
+    def places(self) -> int:
+        """Places moved up (positive) or down (negative)."""
+        return self.old_rank - self.new_rank
+
+
+# --- the rule and its versions ------------------------------------------------------
+
+
+def rule_in_force(conn: Connection) -> tuple[int, str]:
+    """(version, text) of the rule in force; (0, the default) before any is saved."""
+    row = conn.execute(
+        select(priority_rules.c.version, priority_rules.c.text)
+        .order_by(priority_rules.c.version.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else (0, default_rule_text())
+
+
+def rule_text(conn: Connection, version: int) -> str | None:
+    return conn.execute(
+        select(priority_rules.c.text).where(priority_rules.c.version == version)
+    ).scalar()
+
+
+def rule_versions(conn: Connection) -> list[RuleVersion]:
+    query = select(priority_rules.c.version, priority_rules.c.saved_by,
+                   priority_rules.c.saved_at, priority_rules.c.note).order_by(
+                       priority_rules.c.version)  # fmt: skip
+    return [RuleVersion(*row) for row in conn.execute(query)]
+
+
+def save_rule(
+    engine: Engine, text: str, actor: str, origin: str = "the rule", note: str | None = None
+) -> int:
+    """Check `text` and keep it as the next version, in force from now; its number.
+    A `RuleError` (line and reason) leaves the rule in force as it was."""
+    parse_rule(text, origin)
+    with engine.begin() as conn:
+        return _store(conn, text, actor, note)
+
+
+def _store(conn: Connection, text: str, actor: str, note: str | None) -> int:
+    version = int(conn.execute(select(func.coalesce(func.max(priority_rules.c.version), 0)))
+                  .scalar_one()) + 1  # fmt: skip
+    conn.execute(insert(priority_rules).values(
+        version=version, text=text, saved_by=actor, saved_at=clock.now(), note=note))  # fmt: skip
+    events.record(conn, actor=actor, action="rule.saved", entity_type="priority_rule",
+                  entity_id=version, after={"version": version, "note": note})  # fmt: skip
+    return version
+
+
+# --- scoring ------------------------------------------------------------------------
+
+
+def prioritise(engine: Engine, actor: str, today: date | None = None) -> Prioritised:
+    """Score and rank every open case under the rule in force; closed and merged cases
+    lose their place. The first run keeps the default rule as version 1."""
+    started = time.perf_counter()
+    today = today or clock.now().date()
+    with engine.begin() as conn:
+        version, text = rule_in_force(conn)
+        if version == 0:
+            version = _store(conn, text, SHIPPED_BY, "the rule kinfold ships with")
+        rule = parse_rule(text, f"priority rule version {version}")
+        ranked = rank(score(facts, rule, today) for facts in case_facts(conn, today))
+        _write(conn, ranked, version)
+    return Prioritised(len(ranked), version, round(time.perf_counter() - started, 2), ranked)
+
+
+def preview(engine: Engine, text: str, origin: str, today: date | None = None) -> list[Move]:
+    """How every open case would move if `text` were the rule, most moved first; nothing
+    is saved. A `RuleError` names the line and the reason."""
+    new_rule = parse_rule(text, origin)
+    today = today or clock.now().date()
+    with engine.connect() as conn:
+        version, current = rule_in_force(conn)
+        old_rule = parse_rule(current, f"priority rule version {version}")
+        facts = case_facts(conn, today)
+    before = {p.case_id: (place, p.score) for place, p in enumerate(
+        rank(score(f, old_rule, today) for f in facts), start=1)}  # fmt: skip
+    moves = [
+        Move(p.case_id, before[p.case_id][0], place, before[p.case_id][1], p.score)
+        for place, p in enumerate(rank(score(f, new_rule, today) for f in facts), start=1)
+    ]
+    return sorted(moves, key=lambda move: (-abs(move.places), move.new_rank))
+
+
+def case_facts(conn: Connection, today: date) -> list[CaseFacts]:
+    """What the rule looks at, for every open case (raw driver SQL: there may be a
+    million items)."""
+    found: dict[int, CaseFacts] = {}
+    owner: dict[int, tuple[int | None, int | None]] = {}
+    for case_id, household_id, person_id in conn.exec_driver_sql(
+        "SELECT id, household_id, person_id FROM cases WHERE status = 'open'"
+    ):
+        owner[case_id] = (household_id, person_id)
+    for case_id, flags, due_at, received_at, need in conn.exec_driver_sql(
+        "SELECT case_id, flags, due_at, received_at, need FROM items "
+        "WHERE status = 'open' AND case_id IS NOT NULL"
+    ):
+        if case_id not in owner:
+            continue
+        received = _day(received_at)
+        facts = found.get(case_id)
+        if facts is None:
+            facts = found[case_id] = CaseFacts(case_id=case_id, oldest_received=received)
+        facts.oldest_received = min(facts.oldest_received, received)
+        if due_at is not None:
+            due = _day(due_at)
+            facts.next_due = due if facts.next_due is None else min(facts.next_due, due)
+        if need:
+            facts.needs.add(need.strip().lower())
+        for flag in (flags or "").split(";"):
+            if flag:
+                facts.flags[flag] = min(facts.flags.get(flag, received), received)
+    _who_is_affected(conn, found, owner, today)
+    return list(found.values())
+
+
+def _who_is_affected(
+    conn: Connection,
+    found: dict[int, CaseFacts],
+    owner: dict[int, tuple[int | None, int | None]],
+    today: date,
+) -> None:
+    births_by_household: dict[int, list[str | None]] = {}
+    birth_of_person: dict[int, str | None] = {}
+    for person_id, household_id, born in conn.exec_driver_sql(
+        "SELECT id, household_id, date_of_birth FROM people"
+    ):
+        birth_of_person[person_id] = born
+        if household_id is not None:
+            births_by_household.setdefault(household_id, []).append(born)
+    for case_id, facts in found.items():
+        household_id, person_id = owner[case_id]
+        if household_id is not None:
+            births = births_by_household.get(household_id, [])
+        else:
+            births = [birth_of_person.get(person_id)] if person_id is not None else []
+        ages = [age for age in (_age(born, today) for born in births) if age is not None]
+        facts.people = max(len(births), 1)
+        facts.child_under_5 = "child_under_5" in facts.flags or any(a < CHILD_AGE for a in ages)
+        facts.over_75 = "over_75" in facts.flags or any(a >= OLD_AGE for a in ages)
+        facts.living_alone = "lives_alone" in facts.flags
+
+
+def _write(conn: Connection, ranked: Iterable[Priority], version: int) -> None:
+    marker = "?" if conn.dialect.name == "sqlite" else "%s"
+    conn.exec_driver_sql(
+        "UPDATE cases SET priority_score = NULL, priority_rank = NULL, harm_by = NULL, "
+        "next_due = NULL, priority_reasons = NULL, rule_version = NULL "
+        "WHERE status <> 'open' AND priority_rank IS NOT NULL"
+    )
+    rows = [
+        (p.score, place, p.harm_by, p.next_due, p.reasons_text(), version, p.case_id)
+        for place, p in enumerate(ranked, start=1)
+    ]
+    if rows:
+        conn.exec_driver_sql(
+            f"UPDATE cases SET priority_score = {marker}, priority_rank = {marker}, "
+            f"harm_by = {marker}, next_due = {marker}, priority_reasons = {marker}, "
+            f"rule_version = {marker} WHERE id = {marker}",
+            rows,
+        )
+
+
+def _day(value: Any) -> date:
+    """A stored date-time as its day: text in SQLite, datetime in PostgreSQL."""
+    if isinstance(value, datetime):
+        return clock.as_utc(value).date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _age(born: str | None, today: date) -> int | None:
+    cleaned = clean_birth_date(born)
+    if cleaned is None:
+        return None
+    birth = date.fromisoformat(cleaned)
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))

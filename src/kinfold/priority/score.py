@@ -1,0 +1,126 @@
+"""Scoring a case under the rule: its points, its reasons in words, its harm horizon.
+
+Pure: `CaseFacts` in, `Priority` out. `rank` orders scored cases: most points first,
+then the soonest harm, the soonest due date, the longest wait, and the case id, so the
+order is total and the same on every run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from kinfold.priority.rule import Rule
+
+DAYS_IN_WEEK = 7
+
+
+@dataclass
+class CaseFacts:
+    """What the rule looks at in one open case (its open items, its household)."""
+
+    case_id: int
+    oldest_received: date
+    flags: dict[str, date] = field(default_factory=dict)  # flag -> first day an item had it
+    next_due: date | None = None  # the earliest due date among its open items
+    needs: set[str] = field(default_factory=set)
+    people: int = 1
+    child_under_5: bool = False
+    over_75: bool = False
+    living_alone: bool = False
+
+
+@dataclass(frozen=True)
+class Priority:
+    case_id: int
+    score: float
+    harm_by: date | None  # harm likely by this day (None: no risk flag says so)
+    next_due: date | None
+    oldest_received: date
+    reasons: tuple[tuple[str, float], ...]  # ("eviction notice", 40), ...
+
+    def reasons_text(self) -> str:
+        """`eviction notice +40; child under 5 +20; oldest item 34 days +12`"""
+        return "; ".join(f"{reason} {_signed(points)}" for reason, points in self.reasons)
+
+
+def score(facts: CaseFacts, rule: Rule, today: date) -> Priority:
+    reasons: list[tuple[str, float]] = []
+    harm_by: date | None = None
+    for flag, since in sorted(facts.flags.items()):
+        flag_rule = rule.flags.get(flag)
+        if flag_rule is None:
+            continue
+        reasons.append((flag.replace("_", " "), flag_rule.points))
+        by = since + timedelta(days=flag_rule.harm_within_days)
+        harm_by = by if harm_by is None else min(harm_by, by)
+    if facts.next_due is not None:
+        days = (facts.next_due - today).days
+        if days < 0 and rule.overdue:
+            reasons.append((f"overdue by {_days(-days)}", rule.overdue))
+        elif 0 <= days <= rule.due_within_days and rule.due_soon:
+            reasons.append((f"due {_due_in(days)}", rule.due_soon))
+    waited = max((today - facts.oldest_received).days, 0)
+    waiting = min(waited / DAYS_IN_WEEK * rule.points_per_week, rule.waiting_at_most)
+    if waiting:
+        reasons.append((f"oldest item {_days(waited)}", round(waiting, 1)))
+    people = min(facts.people * rule.each_person, rule.people_at_most)
+    if people:
+        reasons.append((f"{facts.people} {'person' if facts.people == 1 else 'people'}", people))
+    for applies, what, points in (
+        (facts.child_under_5, "child under 5", rule.child_under_5),
+        (facts.over_75, "over 75", rule.over_75),
+        (facts.living_alone, "living alone", rule.living_alone),
+    ):
+        if applies and points:
+            reasons.append((what, points))
+    pressing = max(((rule.needs[need], need) for need in facts.needs if need in rule.needs),
+                   default=None)  # fmt: skip
+    if pressing and pressing[0]:
+        reasons.append((f"need: {pressing[1]}", pressing[0]))
+    return Priority(
+        case_id=facts.case_id,
+        score=round(sum(points for _, points in reasons), 1),
+        harm_by=harm_by,
+        next_due=facts.next_due,
+        oldest_received=facts.oldest_received,
+        reasons=tuple(reasons),
+    )
+
+
+def rank(priorities: Iterable[Priority]) -> list[Priority]:
+    """Highest priority first; ties broken by sooner harm, sooner due, longer wait, id."""
+    far = date.max
+
+    def order(p: Priority) -> tuple[Any, ...]:
+        return (-p.score, p.harm_by or far, p.next_due or far, p.oldest_received, p.case_id)
+
+    return sorted(priorities, key=order)
+
+
+def harm_words(harm_by: date | None, today: date) -> str:
+    """In words: "likely harm within 5 days", "likely harm today", "harm horizon passed
+    3 days ago", "no harm horizon"."""
+    if harm_by is None:
+        return "no harm horizon"
+    days = (harm_by - today).days
+    if days < 0:
+        return f"harm horizon passed {_days(-days)} ago"
+    if days == 0:
+        return "likely harm today"
+    return f"likely harm within {_days(days)}"
+
+
+def _days(days: int) -> str:
+    return f"{days} day" if days == 1 else f"{days} days"
+
+
+def _due_in(days: int) -> str:
+    return "today" if days == 0 else f"in {_days(days)}"
+
+
+def _signed(points: float) -> str:
+    text = f"{points:g}"
+    return text if points < 0 else f"+{text}"

@@ -1,0 +1,71 @@
+"""A case's points, reasons and harm horizon under a rule, worked by hand."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from kinfold.priority.rule import parse_rule
+from kinfold.priority.score import CaseFacts, harm_words, rank, score
+
+TODAY = date(2026, 11, 22)
+RULE = parse_rule("""\
+risk flags:
+  eviction notice: {harm within days: 2, points: 40}
+  no income: {harm within days: 7, points: 25}
+due dates: {overdue: 30, due within days: 5, due soon: 15}
+waiting: {points per week: 3, at most: 30}
+who is affected: {each person: 2, at most: 10, child under 5: 20, over 75: 15, living alone: 10}
+needs: {food: 15, income: 8}
+""")
+
+
+def test_a_case_earns_the_points_of_each_line_that_applies() -> None:
+    facts = CaseFacts(
+        case_id=7,
+        oldest_received=date(2026, 10, 19),  # 34 days ago
+        flags={"eviction_notice": date(2026, 11, 20), "no_income": date(2026, 11, 1)},
+        next_due=date(2026, 11, 25),  # in 3 days
+        needs={"income", "food"},
+        people=3,
+        child_under_5=True,
+    )
+    priority = score(facts, RULE, TODAY)
+    # 40 + 25 + 15 (due soon) + 34/7*3 = 14.6 + 3*2 = 6 + 20 + 15 (food, the most pressing)
+    assert priority.score == 135.6
+    assert priority.reasons_text() == (
+        "eviction notice +40; no income +25; due in 3 days +15; oldest item 34 days +14.6; "
+        "3 people +6; child under 5 +20; need: food +15"
+    )
+    # no income since 1 November: harm by 8 November, before the eviction's 22 November
+    assert priority.harm_by == date(2026, 11, 8)
+    assert harm_words(priority.harm_by, TODAY) == "harm horizon passed 14 days ago"
+
+
+def test_caps_overdue_and_unknown_flags() -> None:
+    facts = CaseFacts(
+        case_id=1,
+        oldest_received=date(2026, 1, 1),
+        next_due=date(2026, 11, 21),
+        flags={"parking": date(2026, 11, 1)},
+        people=9,
+    )
+    priority = score(facts, RULE, TODAY)
+    assert priority.reasons_text() == "overdue by 1 day +30; oldest item 325 days +30; 9 people +10"
+    assert priority.harm_by is None
+    assert harm_words(None, TODAY) == "no harm horizon"
+    assert harm_words(date(2026, 11, 27), TODAY) == "likely harm within 5 days"
+
+
+def test_the_order_is_total_points_then_harm_then_due_then_waiting() -> None:
+    def case(case_id: int, flag_day: date | None, received: date) -> CaseFacts:
+        flags = {"no_income": flag_day} if flag_day else {}
+        return CaseFacts(case_id=case_id, oldest_received=received, flags=flags)
+
+    same_day = date(2026, 11, 22)
+    facts = [
+        case(1, None, same_day),  # 0 points
+        case(2, date(2026, 11, 20), same_day),  # 25 points, harm by 27 November
+        case(3, date(2026, 11, 18), same_day),  # 25 points, harm by 25 November: sooner
+        case(4, None, date(2026, 11, 15)),  # 3 points for a week waiting
+    ]
+    assert [p.case_id for p in rank(score(f, RULE, TODAY) for f in facts)] == [3, 2, 4, 1]
