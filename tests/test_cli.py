@@ -169,3 +169,7 @@ def test_the_priority_rule_is_shown_previewed_saved_and_kept(tmp_path: Path) -> 
     assert "overdue: 30" in output
     code, output = run("prioritise", "--top", "3", "-w", str(out))
     assert code == 0 and "rule version 2" in output and "reasons" in output
+    code, output = run("hotspots", "--kind", "area", "-w", str(out))
+    assert code == 0 and "a local session in" in output
+    code, output = run("hotspots", "--kind", "street", "-w", str(out))
+    assert code == 1 and "'street' is not a kind of hotspot" in output

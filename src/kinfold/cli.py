@@ -22,6 +22,8 @@ from rich.table import Table
 from kinfold import __version__, clock
 from kinfold.demo import generate_demo, load_demo
 from kinfold.errors import KinfoldError
+from kinfold.fold.hotspots import KINDS as HOTSPOT_KINDS
+from kinfold.fold.hotspots import HotspotSettings, find_hotspots
 from kinfold.fold.oneshot import fold_files
 from kinfold.ingest.importer import ImportResult, import_items
 from kinfold.ingest.workforce import KINDS, import_workforce
@@ -314,7 +316,7 @@ def fold(
         highlight=False,
         soft_wrap=True,
     )
-    console.print(f"Wrote items, people, households, cases and a summary to {out}.")
+    console.print(f"Wrote items, people, households, cases, hotspots and a summary to {out}.")
 
 
 def _print_prioritised(ranked: Prioritised, top: int = 0) -> None:
@@ -464,6 +466,41 @@ def prioritise_command(
     finally:
         opened.close()
     _print_prioritised(ranked, top)
+
+
+@command()
+def hotspots(
+    kind: Annotated[
+        str | None, typer.Option(help=f"Only one kind: {', '.join(HOTSPOT_KINDS)}.")
+    ] = None,
+    top: Annotated[int, typer.Option(help="Show at most this many.")] = 30,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Groups of open cases where one response can help many, with what to do."""
+    if kind is not None and kind not in HOTSPOT_KINDS:
+        raise KinfoldError(f"'{kind}' is not a kind of hotspot.",
+                           f"The kinds are: {', '.join(HOTSPOT_KINDS)}.")  # fmt: skip
+    opened = open_workspace(workspace)
+    try:
+        settings = HotspotSettings.from_settings(opened.settings)
+        with opened.engine.connect() as conn:
+            found = [h for h in find_hotspots(conn, settings) if kind in (None, h.kind)]
+    finally:
+        opened.close()
+    if not found:
+        console.print("No hotspots among the open cases." + (
+            "" if kind is None else f" (kind: {kind})"))  # fmt: skip
+        return
+    table = Table("#", "what the cases share", "cases", "people", "items", "at risk",
+                  "suggested response", box=None)  # fmt: skip
+    for hotspot in found[:top]:
+        table.add_row(str(hotspot.hotspot_id), hotspot.characteristic,
+                      f"{len(hotspot.case_ids):,}", f"{hotspot.people:,}",
+                      f"{hotspot.items:,}", f"{hotspot.people_at_risk:,}",
+                      hotspot.suggested_response)  # fmt: skip
+    console.print(table)
+    if len(found) > top:
+        console.print(f"Showing {top} of {len(found):,} hotspots: see --top and --kind.")
 
 
 rule_app = typer.Typer(

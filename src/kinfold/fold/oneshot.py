@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from kinfold.errors import KinfoldError
+from kinfold.fold.hotspots import HotspotSettings, find_hotspots
 from kinfold.ingest.fields import header_key
 from kinfold.ingest.importer import ImportResult, import_items, open_source
 from kinfold.priority.run import prioritise
@@ -33,7 +34,8 @@ HOUSEHOLD_COLUMNS = ("household_id", "address", "uprn", "postcode", "postcode_se
                      "postcode_district", "school", "gp_practice", "people")  # fmt: skip
 CASE_COLUMNS = ("case_id", "household_id", "person_id", "status", "open_items", "priority_rank",
                 "priority_score", "harm_by", "next_due", "priority_reasons")  # fmt: skip
-HOTSPOT_COLUMNS = ("hotspot_id", "characteristic", "cases", "suggested_response")
+HOTSPOT_COLUMNS = ("hotspot_id", "kind", "characteristic", "cases", "people", "items",
+                   "people_at_risk", "suggested_response", "case_ids")  # fmt: skip
 
 
 @dataclass
@@ -83,7 +85,7 @@ def fold_files(
             started = time.perf_counter()
             out.mkdir(parents=True, exist_ok=True)
             with engine.connect() as conn:
-                write_outputs(conn, out)
+                hotspots = write_outputs(conn, out)
             written = time.perf_counter() - started
         finally:
             engine.dispose()
@@ -95,7 +97,7 @@ def fold_files(
         "people": resolved.people,
         "households": resolved.households,
         "cases": resolved.cases,
-        "hotspots": 0,
+        "hotspots": hotspots,
         "quarantined_rows": result.quarantined,
         "links_to_review": resolved.links_to_review,
     }
@@ -103,7 +105,8 @@ def fold_files(
     return result
 
 
-def write_outputs(conn: Connection, out: Path) -> None:
+def write_outputs(conn: Connection, out: Path) -> int:
+    """Write the CSV files of a folded workspace; the number of hotspots."""
     _write(out / "items.csv", ITEM_COLUMNS, conn.execute(
         select(items.c.source, items.c.source_ref, items.c.person_id, items.c.household_id,
                items.c.case_id, cases.c.priority_rank, cases.c.priority_score,
@@ -123,7 +126,12 @@ def write_outputs(conn: Connection, out: Path) -> None:
                cases.c.open_items, cases.c.priority_rank, cases.c.priority_score,
                cases.c.harm_by, cases.c.next_due, cases.c.priority_reasons)
         .where(cases.c.status != "merged").order_by(cases.c.id)))  # fmt: skip
-    _write(out / "hotspots.csv", HOTSPOT_COLUMNS, [])
+    found = find_hotspots(conn, HotspotSettings())
+    _write(out / "hotspots.csv", HOTSPOT_COLUMNS, (
+        (h.hotspot_id, h.kind, h.characteristic, len(h.case_ids), h.people, h.items,
+         h.people_at_risk, h.suggested_response, ";".join(map(str, h.case_ids)))
+        for h in found))  # fmt: skip
+    return len(found)
 
 
 def _write(path: Path, header: Sequence[str], rows: Any) -> None:
