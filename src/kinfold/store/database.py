@@ -44,8 +44,8 @@ def open_engine(url: str) -> Engine:
     return create_engine(
         url,
         pool_pre_ping=True,
-        pool_size=5,
-        max_overflow=10,
+        pool_size=10,
+        max_overflow=40,  # a team of fifty asking for their next case at once
         connect_args={"options": "-c timezone=UTC"},
     )
 

@@ -233,6 +233,13 @@ cases = Table(
     Column("next_due", Date),
     Column("priority_reasons", Text),
     Column("rule_version", Integer),
+    # allocation: the team whose backlog holds the case (by the routing rules), and the
+    # worker working it; `work_state` is unallocated, in progress, or waiting (until a day)
+    Column("team_id", Integer, ForeignKey("teams.id"), index=True),
+    Column("owner_id", Integer, ForeignKey("workers.id"), index=True),
+    Column("owner_since", DateTime(timezone=True)),
+    Column("work_state", String(20), nullable=False, server_default="unallocated"),
+    Column("waiting_until", Date),
 )
 
 # Every version of the workspace's priority rule, as written; the highest is in force.

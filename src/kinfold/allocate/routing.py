@@ -1,0 +1,124 @@
+"""Routing: which team's backlog each open case is in.
+
+The rules are a team leader's, in `kinfold.yaml`:
+
+    routing:
+      default team: Benefits team
+      rules:
+        - {team: Housing team, need: housing}
+        - {team: Revenues team, item type: Council tax arrears}
+        - {team: Housing team, area: LS6 2}
+
+The first rule that any of a case's open items meets names its team; a case no rule
+names goes to the default team. So every open case is in exactly one team's backlog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from kinfold.errors import WorkspaceError
+from kinfold.store.schema import teams
+
+MATCHES = ("need", "item type", "area")
+
+
+@dataclass(frozen=True)
+class RoutingRule:
+    team: str
+    match: str  # one of MATCHES
+    value: str  # lower case; an area is a postcode sector or district prefix ("ls6 2")
+
+    def meets(self, need: str, item_type: str, area: str) -> bool:
+        if self.match == "need":
+            return need == self.value
+        if self.match == "item type":
+            return item_type == self.value
+        return area.startswith(self.value)
+
+
+@dataclass(frozen=True)
+class Routing:
+    default_team: str | None
+    rules: tuple[RoutingRule, ...] = ()
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any], team_names: Sequence[str]) -> Routing:
+        """The `routing:` of kinfold.yaml, checked against the workspace's teams. With no
+        routing and a single team, that team takes every case."""
+        given = settings.get("routing")
+        if given is None:
+            return cls(team_names[0] if len(team_names) == 1 else None)
+        if not isinstance(given, dict) or set(given) - {"default team", "rules"}:
+            raise WorkspaceError("kinfold.yaml: `routing` takes `default team` and `rules`.",
+                                 "See docs/allocate.md for an example.")  # fmt: skip
+        known = {name.lower(): name for name in team_names}
+        default = given.get("default team")
+        rules = []
+        for number, rule in enumerate(given.get("rules") or [], start=1):
+            where = f"kinfold.yaml: routing rule {number}"
+            if not isinstance(rule, dict) or "team" not in rule or len(rule) != 2 \
+                    or not set(rule) - {"team"} <= set(MATCHES):  # fmt: skip
+                raise WorkspaceError(
+                    f"{where} should name a team and one of: {', '.join(MATCHES)}.",
+                    "For example: {team: Housing team, need: housing}",
+                )
+            ((match, value),) = ((k, v) for k, v in rule.items() if k != "team")
+            rules.append(RoutingRule(_team(known, rule["team"], where), match,
+                                     " ".join(str(value).lower().split())))  # fmt: skip
+        if default is None:
+            raise WorkspaceError("kinfold.yaml: routing needs a `default team`, so that every "
+                                 "case is in a team's backlog.")  # fmt: skip
+        return cls(_team(known, default, "kinfold.yaml: routing default team"), tuple(rules))
+
+    def team_for(self, items: Iterable[tuple[str, str, str]]) -> str | None:
+        """The team for a case whose open items are (need, item type, area), lower case."""
+        facts = list(items)
+        for rule in self.rules:
+            if any(rule.meets(*fact) for fact in facts):
+                return rule.team
+        return self.default_team
+
+
+def _team(known: dict[str, str], name: Any, where: str) -> str:
+    team = known.get(str(name).strip().lower())
+    if team is None:
+        raise WorkspaceError(
+            f"{where} names team '{name}', which the workspace does not have.",
+            f"Its teams are: {', '.join(sorted(known.values())) or 'none yet (import workers)'}.",
+        )
+    return team
+
+
+def route(conn: Connection, settings: dict[str, Any]) -> dict[str, int]:
+    """Put every open case in its team's backlog; cases per team. Owners stay."""
+    team_ids = {name: team_id for team_id, name in conn.execute(select(teams.c.id, teams.c.name))}
+    routing = Routing.from_settings(settings, sorted(team_ids))
+    areas = {household_id: (sector or "").lower() for household_id, sector in conn.exec_driver_sql(
+        "SELECT id, postcode_sector FROM households")}  # fmt: skip
+    facts: dict[int, list[tuple[str, str, str]]] = {}
+    for case_id, household_id in conn.exec_driver_sql(
+        "SELECT id, household_id FROM cases WHERE status = 'open'"
+    ):
+        facts[case_id] = []
+        areas.setdefault(household_id, "")
+    for case_id, need, item_type, household_id in conn.exec_driver_sql(
+        "SELECT case_id, need, item_type, household_id FROM items WHERE status = 'open'"
+    ):
+        if case_id in facts:
+            facts[case_id].append(((need or "").strip().lower(), (item_type or "").strip().lower(),
+                                   areas.get(household_id, "")))  # fmt: skip
+    counts: dict[str, int] = {}
+    rows = []
+    for case_id, case_items in facts.items():
+        team = routing.team_for(case_items)
+        rows.append((team_ids[team] if team else None, case_id))
+        counts[team or "no team"] = counts.get(team or "no team", 0) + 1
+    marker = "?" if conn.dialect.name == "sqlite" else "%s"
+    if rows:
+        conn.exec_driver_sql(f"UPDATE cases SET team_id = {marker} WHERE id = {marker}", rows)
+    return counts

@@ -1,0 +1,99 @@
+"""Get next: the right case for the worker, and never one case to two workers, under load
+on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import date
+
+import pytest
+from sqlalchemy import Engine, insert, select, update
+
+from kinfold import clock
+from kinfold.allocate.next import NextError, get_next
+from kinfold.store.schema import cases, imports, items, skills, teams, workers
+from kinfold.workspace import Workspace
+
+TODAY = date(2026, 11, 22)
+
+
+def backlog(engine: Engine, size: int, workers_count: int) -> None:
+    """`size` open cases of one item each, ranked 1..size, in one team of skilled workers."""
+    now = clock.now()
+    with engine.begin() as conn:
+        conn.execute(insert(teams).values(id=1, name="Benefits team"))
+        conn.execute(insert(teams).values(id=2, name="Housing team"))
+        conn.execute(insert(workers), [
+            {"id": n, "worker_ref": f"W{n:02d}", "name": f"Worker {n}", "team_id": 1,
+             "hours_per_week": 37, "cost_per_hour": 30, "active": True}
+            for n in range(1, workers_count + 1)])  # fmt: skip
+        conn.execute(insert(skills), [{"worker_id": n, "item_type": "Claim", "level": 2}
+                                      for n in range(1, workers_count + 1)])  # fmt: skip
+        conn.execute(insert(imports).values(
+            id=1, kind="items", source="test", file_name="t.csv", file_sha256="x", actor="test",
+            started_at=now, rows_read=size))  # fmt: skip
+        conn.execute(insert(cases), [
+            {"id": n, "status": "open", "open_items": 1, "created_at": now, "updated_at": now,
+             "priority_rank": n, "priority_score": size - n, "team_id": 1}
+            for n in range(1, size + 1)])  # fmt: skip
+        conn.execute(insert(items), [
+            {"id": n, "source": "test", "source_ref": f"R{n}", "item_type": "Claim",
+             "received_at": now, "status": "open", "row_hash": "x", "first_import_id": 1,
+             "last_import_id": 1, "case_id": n}
+            for n in range(1, size + 1)])  # fmt: skip
+
+
+def test_the_highest_priority_case_the_worker_is_skilled_for(workspace: Workspace) -> None:
+    engine = workspace.engine
+    backlog(engine, 5, 2)
+    with engine.begin() as conn:  # case 1 needs a skill nobody has; case 2 is another team's
+        conn.execute(update(items).where(items.c.id == 1).values(item_type="Appeal"))
+        conn.execute(update(cases).where(cases.c.id == 2).values(team_id=2))
+    settings = {"allocate": {"work in progress cap": 2}}
+    first = get_next(engine, "W01", settings, TODAY)
+    assert (first.case_id, first.reason) == (3, "next in your team's backlog")
+    assert get_next(engine, "W01", settings, TODAY).case_id == 4
+    with pytest.raises(NextError, match="2 cases in progress, the most allowed"):
+        get_next(engine, "W01", settings, TODAY)
+    with engine.begin() as conn:  # W01 waits for the customer on case 3 until today
+        conn.execute(update(cases).where(cases.c.id == 3).values(
+            work_state="waiting", waiting_until=TODAY))  # fmt: skip
+    again = get_next(engine, "W01", settings, TODAY)
+    assert (again.case_id, again.reason) == (3, "your waiting case is due again")
+    assert get_next(engine, "W02", settings, TODAY).case_id == 5
+    with pytest.raises(NextError, match="No case is waiting for W02"):
+        get_next(engine, "W02", settings, TODAY)
+    with pytest.raises(NextError, match="no worker 'W99'"):
+        get_next(engine, "W99", settings, TODAY)
+
+
+def test_fifty_workers_at_once_never_share_a_case(backend: str, workspace: Workspace) -> None:
+    engine = workspace.engine
+    size, crew, cap = 5_000, 50, 110
+    backlog(engine, size, crew)
+    settings = {"allocate": {"work in progress cap": cap}}
+    given: dict[str, list[int]] = {f"W{n:02d}": [] for n in range(1, crew + 1)}
+    failures: list[BaseException] = []
+
+    def work(worker_ref: str) -> None:
+        try:
+            while True:
+                given[worker_ref].append(get_next(engine, worker_ref, settings, TODAY).case_id)
+        except NextError:
+            return
+        except BaseException as error:  # reported by the test below
+            failures.append(error)
+
+    threads = [threading.Thread(target=work, args=(ref,)) for ref in given]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    handed = Counter(case_id for cases_given in given.values() for case_id in cases_given)
+    assert len(handed) == size and max(handed.values()) == 1  # all given, none twice
+    assert all(len(cases_given) <= cap for cases_given in given.values())
+    with engine.connect() as conn:
+        owners = dict(conn.execute(select(cases.c.id, cases.c.owner_id)).all())
+    assert all(owners[case_id] == int(ref[1:]) for ref, ids in given.items() for case_id in ids)
