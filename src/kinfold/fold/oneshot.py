@@ -24,7 +24,7 @@ from kinfold.ingest.importer import ImportResult, import_items, open_source
 from kinfold.priority.run import prioritise
 from kinfold.resolve.run import ResolveResult, Stage, resolve_workspace
 from kinfold.store.database import migrate, open_engine
-from kinfold.store.schema import cases, households, items, people
+from kinfold.store.schema import cases, households, people
 
 ITEM_COLUMNS = ("source", "source_ref", "person_id", "household_id", "case_id",
                 "priority_rank", "priority_score", "priority_reasons")  # fmt: skip
@@ -107,12 +107,10 @@ def fold_files(
 
 def write_outputs(conn: Connection, out: Path) -> int:
     """Write the CSV files of a folded workspace; the number of hotspots."""
-    _write(out / "items.csv", ITEM_COLUMNS, conn.execute(
-        select(items.c.source, items.c.source_ref, items.c.person_id, items.c.household_id,
-               items.c.case_id, cases.c.priority_rank, cases.c.priority_score,
-               cases.c.priority_reasons)
-        .select_from(items.outerjoin(cases, cases.c.id == items.c.case_id))
-        .order_by(items.c.id)))  # fmt: skip
+    _write(out / "items.csv", ITEM_COLUMNS, conn.exec_driver_sql(  # a row per item: plain SQL
+        "SELECT i.source, i.source_ref, i.person_id, i.household_id, i.case_id, "
+        "c.priority_rank, c.priority_score, c.priority_reasons "
+        "FROM items i LEFT JOIN cases c ON c.id = i.case_id ORDER BY i.id"))  # fmt: skip
     _write(out / "people.csv", PEOPLE_COLUMNS, conn.execute(
         select(people.c.id, people.c.first_name, people.c.last_name, people.c.date_of_birth,
                people.c.household_id, people.c.item_count).order_by(people.c.id)))  # fmt: skip

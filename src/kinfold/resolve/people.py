@@ -10,7 +10,9 @@ The model is trained on the workspace's own records (no labels): u from random p
 m by expectation maximisation on a sample. Pairs scoring above the threshold are then
 joined strongest first, and a join is refused when it would put two dates of birth
 that cannot be typos of each other, two NI numbers, or two different first names into
-one person: the twin and the child named after a parent stay themselves.
+one person: the twin and the child named after a parent stay themselves. A source's own
+number for the person (`person_ref`) is trusted within that source: the same number
+links with certainty, and a number typed with a slip outweighs those rules.
 """
 
 from __future__ import annotations
@@ -34,8 +36,8 @@ from splink.internals.exceptions import SplinkException
 from kinfold.resolve.cleaning import nicknames
 from kinfold.resolve.records import Record
 
-SAMPLE_FOR_TRAINING = 60_000
-RANDOM_PAIRS_FOR_U = 2_000_000
+SAMPLE_FOR_TRAINING = 40_000
+RANDOM_PAIRS_FOR_U = 1_000_000
 SEED = 42
 NEAR_BIRTH_DAYS = 31
 MAX_PRIOR = 0.1
