@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from kinfold.errors import WorkspaceError
+from kinfold.store.database import parameter_mark
 from kinfold.store.schema import teams
 
 MATCHES = ("need", "item type", "area")
@@ -118,7 +119,7 @@ def route(conn: Connection, settings: dict[str, Any]) -> dict[str, int]:
         team = routing.team_for(case_items)
         rows.append((team_ids[team] if team else None, case_id))
         counts[team or "no team"] = counts.get(team or "no team", 0) + 1
-    marker = "?" if conn.dialect.name == "sqlite" else "%s"
+    marker = parameter_mark(conn)
     if rows:
         conn.exec_driver_sql(f"UPDATE cases SET team_id = {marker} WHERE id = {marker}", rows)
     return counts

@@ -21,6 +21,7 @@ from kinfold.priority.rule import default_rule_text, parse_rule
 from kinfold.priority.score import CaseFacts, Priority, rank, score
 from kinfold.resolve.records import clean_birth_date
 from kinfold.store import events
+from kinfold.store.database import parameter_mark
 from kinfold.store.schema import priority_rules
 
 CHILD_AGE = 5
@@ -200,7 +201,7 @@ def _who_is_affected(
 
 
 def _write(conn: Connection, ranked: Iterable[Priority], version: int) -> None:
-    marker = "?" if conn.dialect.name == "sqlite" else "%s"
+    marker = parameter_mark(conn)
     conn.exec_driver_sql(
         "UPDATE cases SET priority_score = NULL, priority_rank = NULL, harm_by = NULL, "
         "next_due = NULL, priority_reasons = NULL, rule_version = NULL "

@@ -34,6 +34,7 @@ NUMBER_FIRST = re.compile(r"^(\d+[a-z]?)\s+(.+)$")  # 10 High Street
 TWO_NUMBERS = re.compile(r"^(\d+[a-z]?)\s+(\d+[a-z]?)\s+(\D.+)$")  # 2 10 High Street
 
 
+@lru_cache(maxsize=1 << 18)  # names and streets repeat across a backlog's items
 def plain(text: str | None) -> str:
     """Lower case, accents and punctuation gone, one space between words."""
     if not text:

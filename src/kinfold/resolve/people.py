@@ -17,7 +17,6 @@ links with certainty, and a number typed with a slip outweighs those rules.
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 from collections.abc import Callable, Iterable, Sequence
@@ -203,8 +202,9 @@ class Link:
     right: int
     probability: float
     weight: float
-    # per comparison: (its match weight, its term-frequency adjustment); see `explain`
-    weights: tuple[tuple[float | None, float | None], ...] = ()
+    # per comparison, its match weight then its term-frequency adjustment, flat:
+    # (weight 1, adjustment 1, weight 2, adjustment 2, ...); see `explain`
+    weights: tuple[float | None, ...] = ()
     # a link made by a rule rather than scored: (the comparison, the level it reached)
     rule: tuple[str, str] | None = None
 
@@ -295,7 +295,7 @@ def reference_links(model: PeopleModel) -> list[Link]:
     """Records one source gave the same number for its person: that source's system says
     they are one person, so they are linked with certainty (a reviewer can still split
     them). Each is linked to the group's first record; the evidence is the number alone."""
-    weight = dict(level_weights(model.model)["ref"])[EXACT_REFERENCE]
+    weight = level_weights(model.model)["ref"].weight(EXACT_REFERENCE)
     rows = model.connection.execute(
         "SELECT first_id, unique_id FROM (SELECT unique_id, "
         "min(unique_id) OVER (PARTITION BY ref) AS first_id FROM records "
@@ -318,41 +318,49 @@ def links_from(relation: duckdb.DuckDBPyRelation, model: dict[str, Any]) -> list
         "SELECT unique_id_l, unique_id_r, match_probability, match_weight, "
         f"{', '.join(parts)} FROM scored ORDER BY match_probability DESC, unique_id_l, unique_id_r",
     ).fetchall()
-    width = len(names)
-    return [
-        Link(row[0], row[1], row[2], row[3],
-             tuple((row[4 + 2 * i], row[5 + 2 * i]) for i in range(width)))
-        for row in rows
-    ]  # fmt: skip
+    return [Link(row[0], row[1], row[2], row[3], row[4:]) for row in rows]
 
 
-def explain(
-    link: Link, levels: dict[str, list[tuple[str | None, float]]]
-) -> dict[str, dict[str, Any]]:
+def explain(link: Link, levels: dict[str, Levels]) -> dict[str, dict[str, Any]]:
     """comparison -> the level it reached and its weight (term frequencies included), given
     the model's `level_weights`; a comparison with a value missing says nothing."""
     if link.rule is not None:
         comparison, level = link.rule
         return {comparison: {"level": level, "weight": round(link.weight, 2)}}
     evidence = {}
-    for (comparison, known), (weight, adjustment) in zip(levels.items(), link.weights, strict=True):
+    weights = link.weights
+    for index, (comparison, known) in enumerate(levels.items()):
+        weight = weights[2 * index]
         if weight is None:
             continue
-        label = _level_of(tuple(known), round(weight, 4))
+        label = known.label(weight)
         if label is not None:
-            evidence[comparison] = {"level": label, "weight": round(weight + (adjustment or 0), 2)}
+            adjustment = weights[2 * index + 1] or 0
+            evidence[comparison] = {"level": label, "weight": round(weight + adjustment, 2)}
     return evidence
 
 
-@functools.lru_cache(maxsize=1024)
-def _level_of(known: tuple[tuple[str | None, float], ...], weight: float) -> str | None:
-    """The level whose trained weight is nearest: a pair's weight names its level."""
-    return min(known, key=lambda level: abs(level[1] - weight))[0]
+class Levels:
+    """One comparison's levels as trained: (label, match weight), None labelling the null
+    level. A pair's weight names its level: the one whose trained weight is nearest."""
+
+    def __init__(self, known: list[tuple[str | None, float]]) -> None:
+        self.known = known
+        self.labels: dict[float, str | None] = {}  # a weight seen -> its level
+
+    def label(self, weight: float) -> str | None:
+        if weight not in self.labels:
+            nearest = min(self.known, key=lambda level: abs(level[1] - weight))
+            self.labels[weight] = nearest[0]
+        return self.labels[weight]
+
+    def weight(self, label: str) -> float:
+        return dict(self.known)[label]
 
 
-def level_weights(model: dict[str, Any]) -> dict[str, list[tuple[str | None, float]]]:
-    """comparison -> (level label, its match weight) as trained; None labels a null level."""
-    weights: dict[str, list[tuple[str | None, float]]] = {}
+def level_weights(model: dict[str, Any]) -> dict[str, Levels]:
+    """comparison -> its levels and their match weights, as trained."""
+    weights: dict[str, Levels] = {}
     for comparison in model["comparisons"]:
         known: list[tuple[str | None, float]] = []
         for level in comparison["comparison_levels"]:
@@ -362,7 +370,7 @@ def level_weights(model: dict[str, Any]) -> dict[str, list[tuple[str | None, flo
             m, u = level.get("m_probability"), level.get("u_probability")
             weight = math.log2(m / u) if m and u else 0.0
             known.append((level["label_for_charts"], weight))
-        weights[comparison["output_column_name"]] = known
+        weights[comparison["output_column_name"]] = Levels(known)
     return weights
 
 

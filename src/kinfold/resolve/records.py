@@ -24,6 +24,7 @@ from kinfold.resolve.cleaning import (
     phone_digits,
     plain,
 )
+from kinfold.store.database import driver_rows
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DIGIT_DATE = re.compile(r"^\d{8}$")
@@ -97,8 +98,7 @@ def read_records(conn: Connection, item_ids: Iterable[int] | None = None) -> Rec
     if item_ids is not None:
         ids = ",".join(str(int(item_id)) for item_id in item_ids) or "NULL"
         query += f" WHERE id IN ({ids})"
-    rows = conn.exec_driver_sql(query + " ORDER BY id")
-    return build_records(rows)
+    return build_records(driver_rows(conn, query + " ORDER BY id"))
 
 
 def build_records(rows: Iterable[Any]) -> Records:

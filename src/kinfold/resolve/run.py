@@ -25,6 +25,7 @@ from kinfold.resolve import people as people_model
 from kinfold.resolve.households import Household, households
 from kinfold.resolve.records import Records, read_records
 from kinfold.store import events
+from kinfold.store.database import driver_rows, insert_rows, parameter_mark
 from kinfold.store.schema import (
     cases,
     link_decisions,
@@ -32,9 +33,13 @@ from kinfold.store.schema import (
     resolve_runs,
 )
 from kinfold.store.schema import households as household_table
-from kinfold.store.schema import items as item_table
 from kinfold.store.schema import people as people_table
 
+PEOPLE_COLUMNS = ("id", "first_name", "last_name", "date_of_birth", "household_id", "item_count")
+HOUSEHOLD_COLUMNS = ("id", "address", "uprn", "postcode", "postcode_sector", "postcode_district",
+                     "school", "gp_practice", "person_count")  # fmt: skip
+LINK_COLUMNS = ("resolve_run_id", "item_id", "other_item_id", "match_probability",
+                "match_weight", "evidence", "joined")  # fmt: skip
 DEFAULTS = {"match_threshold": 0.8, "review_from": 0.5, "review_to": 0.95}
 
 Stage = Callable[[str], None]
@@ -164,9 +169,8 @@ def write(
 ) -> ResolveResult:
     records, now = folded.records, clock.now()
     item_ids = [item.item_id for item in records.items]
-    old = {row[0]: row[1:] for row in conn.execute(
-        select(item_table.c.id, item_table.c.person_id, item_table.c.household_id,
-               item_table.c.case_id))}  # fmt: skip
+    old = {row[0]: row[1:] for row in driver_rows(
+        conn, "SELECT id, person_id, household_id, case_id FROM items")}  # fmt: skip
 
     people_count = len(folded.household_of)
     person_items: list[list[int]] = [[] for _ in range(people_count)]
@@ -248,7 +252,7 @@ def write(
 def _place_items(conn: Connection, rows: list[tuple[int, int | None, int, int]]) -> None:
     """Set each item's person, household and case; plain driver rows, as there may be a
     million of them."""
-    marker = "?" if conn.dialect.name == "sqlite" else "%s"
+    marker = parameter_mark(conn)
     if rows:
         conn.exec_driver_sql(
             f"UPDATE items SET person_id = {marker}, household_id = {marker}, "
@@ -293,27 +297,22 @@ def _write_people(
     for person, person_id in enumerate(person_ids):
         first, last, born = names[person].most_common(1)[0][0]
         household = folded.household_of[person]
-        rows.append({
-            "id": person_id, "first_name": first, "last_name": last, "date_of_birth": born,
-            "household_id": household_ids[household] if household is not None else None,
-            "item_count": len(person_items[person]),
-        })  # fmt: skip
-    if rows:
-        conn.execute(insert(people_table), rows)
+        rows.append((person_id, first, last, born,
+                     household_ids[household] if household is not None else None,
+                     len(person_items[person])))  # fmt: skip
+    insert_rows(conn, people_table, PEOPLE_COLUMNS, rows)
 
 
 def _write_households(conn: Connection, folded: Folded, household_ids: list[int]) -> None:
     conn.execute(delete(household_table))
     rows = [
-        {"id": household_id, "address": household.home.address.display(),
-         "uprn": household.home.uprn, "postcode": household.home.address.postcode or None,
-         "postcode_sector": household.postcode_sector,
-         "postcode_district": household.postcode_district, "school": household.school,
-         "gp_practice": household.gp_practice, "person_count": len(household.people)}
+        (household_id, household.home.address.display(), household.home.uprn,
+         household.home.address.postcode or None, household.postcode_sector,
+         household.postcode_district, household.school, household.gp_practice,
+         len(household.people))
         for household, household_id in zip(folded.found, household_ids, strict=True)
     ]  # fmt: skip
-    if rows:
-        conn.execute(insert(household_table), rows)
+    insert_rows(conn, household_table, HOUSEHOLD_COLUMNS, rows)
 
 
 def _write_cases(
@@ -369,16 +368,11 @@ def _write_links(conn: Connection, run_id: int, folded: Folded, thresholds: Thre
         if not (joined or near):
             continue
         uncertain += near
-        rows.append({
-            "resolve_run_id": run_id, "item_id": first_item[link.left],
-            "other_item_id": first_item[link.right], "match_probability": link.probability,
-            "match_weight": link.weight,
-            "evidence": json.dumps(people_model.explain(link, levels)),
-            "joined": joined,
-        })  # fmt: skip
+        rows.append((run_id, first_item[link.left], first_item[link.right], link.probability,
+                     link.weight, json.dumps(people_model.explain(link, levels)),
+                     joined))  # fmt: skip
     conn.execute(delete(links))
-    if rows:
-        conn.execute(insert(links), rows)
+    insert_rows(conn, links, LINK_COLUMNS, rows)
     return uncertain
 
 

@@ -7,12 +7,13 @@ workspace at PostgreSQL instead. Everything above this module is backend-agnosti
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 
 DATABASE_URL_ENV = "KINFOLD_DATABASE_URL"
@@ -56,7 +57,40 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # 64 MiB of pages per connection (SQLite's default is 2 MiB): a resolve rewrites the
+    # indexes of every item, and a small cache makes that several times slower
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
+
+
+def insert_rows(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Add plain rows (a value per column, in the order of `columns`) through the driver:
+    for tables of a hundred thousand rows, building SQLAlchemy's parameters per row costs
+    more than the insert. Only for columns whose values the driver takes as they are
+    (no dates: SQLAlchemy formats those for SQLite)."""
+    if rows:
+        marks = ", ".join([parameter_mark(conn)] * len(columns))
+        conn.exec_driver_sql(
+            f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", list(rows)
+        )
+
+
+def driver_rows(conn: Connection, sql: str) -> list[tuple[Any, ...]]:
+    """The rows of plain SQL as the driver gives them: reading every item of a workspace
+    row by row through SQLAlchemy's result objects takes longer than the query."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def parameter_mark(conn: Connection) -> str:
+    """The placeholder this connection's driver takes in plain SQL."""
+    return "?" if conn.dialect.name == "sqlite" else "%s"
 
 
 def alembic_config() -> Config:

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, bindparam, case, func, insert, select, update
 
 from kinfold import clock
+from kinfold.store.database import insert_rows
 from kinfold.store.schema import imports, items, quarantine
 
 CHUNK = 900  # stays under SQLite's limit on bound parameters in one IN (...)
@@ -101,14 +102,7 @@ class ItemEncoder:
 
 def insert_items(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     """Add new items, given as ItemEncoder made them for this connection's database."""
-    if not rows:
-        return
-    mark = "?" if conn.dialect.name == "sqlite" else "%s"
-    statement = (
-        f"INSERT INTO items ({', '.join(INSERT_COLUMNS)}) "
-        f"VALUES ({', '.join([mark] * len(INSERT_COLUMNS))})"
-    )
-    conn.exec_driver_sql(statement, list(rows))
+    insert_rows(conn, items, INSERT_COLUMNS, rows)
 
 
 def sqlite_datetime(moment: datetime) -> str:
