@@ -20,6 +20,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from kinfold import __version__, clock
+from kinfold.allocate.backlog import Refreshed, refresh
+from kinfold.allocate.routing import NO_TEAM
 from kinfold.demo import generate_demo, load_demo
 from kinfold.errors import KinfoldError
 from kinfold.fold.hotspots import KINDS as HOTSPOT_KINDS
@@ -30,7 +32,6 @@ from kinfold.ingest.workforce import KINDS, import_workforce
 from kinfold.priority.run import (
     Prioritised,
     preview,
-    prioritise,
     rule_in_force,
     rule_text,
     rule_versions,
@@ -134,7 +135,7 @@ def import_command(
             "See docs/import.md for the columns of each kind of file.",
         )
     opened = open_workspace(workspace)
-    linked = None
+    linked = refreshed = None
     try:
         if kind == "items":
             result = _import_with_progress(opened.engine, file, source, mapping, sheet)
@@ -142,7 +143,7 @@ def import_command(
                 opened.engine, opened.settings, new_item_ids(opened.engine, result), actor()
             )
             if linked is not None:
-                prioritise(opened.engine, actor())
+                refreshed = refresh(opened.engine, opened.settings, actor())
         else:
             result = import_workforce(opened.engine, file, kind, actor=actor())
     finally:
@@ -154,6 +155,8 @@ def import_command(
             f"known, the rest to {linked.new_people:,} new people; {linked.new_cases:,} new "
             "cases, all in the priority order. Run `kinfold resolve` to re-link everything."
         )
+    if refreshed is not None:
+        _warn_unrouted(refreshed)
 
 
 def _import_with_progress(
@@ -266,7 +269,7 @@ def demo(
     ] = False,
 ) -> None:
     """Write a realistic council backlog, its team and its ground truth."""
-    today = _iso_date(as_of) if as_of else clock.now().date()
+    today = iso_date(as_of) if as_of else clock.now().date()
     summary = generate_demo(out, households, seed, today)
     console.print(
         f"Wrote {summary.total_items:,} items ("
@@ -289,11 +292,12 @@ def resolve(workspace: WorkspaceOption = None) -> None:
         with _stages() as stage:
             result = resolve_workspace(opened.engine, opened.settings, actor(), stage)
             stage("Prioritising")
-            ranked = prioritise(opened.engine, actor())
+            refreshed = refresh(opened.engine, opened.settings, actor())
     finally:
         opened.close()
     _print_resolved(result)
-    _print_prioritised(ranked)
+    _print_prioritised(refreshed.ranked)
+    _warn_unrouted(refreshed)
 
 
 @command()
@@ -317,6 +321,16 @@ def fold(
         soft_wrap=True,
     )
     console.print(f"Wrote items, people, households, cases, hotspots and a summary to {out}.")
+
+
+def _warn_unrouted(refreshed: Refreshed) -> None:
+    unrouted = refreshed.teams.get(NO_TEAM, 0)
+    if unrouted and set(refreshed.teams) != {NO_TEAM}:
+        errors.print(
+            f"{unrouted:,} open cases are in no team's backlog: give kinfold.yaml `routing` "
+            "a default team (see docs/allocate.md).",
+            highlight=False,
+        )
 
 
 def _print_prioritised(ranked: Prioritised, top: int = 0) -> None:
@@ -462,10 +476,11 @@ def prioritise_command(
     """Score and order every open case under the priority rule in force."""
     opened = open_workspace(workspace)
     try:
-        ranked = prioritise(opened.engine, actor())
+        refreshed = refresh(opened.engine, opened.settings, actor())
     finally:
         opened.close()
-    _print_prioritised(ranked, top)
+    _print_prioritised(refreshed.ranked, top)
+    _warn_unrouted(refreshed)
 
 
 @command()
@@ -547,7 +562,7 @@ def rule_history(workspace: WorkspaceOption = None) -> None:
         return
     table = Table("version", "saved by", "saved at", "note", box=None)
     for saved in versions:
-        table.add_row(str(saved.version), saved.saved_by, _when(saved.saved_at),
+        table.add_row(str(saved.version), saved.saved_by, when(saved.saved_at),
                       saved.note or "")  # fmt: skip
     console.print(table)
     console.print(f"Version {versions[-1].version} is in force.")
@@ -592,11 +607,11 @@ def rule_save(
     opened = open_workspace(workspace)
     try:
         version = save_rule(opened.engine, text, actor(), file.name, note)
-        ranked = prioritise(opened.engine, actor())
+        refreshed = refresh(opened.engine, opened.settings, actor())
     finally:
         opened.close()
     console.print(f"Saved {file.name} as version {version} of the priority rule.")
-    _print_prioritised(ranked)
+    _print_prioritised(refreshed.ranked)
 
 
 def _read_rule(file: Path) -> str:
@@ -606,13 +621,13 @@ def _read_rule(file: Path) -> str:
         raise KinfoldError(f"The rule file {file} cannot be read ({error}).") from error
 
 
-def _when(moment: Any) -> str:
+def when(moment: Any) -> str:
     """`22 November 2026, 14:05` (UTC)."""
     moment = clock.as_utc(moment)
     return f"{moment.day} {moment:%B %Y, %H:%M}"
 
 
-def _iso_date(text: str) -> date:
+def iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as error:
@@ -635,3 +650,6 @@ def main(
     ] = False,
 ) -> None:
     """kinfold: a backlog of things to do, turned into people to help."""
+
+
+from kinfold import cli_work  # noqa: E402, F401  (registers the daily-work commands)

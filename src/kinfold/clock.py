@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
 
 def now() -> datetime:
@@ -27,3 +28,20 @@ def ago(then: datetime, at: datetime | None = None) -> str:
             count = seconds // size
             return f"{count} {unit}{'' if count == 1 else 's'} ago"
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def day_of(value: Any) -> date:
+    """The day of a date or time as either database gives it back in plain SQL: a date, a
+    datetime, or (SQLite) ISO text."""
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    raise TypeError(f"not a date: {value!r}")
+
+
+def moment_of(value: Any) -> datetime:
+    """A time as either database gives it back in plain SQL (SQLite: ISO text), in UTC."""
+    return as_utc(datetime.fromisoformat(value) if isinstance(value, str) else value)

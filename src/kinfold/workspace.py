@@ -38,8 +38,12 @@ def default_path() -> Path:
     return Path(os.environ.get(WORKSPACE_ENV) or ".")
 
 
-def init_workspace(path: Path, name: str | None = None) -> Workspace:
-    """Create (or bring up to date) the workspace at `path`."""
+def init_workspace(
+    path: Path, name: str | None = None, settings: dict[str, Any] | None = None
+) -> Workspace:
+    """Create (or bring up to date) the workspace at `path`; a new one's kinfold.yaml
+    holds `settings` after the name, nation and day it was created."""
+    more = settings or {}
     if path.exists() and not path.is_dir():
         raise WorkspaceError(
             f"{path} is a file, not a folder.", "Choose a folder for the workspace."
@@ -53,6 +57,7 @@ def init_workspace(path: Path, name: str | None = None) -> Workspace:
             "name": name or path.resolve().name,
             "nation": "england-and-wales",
             "created": clock.now().date().isoformat(),
+            **more,
         }
         settings_path.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
     engine = open_engine(database_url(path))

@@ -26,6 +26,7 @@ from kinfold.store.database import parameter_mark
 from kinfold.store.schema import teams
 
 MATCHES = ("need", "item type", "area")
+NO_TEAM = "no team"
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,8 @@ def _team(known: dict[str, str], name: Any, where: str) -> str:
 
 
 def route(conn: Connection, settings: dict[str, Any]) -> dict[str, int]:
-    """Put every open case in its team's backlog; cases per team. Owners stay."""
+    """Put every open case in its team's backlog; open cases per team (every team, and
+    NO_TEAM for cases no team takes). Owners stay."""
     team_ids = {name: team_id for team_id, name in conn.execute(select(teams.c.id, teams.c.name))}
     routing = Routing.from_settings(settings, sorted(team_ids))
     areas = {household_id: (sector or "").lower() for household_id, sector in conn.exec_driver_sql(
@@ -113,12 +115,12 @@ def route(conn: Connection, settings: dict[str, Any]) -> dict[str, int]:
         if case_id in facts:
             facts[case_id].append(((need or "").strip().lower(), (item_type or "").strip().lower(),
                                    areas.get(household_id, "")))  # fmt: skip
-    counts: dict[str, int] = {}
+    counts = dict.fromkeys(team_ids, 0)
     rows = []
     for case_id, case_items in facts.items():
         team = routing.team_for(case_items)
         rows.append((team_ids[team] if team else None, case_id))
-        counts[team or "no team"] = counts.get(team or "no team", 0) + 1
+        counts[team or NO_TEAM] = counts.get(team or NO_TEAM, 0) + 1
     marker = parameter_mark(conn)
     if rows:
         conn.exec_driver_sql(f"UPDATE cases SET team_id = {marker} WHERE id = {marker}", rows)

@@ -24,6 +24,25 @@ DEMO_FILES = (
     ("qa.csv", "qa", None),
 )
 ITEM_SOURCES = ("benefits", "revenues", "housing")
+# how the demo council's three teams share the work, and what they aim for
+DEMO_SETTINGS = {
+    "routing": {
+        "default team": "Benefits team",
+        "rules": [
+            {"team": "Housing team", "need": "housing"},
+            *({"team": "Revenues team", "item type": item_type} for item_type in (
+                "Council tax arrears", "Payment arrangement request",
+                "Single person discount review", "Council tax hardship relief")),
+        ],
+    },
+    "allocate": {"work in progress cap": 3, "skill level": 2},
+    "goals": [
+        {"name": "Harm within 2 days, contacted within 1 working day",
+         "harm within days": 2, "contacted within working days": 1},
+        {"name": "Benefits backlog under 400 by 29 January 2027", "team": "Benefits team",
+         "backlog under": 400, "by": "2027-01-29"},
+    ],
+}  # fmt: skip
 
 
 def load_demo(
@@ -32,7 +51,7 @@ def load_demo(
     on_import: Callable[[ImportResult], None] | None = None,
 ) -> Workspace:
     """Make `folder` (holding demo files) a workspace and import all of them into it."""
-    workspace = init_workspace(folder, name="Kinsbury Council demo")
+    workspace = init_workspace(folder, name="Kinsbury Council demo", settings=DEMO_SETTINGS)
     for file_name, what, mapping in DEMO_FILES:
         path = folder / file_name
         if what in ITEM_SOURCES:

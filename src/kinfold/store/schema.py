@@ -294,3 +294,30 @@ resolve_runs = Table(
     Column("model", Text),  # JSON: the trained Splink model
     Column("counts", Text),  # JSON: items, people, households, cases
 )
+
+# Judgement calls a caseworker asks their team about a case; the answer is the decision.
+peer_questions = Table(
+    "peer_questions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("team_id", Integer, ForeignKey("teams.id"), index=True),
+    Column("asked_by", String(100), nullable=False),
+    Column("asked_at", DateTime(timezone=True), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("answered_by", String(100)),
+    Column("answered_at", DateTime(timezone=True)),
+    Column("answer", Text),
+)
+
+# Each goal's progress, computed once a day (the latest computation of the day kept).
+goal_progress = Table(
+    "goal_progress",
+    metadata,
+    Column("goal", String(300), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("value", Float, nullable=False),
+    Column("target", Float, nullable=False),
+    Column("status", String(10), nullable=False),  # met, at risk, missed
+    Column("detail", Text, nullable=False),
+)

@@ -1,0 +1,165 @@
+"""The team backlog: every open case in one team's backlog, in priority order.
+
+`refresh` runs after anything that changes cases (resolve, import, a new rule): it
+settles ownership (a case that reopens goes back to its owner; a case merged into
+another hands its owner on; a closed case no longer counts against its owner's cap),
+routes every open case to its team, and re-ranks them. `queue` lists a backlog page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, Engine, text
+
+from kinfold import clock
+from kinfold.allocate.routing import route
+from kinfold.priority.run import Prioritised, prioritise
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    rank: int
+    case_id: int
+    score: float
+    team: str | None
+    owner: str | None
+    state: str  # unallocated, in progress, waiting
+    waiting_until: date | None
+    people: int
+    open_items: int
+    needs: tuple[str, ...]
+    oldest_days: int | None  # age of the oldest open item
+    next_due: date | None
+    harm_by: date | None
+    reasons: str
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    ranked: Prioritised
+    teams: dict[str, int]  # team -> open cases in its backlog ("no team" when unrouted)
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    total: int  # cases meeting the filters
+
+
+def refresh(
+    engine: Engine, settings: dict[str, Any], actor: str, today: date | None = None
+) -> Refreshed:
+    today = today or clock.now().date()
+    with engine.begin() as conn:
+        settle_owners(conn, today)
+        teams = route(conn, settings)
+    return Refreshed(prioritise(engine, actor, today), teams)
+
+
+def settle_owners(conn: Connection, today: date) -> None:
+    """Keep ownership true to the cases after a resolve or an import changed them."""
+    # a case merged into an unowned one hands its owner on (continuity)
+    conn.execute(text(
+        "UPDATE cases SET owner_id = (SELECT m.owner_id FROM cases m WHERE m.merged_into = "
+        "cases.id AND m.owner_id IS NOT NULL AND m.work_state IN ('in progress', 'waiting') "
+        "ORDER BY m.owner_since DESC LIMIT 1), owner_since = :now, work_state = 'waiting', "
+        "waiting_until = :today WHERE status = 'open' AND owner_id IS NULL AND EXISTS "
+        "(SELECT 1 FROM cases m WHERE m.merged_into = cases.id AND m.owner_id IS NOT NULL "
+        "AND m.work_state IN ('in progress', 'waiting'))"
+    ), {"now": clock.now(), "today": today})  # fmt: skip
+    # a closed case that new items reopened goes back to its owner, due today
+    conn.execute(text(
+        "UPDATE cases SET work_state = CASE WHEN owner_id IS NULL THEN 'unallocated' "
+        "ELSE 'waiting' END, waiting_until = :today WHERE status = 'open' AND work_state = 'done'"
+    ), {"today": today})  # fmt: skip
+    # closed or merged cases are no longer being worked
+    conn.execute(text(
+        "UPDATE cases SET work_state = 'done', waiting_until = NULL WHERE status <> 'open' "
+        "AND work_state IN ('in progress', 'waiting', 'unallocated')"
+    ))  # fmt: skip
+
+
+def queue(
+    engine: Engine,
+    *,
+    team: str | None = None,
+    need: str | None = None,
+    area: str | None = None,
+    owner: str | None = None,
+    case_id: int | None = None,
+    limit: int = 25,
+    offset: int = 0,
+    today: date | None = None,
+) -> QueuePage:
+    """Open cases in priority order, filtered by team name, need of any open item, area
+    (a postcode sector or district, such as "LS6 2" or "LS6"), owner, or one case."""
+    today = today or clock.now().date()
+    where = ["c.status = 'open'", "c.priority_rank IS NOT NULL"]
+    values: dict[str, Any] = {"limit": limit, "offset": offset}
+    if team:
+        where.append("lower(t.name) = :team")
+        values["team"] = team.strip().lower()
+    if case_id is not None:
+        where.append("c.id = :case")
+        values["case"] = case_id
+    if owner:
+        where.append("w.worker_ref = :owner")
+        values["owner"] = owner.strip()
+    if need:
+        where.append("EXISTS (SELECT 1 FROM items n WHERE n.case_id = c.id "
+                     "AND n.status = 'open' AND lower(n.need) = :need)")  # fmt: skip
+        values["need"] = need.strip().lower()
+    if area:
+        where.append("(upper(h.postcode_sector) = :area OR upper(h.postcode_district) = :area)")
+        values["area"] = " ".join(area.upper().split())
+    body = (
+        "FROM cases c LEFT JOIN teams t ON t.id = c.team_id "
+        "LEFT JOIN workers w ON w.id = c.owner_id "
+        "LEFT JOIN households h ON h.id = c.household_id WHERE " + " AND ".join(where)
+    )
+    with engine.connect() as conn:
+        total = conn.execute(text(f"SELECT count(*) {body}"), values).scalar_one()
+        found = conn.execute(text(
+            "SELECT c.priority_rank, c.id, c.priority_score, t.name, w.worker_ref, "
+            "c.work_state, c.waiting_until, c.next_due, c.harm_by, c.priority_reasons, "
+            "coalesce(h.person_count, 1) "
+            f"{body} ORDER BY c.priority_rank LIMIT :limit OFFSET :offset"
+        ), values).all()  # fmt: skip
+        facts = _open_item_facts(conn, [row[1] for row in found])
+    rows = []
+    for rank, case_id, score, team_name, worker, state, until, due, harm, reasons, people in found:
+        needs, count, oldest = facts.get(case_id, ((), 0, None))
+        rows.append(QueueRow(
+            rank=rank, case_id=case_id, score=score, team=team_name, owner=worker, state=state,
+            waiting_until=_maybe_day(until), people=people, open_items=count, needs=needs,
+            oldest_days=(today - oldest).days if oldest else None, next_due=_maybe_day(due),
+            harm_by=_maybe_day(harm), reasons=reasons or "",
+        ))  # fmt: skip
+    return QueuePage(rows, total)
+
+
+def _open_item_facts(
+    conn: Connection, case_ids: list[int]
+) -> dict[int, tuple[tuple[str, ...], int, date | None]]:
+    """case -> (its open items' needs, how many open items, the oldest one's day)."""
+    if not case_ids:
+        return {}
+    listed = ", ".join(str(int(case_id)) for case_id in case_ids)
+    gathered: dict[int, tuple[set[str], list[date]]] = {}
+    for case_id, need, received in conn.execute(text(
+        f"SELECT case_id, need, received_at FROM items WHERE status = 'open' "
+        f"AND case_id IN ({listed})"
+    )):  # fmt: skip
+        needs, days = gathered.setdefault(case_id, (set(), []))
+        if need:
+            needs.add(need)
+        days.append(clock.day_of(received))
+    return {case_id: (tuple(sorted(needs)), len(days), min(days))
+            for case_id, (needs, days) in gathered.items()}  # fmt: skip
+
+
+def _maybe_day(value: Any) -> date | None:
+    return None if value is None else clock.day_of(value)
