@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO ?= demo-workspace
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench bench-allocate clean
 
 install: $(VENV)/.installed
 
@@ -34,6 +34,10 @@ bench: install
 	$(BIN)/python -m bench.fold --items 100000
 	$(BIN)/python -m bench.incremental
 	$(BIN)/python -m bench.fold --items 1000000 --runs 1
+	$(MAKE) bench-allocate
+
+bench-allocate: install  # get next on SQLite and on a throwaway PostgreSQL
+	bash -c 'source scripts/postgres.sh && trap pg_stop EXIT && $(BIN)/python -m bench.allocate'
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache

@@ -66,9 +66,9 @@ def settle_owners(conn: Connection, today: date) -> None:
         "UPDATE cases SET owner_id = (SELECT m.owner_id FROM cases m WHERE m.merged_into = "
         "cases.id AND m.owner_id IS NOT NULL AND m.work_state IN ('in progress', 'waiting') "
         "ORDER BY m.owner_since DESC LIMIT 1), owner_since = :now, work_state = 'waiting', "
-        "waiting_until = :today WHERE status = 'open' AND owner_id IS NULL AND EXISTS "
-        "(SELECT 1 FROM cases m WHERE m.merged_into = cases.id AND m.owner_id IS NOT NULL "
-        "AND m.work_state IN ('in progress', 'waiting'))"
+        "waiting_until = :today WHERE status = 'open' AND owner_id IS NULL AND id IN "
+        "(SELECT merged_into FROM cases WHERE merged_into IS NOT NULL AND owner_id IS NOT NULL "
+        "AND work_state IN ('in progress', 'waiting'))"
     ), {"now": clock.now(), "today": today})  # fmt: skip
     # a closed case that new items reopened goes back to its owner, due today
     conn.execute(text(

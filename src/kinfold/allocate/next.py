@@ -3,31 +3,70 @@
 A worker gets back their own waiting case once its day has come; otherwise, while under
 their work-in-progress cap, the highest-priority unowned open case in their team's
 backlog whose every open item they are skilled for. No case is ever given to two
-workers: on PostgreSQL the case row is locked with `FOR UPDATE SKIP LOCKED` (others skip
-it), on SQLite the claim is one guarded UPDATE (SQLite runs one writer at a time) and a
-lost race moves on to the next case. Within one process, SQLite claims also queue on a
-lock, so fifty threads wait their turn rather than fight over the database.
+workers. On PostgreSQL one statement picks the case with `FOR UPDATE SKIP LOCKED`
+(others skip it), claims and logs it; on SQLite (one writer at a time) each claim is one
+guarded UPDATE, and a lost race looks again. Within one process, claims queue in the
+order they came: one at a time on SQLite, a few at once on PostgreSQL.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import threading
-from contextlib import nullcontext
+from collections import deque
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import Connection, Date, DateTime, Engine, TextClause, bindparam, func, select, text
 
 from kinfold import clock
 from kinfold.errors import KinfoldError
 from kinfold.store import events
-from kinfold.store.schema import skills, workers
+from kinfold.store.schema import cases, workers
 
 DEFAULT_CAP = 3
 DEFAULT_SKILL = 2  # signed off (1 is learning)
 CLAIM_TRIES = 50
-_SQLITE_CLAIMS = threading.Lock()
+WAITING_AGAIN = "your waiting case is due again"
+NEXT_IN_BACKLOG = "next in your team's backlog"
+
+
+class FairGate:
+    """Lets `permits` callers through at once, the rest in the order they came. Python's
+    own locks let a thread that just left take its place again at once, so under fifty
+    threads a few wait far longer than the rest; handing each free place to the longest
+    waiter keeps every wait short."""
+
+    def __init__(self, permits: int) -> None:
+        self._guard = threading.Lock()
+        self._waiting: deque[threading.Lock] = deque()
+        self._free = permits
+
+    def __enter__(self) -> None:
+        with self._guard:
+            if self._free:
+                self._free -= 1
+                return
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiting.append(turn)
+        turn.acquire()  # released by a caller leaving, handing its place over
+
+    def __exit__(self, *_: object) -> None:
+        with self._guard:
+            if self._waiting:
+                self._waiting.popleft().release()
+            else:
+                self._free += 1
+
+
+# Claims at once from one process: SQLite takes one writer at a time; PostgreSQL gives
+# its answers soonest when a few claims run at once rather than fifty fighting over the
+# processors and the same first rows of the backlog.
+_SQLITE_CLAIMS = FairGate(1)
+_POSTGRES_CLAIMS = FairGate(2 * (os.cpu_count() or 2))
 
 
 class NextError(KinfoldError):
@@ -59,97 +98,130 @@ def get_next(
     engine: Engine, worker_ref: str, settings: dict[str, Any], today: date | None = None
 ) -> Given:
     cap, skill = allocation_settings(settings)
-    today = today or clock.now().date()
+    values = {"today": today or clock.now().date(), "now": clock.now(), "cap": cap,
+              "skill": skill}  # fmt: skip
     postgres = engine.dialect.name == "postgresql"
+    if postgres:
+        with _POSTGRES_CLAIMS, engine.begin() as conn:
+            row = conn.execute(_statement(IN_ONE_GO, False), {**values, "ref": worker_ref}).first()
+        if row is not None:
+            return Given(row[0], worker_ref, WAITING_AGAIN if row[2] else NEXT_IN_BACKLOG, row[1])
+        # nothing given: the steps below say why (or find a case another claim passed by)
     for _ in range(CLAIM_TRIES):
-        with nullcontext() if postgres else _SQLITE_CLAIMS, engine.begin() as conn:
-            worker_id, team_id = _worker(conn, worker_ref, lock=postgres)
-            given = _own_waiting_case(conn, worker_id, today, postgres) or _backlog_case(
-                conn, worker_id, team_id, cap, skill, postgres
-            )
-            if given is None:
+        with _POSTGRES_CLAIMS if postgres else _SQLITE_CLAIMS, engine.begin() as conn:
+            worker_id, team_id, working = _worker(conn, worker_ref, lock=postgres)
+            if working >= cap:
+                raise NextError(
+                    f"You have {working} cases in progress, the most allowed ({cap}).",
+                    "Finish one, or mark it as waiting for the customer, then ask again.",
+                )
+            values |= {"worker": worker_id, "team": team_id}
+            for claim, reason in ((WAITING, WAITING_AGAIN), (BACKLOG, NEXT_IN_BACKLOG)):
+                row = conn.execute(_statement(claim, postgres), values).first()
+                if row is not None:
+                    events.record(conn, actor=worker_ref, action="case.given",
+                                  entity_type="case", entity_id=row[0],
+                                  after={"owner": worker_ref, "why": reason})  # fmt: skip
+                    return Given(row[0], worker_ref, reason, row[1])
+            if conn.execute(_statement(UNOWNED, False), values).first() is None:
                 raise NextError(
                     f"No case is waiting for {worker_ref}: their team's backlog has no "
                     "unowned case they are skilled for.",
                 )
-            case_id, reason, rank = given
-            if _claim(conn, case_id, worker_id, cap):
-                events.record(
-                    conn,
-                    actor=worker_ref,
-                    action="case.given",
-                    entity_type="case",
-                    entity_id=case_id,
-                    after={"owner": worker_ref, "why": reason},
-                )
-                return Given(case_id, worker_ref, reason, rank)
+        # another worker's claim was committed as this one looked: look again
     raise NextError("Every case tried was taken by someone else first; ask again.")
 
 
-def _worker(conn: Connection, worker_ref: str, lock: bool) -> tuple[int, int]:
-    query = select(workers.c.id, workers.c.team_id, workers.c.active).where(
-        workers.c.worker_ref == worker_ref
-    )
-    if lock:  # one worker's requests one at a time, so the cap holds
-        query = query.with_for_update()
-    row = conn.execute(query).first()
+def _worker(conn: Connection, worker_ref: str, lock: bool) -> tuple[int, int, int]:
+    """The worker's id and team, and how many cases they have in progress."""
+    row = conn.execute(_WORKER_LOCKED if lock else _WORKER, {"worker_ref": worker_ref}).first()
     if row is None:
         raise NextError(f"There is no worker '{worker_ref}'.", "See the workers file you imported.")
     if not row.active:
         raise NextError(f"{worker_ref} is not an active worker.")
-    return row.id, row.team_id
+    return row.id, row.team_id, row.working
 
 
-def _own_waiting_case(
-    conn: Connection, worker_id: int, today: date, lock: bool
-) -> tuple[int, str, int | None] | None:
-    sql = (
-        "SELECT id, priority_rank FROM cases WHERE owner_id = :worker AND status = 'open' "
-        "AND work_state = 'waiting' AND (waiting_until IS NULL OR waiting_until <= :today) "
-        "ORDER BY priority_rank LIMIT 1" + (" FOR UPDATE SKIP LOCKED" if lock else "")
-    )
-    row = conn.execute(text(sql), {"worker": worker_id, "today": today}).first()
-    return (row[0], "your waiting case is due again", row[1]) if row else None
+_WORKER = select(
+    workers.c.id,
+    workers.c.team_id,
+    workers.c.active,
+    select(func.count()).select_from(cases)
+    .where(cases.c.owner_id == workers.c.id, cases.c.status == "open",
+           cases.c.work_state == "in progress")
+    .scalar_subquery().label("working"),
+).where(workers.c.worker_ref == bindparam("worker_ref"))  # fmt: skip
+# one worker's requests one at a time, so the cap holds
+_WORKER_LOCKED = _WORKER.with_for_update(of=workers)
 
 
-def _backlog_case(
-    conn: Connection, worker_id: int, team_id: int, cap: int, skill: int, lock: bool
-) -> tuple[int, str, int | None] | None:
-    working = conn.execute(
-        text("SELECT count(*) FROM cases WHERE owner_id = :worker AND status = 'open' "
-              "AND work_state = 'in progress'"), {"worker": worker_id}).scalar_one()  # fmt: skip
-    if working >= cap:
-        raise NextError(
-            f"You have {working} cases in progress, the most allowed ({cap}).",
-            "Finish one, or mark it as waiting for the customer, then ask again.",
-        )
-    skilled = list(conn.execute(select(skills.c.item_type).where(
-        skills.c.worker_id == worker_id, skills.c.level >= skill)).scalars())  # fmt: skip
-    if not skilled:
-        return None
-    names = ", ".join(f":skill{i}" for i in range(len(skilled)))
-    sql = (
-        "SELECT c.id, c.priority_rank FROM cases c WHERE c.status = 'open' "
-        "AND c.team_id = :team AND c.owner_id IS NULL AND c.priority_rank IS NOT NULL "
-        "AND NOT EXISTS (SELECT 1 FROM items i WHERE i.case_id = c.id AND i.status = 'open' "
-        f"AND i.item_type NOT IN ({names})) ORDER BY c.priority_rank LIMIT 1"
-        + (" FOR UPDATE OF c SKIP LOCKED" if lock else "")
-    )
-    values = {"team": team_id, **{f"skill{i}": name for i, name in enumerate(skilled)}}
-    row = conn.execute(text(sql), values).first()
-    return (row[0], "next in your team's backlog", row[1]) if row else None
+# The claims: each picks and takes its case in one statement. On PostgreSQL the pick
+# locks the row and skips rows others have locked; the outer condition holds the line
+# when another claim committed the same case after this statement's snapshot.
+WAITING = (
+    "UPDATE cases SET work_state = 'in progress', waiting_until = NULL WHERE id = ("
+    "SELECT id FROM cases WHERE owner_id = :worker AND status = 'open' "
+    "AND work_state = 'waiting' AND (waiting_until IS NULL OR waiting_until <= :today) "
+    "ORDER BY priority_rank LIMIT 1{lock}) AND owner_id = :worker AND work_state = 'waiting' "
+    "RETURNING id, priority_rank"
+)
+SKILLED = (
+    "NOT EXISTS (SELECT 1 FROM items i WHERE i.case_id = c.id AND i.status = 'open' "
+    "AND NOT EXISTS (SELECT 1 FROM skills s WHERE s.worker_id = :worker "
+    "AND s.item_type = i.item_type AND s.level >= :skill))"
+)
+UNOWNED = (
+    "SELECT c.id FROM cases c WHERE c.team_id = :team AND c.status = 'open' "
+    f"AND c.owner_id IS NULL AND c.priority_rank IS NOT NULL AND {SKILLED} "
+    "ORDER BY c.priority_rank LIMIT 1"
+)
+BACKLOG = (
+    "UPDATE cases SET owner_id = :worker, owner_since = :now, work_state = 'in progress', "
+    f"waiting_until = NULL WHERE id = ({UNOWNED}{{lock}}) AND owner_id IS NULL "
+    "AND (SELECT count(*) FROM cases o WHERE o.owner_id = :worker AND o.status = 'open' "
+    "AND o.work_state = 'in progress') < :cap RETURNING id, priority_rank"
+)
 
 
-def _claim(conn: Connection, case_id: int, worker_id: int, cap: int) -> bool:
-    """Give the case to the worker unless someone else got it first; True if given."""
-    done = conn.execute(
-        text(
-            "UPDATE cases SET owner_id = :worker, owner_since = :now, work_state = 'in progress', "
-            "waiting_until = NULL WHERE id = :case AND status = 'open' "
-            "AND (owner_id IS NULL OR (owner_id = :worker AND work_state = 'waiting')) "
-            "AND (SELECT count(*) FROM cases o WHERE o.owner_id = :worker AND o.status = 'open' "
-            "AND o.work_state = 'in progress') < :cap"
-        ),
-        {"worker": worker_id, "now": clock.now(), "case": case_id, "cap": cap},
-    )
-    return done.rowcount == 1
+# PostgreSQL: the whole of get next in one statement (one round trip): the worker's row
+# locked, their due waiting case or else the backlog's next, within the cap, claimed and
+# logged. When it gives nothing, the steps above run to say why.
+IN_ONE_GO = f"""
+WITH w AS (
+    SELECT id, team_id FROM workers WHERE worker_ref = :ref AND active FOR UPDATE
+), working AS (
+    SELECT count(*) AS n FROM cases o, w WHERE o.owner_id = w.id AND o.status = 'open'
+    AND o.work_state = 'in progress'
+), waiting AS (
+    SELECT c.id FROM cases c, w WHERE c.owner_id = w.id AND c.status = 'open'
+    AND c.work_state = 'waiting' AND (c.waiting_until IS NULL OR c.waiting_until <= :today)
+    ORDER BY c.priority_rank LIMIT 1 FOR UPDATE OF c SKIP LOCKED
+), unowned AS (
+    {
+    UNOWNED.replace(":team", "(SELECT team_id FROM w)").replace(":worker", "(SELECT id FROM w)")
+} FOR UPDATE OF c SKIP LOCKED
+), chosen AS (
+    SELECT id, true AS own FROM waiting
+    UNION ALL SELECT id, false FROM unowned WHERE NOT EXISTS (SELECT 1 FROM waiting)
+), claimed AS (
+    UPDATE cases SET owner_id = w.id, work_state = 'in progress', waiting_until = NULL,
+    owner_since = CASE WHEN chosen.own THEN cases.owner_since ELSE :now END
+    FROM w, working, chosen WHERE cases.id = chosen.id AND working.n < :cap
+    RETURNING cases.id, cases.priority_rank, chosen.own
+), logged AS (
+    INSERT INTO events (recorded_at, actor, action, entity_type, entity_id, after)
+    SELECT :now, :ref, 'case.given', 'case', CAST(id AS TEXT),
+    json_build_object('owner', :ref, 'why', CASE WHEN own THEN '{WAITING_AGAIN}'
+                      ELSE '{NEXT_IN_BACKLOG.replace("'", "''")}' END)::text
+    FROM claimed
+)
+SELECT id, priority_rank, own FROM claimed
+"""
+
+
+@functools.cache
+def _statement(sql: str, lock: bool) -> TextClause:
+    """The claim, locking on PostgreSQL; times and days bound as the columns store them."""
+    kinds = (("now", DateTime(timezone=True)), ("today", Date()))
+    typed = [bindparam(name, type_=kind) for name, kind in kinds if f":{name}" in sql]
+    return text(sql.format(lock=" FOR UPDATE SKIP LOCKED" if lock else "")).bindparams(*typed)

@@ -21,7 +21,7 @@ from kinfold.priority.rule import default_rule_text, parse_rule
 from kinfold.priority.score import CaseFacts, Priority, rank, score
 from kinfold.resolve.records import clean_birth_date
 from kinfold.store import events
-from kinfold.store.database import parameter_mark
+from kinfold.store.database import driver_rows, parameter_mark
 from kinfold.store.schema import priority_rules
 
 CHILD_AGE = 5
@@ -146,29 +146,36 @@ def case_facts(conn: Connection, today: date) -> list[CaseFacts]:
     million items)."""
     found: dict[int, CaseFacts] = {}
     owner: dict[int, tuple[int | None, int | None]] = {}
-    for case_id, household_id, person_id in conn.exec_driver_sql(
-        "SELECT id, household_id, person_id FROM cases WHERE status = 'open'"
+    for case_id, household_id, person_id in driver_rows(
+        conn, "SELECT id, household_id, person_id FROM cases WHERE status = 'open'"
     ):
         owner[case_id] = (household_id, person_id)
-    for case_id, flags, due_at, received_at, need in conn.exec_driver_sql(
+    days: dict[Any, date] = {}  # a backlog's items arrive on a few hundred days
+    needs: dict[str, str] = {}  # and name a handful of needs
+    for case_id, flags, due_at, received_at, need in driver_rows(
+        conn,
         "SELECT case_id, flags, due_at, received_at, need FROM items "
-        "WHERE status = 'open' AND case_id IS NOT NULL"
+        "WHERE status = 'open' AND case_id IS NOT NULL",
     ):
         if case_id not in owner:
             continue
-        received = _day(received_at)
+        received = days.get(received_at) or days.setdefault(received_at, _day(received_at))
         facts = found.get(case_id)
         if facts is None:
             facts = found[case_id] = CaseFacts(case_id=case_id, oldest_received=received)
-        facts.oldest_received = min(facts.oldest_received, received)
+        elif received < facts.oldest_received:
+            facts.oldest_received = received
         if due_at is not None:
-            due = _day(due_at)
-            facts.next_due = due if facts.next_due is None else min(facts.next_due, due)
+            due = days.get(due_at) or days.setdefault(due_at, _day(due_at))
+            if facts.next_due is None or due < facts.next_due:
+                facts.next_due = due
         if need:
-            facts.needs.add(need.strip().lower())
-        for flag in (flags or "").split(";"):
-            if flag:
-                facts.flags[flag] = min(facts.flags.get(flag, received), received)
+            facts.needs.add(needs.get(need) or needs.setdefault(need, need.strip().lower()))
+        if flags:
+            first = facts.flags
+            for flag in flags.split(";"):
+                if flag and (flag not in first or received < first[flag]):
+                    first[flag] = received
     _who_is_affected(conn, found, owner, today)
     return list(found.values())
 
@@ -179,24 +186,35 @@ def _who_is_affected(
     owner: dict[int, tuple[int | None, int | None]],
     today: date,
 ) -> None:
-    births_by_household: dict[int, list[str | None]] = {}
-    birth_of_person: dict[int, str | None] = {}
-    for person_id, household_id, born in conn.exec_driver_sql(
-        "SELECT id, household_id, date_of_birth FROM people"
+    """People, children under 5 and people over 75 in each case's household (or the one
+    person a case without a household is about)."""
+    # (people, a child under 5, someone over 75) per household, and per person
+    households: dict[int, list[Any]] = {}
+    alone: dict[int, tuple[bool, bool]] = {}
+    ages: dict[str | None, tuple[bool, bool]] = {}
+    for person_id, household_id, born in driver_rows(
+        conn, "SELECT id, household_id, date_of_birth FROM people"
     ):
-        birth_of_person[person_id] = born
+        if born not in ages:  # a few tens of thousands of dates of birth, each worked out once
+            age = _age(born, today)
+            ages[born] = (age is not None and age < CHILD_AGE, age is not None and age >= OLD_AGE)
+        child, old = ages[born]
+        alone[person_id] = (child, old)
         if household_id is not None:
-            births_by_household.setdefault(household_id, []).append(born)
+            counted = households.setdefault(household_id, [0, False, False])
+            counted[0] += 1
+            counted[1] |= child
+            counted[2] |= old
     for case_id, facts in found.items():
         household_id, person_id = owner[case_id]
-        if household_id is not None:
-            births = births_by_household.get(household_id, [])
-        else:
-            births = [birth_of_person.get(person_id)] if person_id is not None else []
-        ages = [age for age in (_age(born, today) for born in births) if age is not None]
-        facts.people = max(len(births), 1)
-        facts.child_under_5 = "child_under_5" in facts.flags or any(a < CHILD_AGE for a in ages)
-        facts.over_75 = "over_75" in facts.flags or any(a >= OLD_AGE for a in ages)
+        people, child, old = 1, False, False
+        if household_id is not None and household_id in households:
+            people, child, old = households[household_id]
+        elif person_id is not None and person_id in alone:
+            child, old = alone[person_id]
+        facts.people = people
+        facts.child_under_5 = child or "child_under_5" in facts.flags
+        facts.over_75 = old or "over_75" in facts.flags
         facts.living_alone = "lives_alone" in facts.flags
 
 

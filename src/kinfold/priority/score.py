@@ -7,6 +7,7 @@ order is total and the same on every run.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -121,6 +122,7 @@ def _due_in(days: int) -> str:
     return "today" if days == 0 else f"in {_days(days)}"
 
 
+@functools.lru_cache(maxsize=4096)  # a rule's points take a few hundred values
 def _signed(points: float) -> str:
     text = f"{points:g}"
     return text if points < 0 else f"+{text}"

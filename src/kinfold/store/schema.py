@@ -22,9 +22,11 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData()
+UNOWNED = "status = 'open' AND owner_id IS NULL"  # the cases get next chooses from
 
 imports = Table(
     "imports",
@@ -240,6 +242,15 @@ cases = Table(
     Column("owner_since", DateTime(timezone=True)),
     Column("work_state", String(20), nullable=False, server_default="unallocated"),
     Column("waiting_until", Date),
+    # get next: the unowned open cases of a team, in priority order
+    Index(
+        "ix_cases_unowned",
+        "team_id",
+        "priority_rank",
+        sqlite_where=text(UNOWNED),
+        postgresql_where=text(UNOWNED),
+    ),
+    Index("ix_cases_merged_into", "merged_into"),
 )
 
 # Every version of the workspace's priority rule, as written; the highest is in force.
