@@ -36,7 +36,7 @@ from kinfold.resolve.cleaning import nicknames
 from kinfold.resolve.records import Record
 
 SAMPLE_FOR_TRAINING = 40_000
-RANDOM_PAIRS_FOR_U = 1_000_000
+RANDOM_PAIRS_FOR_U = 500_000
 SEED = 42
 NEAR_BIRTH_DAYS = 31
 MAX_PRIOR = 0.1
@@ -194,7 +194,7 @@ def settings() -> SettingsCreator:
     )
 
 
-@dataclass
+@dataclass(slots=True)
 class Link:
     """Two records scored as the same person, with the evidence for it."""
 

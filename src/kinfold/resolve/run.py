@@ -368,9 +368,9 @@ def _write_links(conn: Connection, run_id: int, folded: Folded, thresholds: Thre
         if not (joined or near):
             continue
         uncertain += near
+        evidence = json.dumps(people_model.explain(link, levels), separators=(",", ":"))
         rows.append((run_id, first_item[link.left], first_item[link.right], link.probability,
-                     link.weight, json.dumps(people_model.explain(link, levels)),
-                     joined))  # fmt: skip
+                     link.weight, evidence, joined))  # fmt: skip
     conn.execute(delete(links))
     insert_rows(conn, links, LINK_COLUMNS, rows)
     return uncertain
