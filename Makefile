@@ -18,7 +18,9 @@ $(VENV)/.installed: pyproject.toml scripts/install-system.sh
 run: install
 	rm -rf $(DEMO)
 	$(BIN)/kinfold demo --out $(DEMO) --load
+	$(BIN)/kinfold resolve --workspace $(DEMO)
 	$(BIN)/kinfold status --workspace $(DEMO)
+	$(BIN)/kinfold queue --workspace $(DEMO)
 
 lint: install
 	$(BIN)/ruff format --check src tests bench

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import DateTime, Engine, bindparam, select, text
 
 from kinfold import clock
 from kinfold.allocate.goals import Progress, progress_today
@@ -25,6 +25,7 @@ from kinfold.workdays import WorkingDays
 
 AT_RISK_DAYS = 2
 STUCK_DAYS = 5
+SINCE = bindparam("since", type_=DateTime(timezone=True))  # compared as the store keeps times
 WORDS = {
     "case.given": "cases given",
     "case.contact_made": "contacts made",
@@ -80,10 +81,11 @@ def checkin(
                 "SELECT e.action, count(*) FROM events e JOIN cases c ON e.entity_type = 'case' "
                 "AND e.entity_id = CAST(c.id AS TEXT) WHERE c.team_id = :team "
                 "AND e.recorded_at >= :since AND e.action LIKE 'case.%' GROUP BY e.action"
-            ), values)
+            ).bindparams(SINCE), values)
         })  # fmt: skip
         new_cases = conn.execute(text("SELECT count(*) FROM cases WHERE team_id = :team "
-                                      "AND created_at >= :since"), values).scalar_one()  # fmt: skip
+                                      "AND created_at >= :since").bindparams(SINCE),
+                                 values).scalar_one()  # fmt: skip
         soon = today + timedelta(days=AT_RISK_DAYS)
         at_risk = [
             (case_id, clock.day_of(harm_by), rank)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select, text
+from sqlalchemy import Connection, DateTime, Engine, bindparam, delete, insert, select, text
 
 from kinfold import clock
 from kinfold.errors import WorkspaceError
@@ -127,7 +127,8 @@ def _contact(
         "WHERE e.entity_type = 'case' AND e.entity_id = CAST(c.id AS TEXT) "
         "AND e.action = 'case.contact_made') FROM cases c WHERE c.harm_by IS NOT NULL "
         "AND (c.status = 'open' OR c.updated_at >= :since) " + team
-    ), {"since": since, "team": team_id}).all()  # fmt: skip
+    ).bindparams(bindparam("since", type_=DateTime(timezone=True))),
+        {"since": since, "team": team_id}).all()  # fmt: skip
     in_time = late = waiting = 0
     soonest: date | None = None
     for _case_id, created, harm_by, contacted in rows:
