@@ -31,17 +31,16 @@ from datetime import date
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
+from tests.allocate.stock import backlog
 
 from bench.common import machine, median, record
 from bench.import_speed import make_file
-from kinfold import clock
 from kinfold.allocate.backlog import refresh
 from kinfold.allocate.next import get_next
 from kinfold.ingest.importer import import_items
 from kinfold.priority.run import prioritise
 from kinfold.store.database import DATABASE_URL_ENV
-from kinfold.store.schema import cases, imports, items, skills, teams, workers
 from kinfold.workspace import init_workspace
 
 CREW, ASKS, BACKLOG = 50, 40, 20_000
@@ -92,30 +91,6 @@ def time_rerank(engine: Engine, runs: int) -> tuple[list[float], list[float], in
         item_count = conn.exec_driver_sql("SELECT count(*) FROM items").scalar_one()
         people = conn.exec_driver_sql("SELECT count(*) FROM people").scalar_one()
     return alone, whole, ranked, item_count, people
-
-
-def claims_backlog(engine: Engine) -> None:
-    now = clock.now()
-    with engine.begin() as conn:
-        conn.execute(insert(teams).values(id=1, name="Benefits team"))
-        conn.execute(insert(workers), [
-            {"id": n, "worker_ref": f"W{n:02d}", "name": f"Worker {n}", "team_id": 1,
-             "hours_per_week": 37, "cost_per_hour": 30, "active": True}
-            for n in range(1, CREW + 1)])  # fmt: skip
-        conn.execute(insert(skills), [{"worker_id": n, "item_type": "Claim", "level": 2}
-                                      for n in range(1, CREW + 1)])  # fmt: skip
-        conn.execute(insert(imports).values(
-            id=1, kind="items", source="bench", file_name="b.csv", file_sha256="x",
-            actor="bench", started_at=now, rows_read=BACKLOG))  # fmt: skip
-        conn.execute(insert(cases), [
-            {"id": n, "status": "open", "open_items": 1, "created_at": now, "updated_at": now,
-             "priority_rank": n, "priority_score": BACKLOG - n, "team_id": 1}
-            for n in range(1, BACKLOG + 1)])  # fmt: skip
-        conn.execute(insert(items), [
-            {"id": n, "source": "bench", "source_ref": f"R{n}", "item_type": "Claim",
-             "received_at": now, "status": "open", "row_hash": "x", "first_import_id": 1,
-             "last_import_id": 1, "case_id": n}
-            for n in range(1, BACKLOG + 1)])  # fmt: skip
 
 
 def time_get_next(engine: Engine) -> list[float]:
@@ -169,7 +144,7 @@ def get_next_runs(runs: int, postgres_url: str | None) -> dict[str, list[list[fl
                     server.execute(f"CREATE DATABASE {database}")
                 os.environ[DATABASE_URL_ENV] = postgres_url.rsplit("/", 1)[0] + f"/{database}"
             workspace = init_workspace(folder)
-            claims_backlog(workspace.engine)
+            backlog(workspace.engine, BACKLOG, CREW)  # the get-next tests' backlog, larger
             found[backend] = []
             for run in range(runs + 1):
                 # each run starts with no case owned, so every run meets the same backlog
