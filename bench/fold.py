@@ -40,8 +40,7 @@ def kinfold_fold(path: Path) -> tuple[float, float, dict[str, float], str]:
 
 def plain_splink(path: Path, limit: float) -> float | None:
     """Seconds plain Splink takes on the same file, in its own process; None when it was
-    stopped at `limit` seconds (its surname-only blocking grows with the square of a
-    surname's items)."""
+    stopped at `limit` seconds."""
     command = [sys.executable, "-m", "bench.plain_splink", str(path)]
     try:
         run = subprocess.run(command, check=True, capture_output=True, text=True, timeout=limit)

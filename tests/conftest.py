@@ -105,3 +105,17 @@ def write(path: Path, content: str | bytes) -> Path:
     else:
         path.write_text(content, encoding="utf-8")
     return path
+
+
+def shared_data(name: str) -> Path:
+    """A file of the public event logs kept beside the project (never in it): in
+    $KINFOLD_SHARED_DATA, else ../shared/data next to the repository, else
+    /work/shared/data."""
+    places = (
+        [Path(os.environ["KINFOLD_SHARED_DATA"])] if "KINFOLD_SHARED_DATA" in os.environ else []
+    )
+    places += [Path(__file__).resolve().parents[2] / "shared" / "data", Path("/work/shared/data")]
+    for place in places:
+        if (place / name).exists():
+            return place / name
+    pytest.fail(f"{name} is in none of {', '.join(map(str, places))}; set KINFOLD_SHARED_DATA.")

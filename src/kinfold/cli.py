@@ -27,6 +27,7 @@ from kinfold.errors import KinfoldError
 from kinfold.fold.hotspots import KINDS as HOTSPOT_KINDS
 from kinfold.fold.hotspots import HotspotSettings, find_hotspots
 from kinfold.fold.oneshot import fold_files
+from kinfold.ingest.eventlog import import_event_log
 from kinfold.ingest.importer import ImportResult, import_items
 from kinfold.ingest.workforce import KINDS, import_workforce
 from kinfold.priority.run import (
@@ -113,7 +114,7 @@ def init(
 
 @command("import")
 def import_command(
-    file: Annotated[Path, typer.Argument(help="CSV, XLSX, JSON or JSON Lines file.")],
+    file: Annotated[Path, typer.Argument(help="CSV, XLSX, JSON, JSON Lines or XES file.")],
     source: Annotated[
         str | None, typer.Option(help="The source system the items come from, e.g. benefits.")
     ] = None,
@@ -126,14 +127,26 @@ def import_command(
     kind: Annotated[
         str, typer.Option(help=f"What the file holds: items, {', '.join(KINDS)}.")
     ] = "items",
+    add_items: Annotated[
+        bool, typer.Option(help="Events: make an item of each case not yet in the workspace.")
+    ] = False,
+    item_type: Annotated[
+        str | None, typer.Option(help="Events: the item type of cases made items.")
+    ] = None,
+    end_activity: Annotated[
+        list[str] | None, typer.Option(help="Events: an activity that finishes a case.")
+    ] = None,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Import a file of items (or workers, skills, roster, events, QA checks)."""
-    if kind != "items" and (source or mapping or sheet):
+    """Import a file of items (or an event log, workers, skills, roster, QA checks)."""
+    if kind not in ("items", "events") and (source or mapping or sheet):
         raise KinfoldError(
-            f"--source, --mapping and --sheet are for items; a {kind} file has fixed columns.",
+            f"--source, --mapping and --sheet are for items and events; a {kind} file has "
+            "fixed columns.",
             "See docs/import.md for the columns of each kind of file.",
         )
+    if kind != "events" and (add_items or item_type or end_activity):
+        raise KinfoldError("--add-items, --item-type and --end-activity are for event logs.")
     opened = open_workspace(workspace)
     linked = refreshed = None
     try:
@@ -144,6 +157,11 @@ def import_command(
             )
             if linked is not None:
                 refreshed = refresh(opened.engine, opened.settings, actor())
+        elif kind == "events":
+            result = import_event_log(
+                opened.engine, file, source, mapping_path=mapping, add_items=add_items,
+                item_type=item_type, end_activities=end_activity or (), actor=actor(),
+            )  # fmt: skip
         else:
             result = import_workforce(opened.engine, file, kind, actor=actor())
     finally:
@@ -652,4 +670,4 @@ def main(
     """kinfold: a backlog of things to do, turned into people to help."""
 
 
-from kinfold import cli_work  # noqa: E402, F401  (registers the daily-work commands)
+from kinfold import cli_measure, cli_work  # noqa: E402, F401  (they register their commands)

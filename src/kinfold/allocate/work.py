@@ -165,7 +165,7 @@ def _complete_item(conn: Connection, case_id: int, item_id: int | None, now: dat
         raise WorkError(f"Item {item_id} is not in case {case_id}.")
     if status != "open":
         raise WorkError(f"Item {item_id} is already {status}.")
-    conn.execute(update(items).where(items.c.id == item_id).values(status="closed"))
+    conn.execute(update(items).where(items.c.id == item_id).values(status="closed", closed_at=now))
     conn.execute(update(cases).where(cases.c.id == case_id).values(
         open_items=cases.c.open_items - 1, work_state="in progress", waiting_until=None,
         updated_at=now))  # fmt: skip
@@ -201,7 +201,7 @@ def _close(
             "Meet them, or close it anyway with the reason why (an override).",
         )
     conn.execute(update(items).where(items.c.case_id == case_id, items.c.status == "open")
-                 .values(status="closed"))  # fmt: skip
+                 .values(status="closed", closed_at=now))  # fmt: skip
     conn.execute(update(cases).where(cases.c.id == case_id).values(
         status="closed", open_items=0, work_state="done", waiting_until=None, updated_at=now,
         priority_rank=None, priority_score=None))  # fmt: skip

@@ -17,7 +17,7 @@ A file with canonical headers needs no mapping: `canonical_mapping` builds one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ RULE_KEYS = frozenset(
     {"column", "columns", "join", "value", "format", "formats", "values", "split"}
 )
 TOP_KEYS = frozenset({"source", "sheet", "records", "date_format", "fields"})
+EVENT_TOP_KEYS = TOP_KEYS | {"end_activities"}
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ class Mapping:
     source: str | None = None
     date_format: str | None = None
     origin: str = "the canonical columns"
+    kind: str = "items"  # or "events": an event log's mapping (see ingest/eventlog.py)
+    end_activities: tuple[str, ...] = ()  # events: the activities that finish a case
 
     def used_columns(self) -> set[str]:
         return {column for rule in self.rules.values() for column in rule.columns}
@@ -107,8 +110,9 @@ class Mapping:
                 rule.split,
                 rule.line,
             )
-        bound = Mapping(rules, self.sheet, self.records, self.source, self.date_format, self.origin)
-        bound.check_complete(file_name)
+        bound = replace(self, rules=rules)
+        if self.kind == "items":
+            bound.check_complete(file_name)
         return bound
 
     def check_complete(self, file_name: str) -> None:
@@ -138,8 +142,9 @@ def canonical_mapping(columns: list[str]) -> Mapping:
     return Mapping(rules)
 
 
-def load_mapping(path: Path) -> Mapping:
-    """Read and check a mapping file; errors name the line and what to change."""
+def load_mapping(path: Path, kind: str = "items", fields: tuple[str, ...] = CANONICAL) -> Mapping:
+    """Read and check a mapping file of items (or, with `kind` "events" and its `fields`,
+    of an event log); errors name the line and what to change."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
@@ -154,17 +159,21 @@ def load_mapping(path: Path) -> Mapping:
             f"{path.name} should hold a `fields:` section naming a column per field.",
             "See docs/mapping.md for an example.",
         )
-    unknown = set(document) - TOP_KEYS
+    top_keys = EVENT_TOP_KEYS if kind == "events" else TOP_KEYS
+    unknown = set(document) - top_keys
     if unknown:
         raise MappingError(
             f"{path.name}: unknown setting(s) {', '.join(sorted(map(str, unknown)))}.",
-            f"Settings are: {', '.join(sorted(TOP_KEYS))}.",
+            f"Settings are: {', '.join(sorted(top_keys))}.",
         )
+    ends = document.get("end_activities") or []
+    if not isinstance(ends, list):
+        raise MappingError(f"{path.name}: `end_activities` should be a list of activities.")
     if not isinstance(document["fields"], dict):
         raise MappingError(f"{path.name}: `fields:` should map field names to columns.")
     lines = _field_lines(root)
     rules = {
-        str(name): _rule(path.name, str(name), spec, lines.get(str(name)))
+        str(name): _rule(path.name, str(name), spec, lines.get(str(name)), fields)
         for name, spec in document["fields"].items()
     }
     date_format = document.get("date_format")
@@ -175,15 +184,19 @@ def load_mapping(path: Path) -> Mapping:
         source=_optional_text(document.get("source")),
         date_format=_optional_text(date_format),
         origin=path.name,
+        kind=kind,
+        end_activities=tuple(str(activity) for activity in ends),
     )
 
 
-def _rule(file_name: str, name: str, spec: Any, line: int | None) -> FieldRule:
+def _rule(
+    file_name: str, name: str, spec: Any, line: int | None, fields: tuple[str, ...]
+) -> FieldRule:
     where = f"{file_name} line {line}" if line else file_name
-    if name not in CANONICAL:
+    if name not in fields:
         raise MappingError(
             f"{where}: '{name}' is not a kinfold field.",
-            f"The fields are: {', '.join(CANONICAL)}.",
+            f"The fields are: {', '.join(fields)}.",
         )
     if isinstance(spec, str | int):
         return FieldRule(name, (str(spec),), line=line)

@@ -67,6 +67,10 @@ def read_table(path: Path, sheet: str | None = None, records: str | None = None)
     if size == 0:
         raise FileFormatError(f"{path.name} is empty (0 bytes).", "Export the data again.")
     file_format = detect_format(path)
+    if file_format == "xes":
+        from kinfold.ingest.xes import read_xes  # it reads rows as this module makes them
+
+        return read_xes(path)
     if file_format == "xlsx":
         return _read_xlsx(path, sheet)
     if file_format == "json":
@@ -85,6 +89,8 @@ def detect_format(path: Path) -> str:
             f"{path.name} is an old-style Excel (.xls) workbook, which kinfold does not read.",
             "Open it in a spreadsheet program and save it as .xlsx, or export it as CSV.",
         )
+    if path.name.lower().endswith((".xes", ".xes.gz")):
+        return "xes"
     if suffix in (".xlsx", ".xlsm") or head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if suffix in (".jsonl", ".ndjson"):

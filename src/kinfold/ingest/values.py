@@ -141,6 +141,22 @@ def parse_date(value: Value, formats: tuple[str, ...] = ()) -> date:
     return parse_datetime(value, formats).date()
 
 
+def parse_moment(value: Value, formats: tuple[str, ...] = ()) -> tuple[datetime, bool]:
+    """As `parse_datetime`, and whether the value gave its own time zone (a time without
+    one is taken to be UTC)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise BadValue("no date given")
+        return _parse_text(text, formats), _zoned_text(text, formats)
+    return parse_datetime(value, formats), isinstance(value, datetime) and value.tzinfo is not None
+
+
+@lru_cache(maxsize=1 << 16)
+def _zoned_text(text: str, formats: tuple[str, ...]) -> bool:
+    return _parse_date_text(text, formats).tzinfo is not None
+
+
 @lru_cache(maxsize=1 << 16)
 def _parse_text(text: str, formats: tuple[str, ...]) -> datetime:
     """Cached: a backlog repeats its dates many times over (datetimes are immutable)."""

@@ -7,7 +7,6 @@ row updates its record and the change is written to the event log.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from sqlalchemy import Connection, Engine
 
 from kinfold.errors import FileFormatError
 from kinfold.ingest import values as v
+from kinfold.ingest.eventlog import import_event_log
 from kinfold.ingest.fields import header_key
 from kinfold.ingest.importer import ImportResult, import_run, quarantine_entry
 from kinfold.ingest.items import Rejected
@@ -29,10 +29,9 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "workers": ("worker_ref", "name", "team", "hours_per_week", "cost_per_hour"),
     "skills": ("worker_ref", "item_type", "level"),
     "roster": ("worker_ref", "date", "paid_hours"),
-    "events": ("source", "source_ref", "activity", "worker_ref", "started_at", "completed_at"),
     "qa": ("source", "source_ref", "worker_ref", "checked_by", "checked_at", "passed"),
 }
-KINDS = tuple(REQUIRED)
+KINDS = (*REQUIRED, "events")
 PASSED = {"pass": True, "passed": True, "yes": True, "true": True, "1": True,
           "fail": False, "failed": False, "no": False, "false": False, "0": False}  # fmt: skip
 
@@ -40,7 +39,10 @@ PASSED = {"pass": True, "passed": True, "yes": True, "true": True, "1": True,
 def import_workforce(
     engine: Engine, path: Path, kind: str, *, actor: str = "import"
 ) -> ImportResult:
-    """Import a workers, skills, roster, events or qa file (`kind`) into the workspace."""
+    """Import a workers, skills, roster, events or qa file (`kind`) into the workspace.
+    Events are an event log in its standard columns (see `ingest.eventlog`)."""
+    if kind == "events":
+        return import_event_log(engine, path, actor=actor)
     if kind not in REQUIRED:
         raise FileFormatError(
             f"'{kind}' is not something kinfold imports.",
@@ -252,42 +254,6 @@ class _Roster(_Loader):
         )
 
 
-class _WorkEvents(_Loader):
-    def __init__(self, conn: Connection, result: ImportResult, actor: str) -> None:
-        super().__init__(conn, result, actor)
-        self.items = store.item_ids(conn)
-        self.workers = store.worker_ids(conn)
-        self.keys = events.existing_keys(conn)
-
-    def __call__(self, values: dict[str, Value]) -> str:
-        item_id = _item(self.items, values)
-        _worker(self.workers, values, "worker_ref")
-        started, completed = _moment(values, "started_at"), _moment(values, "completed_at")
-        if completed < started:
-            raise Rejected("completed_at is before started_at", "completed_at")
-        activity = _required_text(values, "activity")
-        worker = _required_text(values, "worker_ref")
-        outcome = v.text(values.get("outcome"))
-        times = (started.isoformat(), completed.isoformat())
-        key = _digest(str(item_id), activity, worker, *times, outcome or "")
-        if key in self.keys:
-            return "unchanged"
-        self.keys.add(key)
-        events.record(
-            self.conn,
-            actor=worker,
-            action=activity,
-            entity_type="item",
-            entity_id=item_id,
-            started_at=started,
-            completed_at=completed,
-            outcome=outcome,
-            import_id=self.result.import_id,
-            event_key=key,
-        )
-        return "new"
-
-
 class _QaChecks(_Loader):
     def __init__(self, conn: Connection, result: ImportResult, actor: str) -> None:
         super().__init__(conn, result, actor)
@@ -343,16 +309,11 @@ def _item(known: dict[tuple[str, str], int], values: dict[str, Value]) -> int:
     return known[key]
 
 
-def _digest(*parts: str) -> str:
-    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
-
-
 _LOADERS: dict[
     str, Callable[[Connection, ImportResult, str], Callable[[dict[str, Value]], str]]
 ] = {
     "workers": _Workers,
     "skills": _Skills,
     "roster": _Roster,
-    "events": _WorkEvents,
     "qa": _QaChecks,
 }

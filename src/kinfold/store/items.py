@@ -62,11 +62,11 @@ def known_items(conn: Connection, source: str) -> dict[str, KnownItem]:
 
 
 # The columns of a new item, in the order `ItemEncoder` gives their values.
-# what an import writes: resolve sets who each item is about
+# what an import writes: resolve sets who each item is about, work when it was completed
 INSERT_COLUMNS = tuple(
     column.name
     for column in items.columns
-    if column.name not in ("id", "person_id", "household_id", "case_id")
+    if column.name not in ("id", "closed_at", "person_id", "household_id", "case_id")
 )
 
 

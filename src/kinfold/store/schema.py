@@ -58,6 +58,7 @@ items = Table(
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("due_at", DateTime(timezone=True)),
     Column("status", String(10), nullable=False),
+    Column("closed_at", DateTime(timezone=True)),  # when known: completed by work or a log
     Column("first_name", String(200)),
     Column("last_name", String(200)),
     Column("full_name", String(400)),
@@ -119,6 +120,10 @@ events = Table(
     Column("started_at", DateTime(timezone=True)),
     Column("completed_at", DateTime(timezone=True)),
     Column("outcome", String(200)),
+    # for work read from an event log: "complete" (a piece of work, with its start when
+    # the log has one), "start" (begun, not yet completed), or the log's own word for
+    # other moments ("schedule", "suspend"); empty for kinfold's own records
+    Column("lifecycle", String(20)),
     Column("import_id", Integer, ForeignKey("imports.id")),
     Column("before", Text),  # JSON
     Column("after", Text),  # JSON

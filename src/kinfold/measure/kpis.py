@@ -1,0 +1,402 @@
+"""The sixteen back-office measures of docs/kpis.md, from one frame of records.
+
+Each measure is two pieces of SQL: the records behind it (one row per roster day, piece
+of work, item, case or QA check, with the time `counted_at` it counts at and the columns it can
+be grouped by) and the figure computed from them. So every figure carries the number of
+records behind it, and any figure can be drilled into (`drill`) to list those records.
+
+Settings (kinfold.yaml), all optional:
+
+    standard times: {Housing Benefit new claim: 45}   # minutes of handling per item
+    service levels: {Housing Benefit new claim: 5}    # working days from receipt
+    service level days: 5                             # for item types not named
+
+An item type with no standard time set takes the median handling time of its completed
+items (the sum of their pieces of work).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import pyarrow as pa
+
+from kinfold.errors import KinfoldError
+from kinfold.measure.adherence import conformance
+from kinfold.measure.frame import Frame
+
+GRAINS = ("day", "week", "month", "all")
+DIMENSIONS = ("team", "worker", "item_type", "need", "activity")
+DEFAULT_SERVICE_DAYS = 5
+AGE_BANDS = ((0, 2), (3, 5), (6, 10), (11, 20), (21, None))
+STAFF = frozenset({"team", "worker"})
+ITEM_DIMS = frozenset({"team", "worker", "item_type", "need"})
+
+
+@dataclass(frozen=True)
+class Measure:
+    name: str
+    unit: str  # share, hours, minutes, days, items, money, count
+    formula: str  # in words, as docs/kpis.md gives it
+    records: str  # SQL: the records behind the figure, each with `at`
+    value: str  # SQL aggregate over the records: the figure
+    dims: frozenset[str]
+    details: tuple[tuple[str, str, str], ...] = ()  # (name, unit, SQL aggregate)
+
+
+@dataclass(frozen=True)
+class Figure:
+    measure: str
+    period: date | None  # the first day of the period; None for all time
+    group: str
+    value: float | None
+    unit: str
+    records: int
+    details: dict[str, float | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Figures:
+    as_of: datetime
+    grain: str
+    by: str | None
+    figures: list[Figure]
+    skipped: list[str]  # measures that are not defined by this grouping, with why
+
+
+WORK_TIME = """
+    SELECT day AS counted_at, team, worker, paid_hours AS paid,
+           paid_hours - shrinkage_hours AS available,
+           0.0 AS handling, 0.0 AS earned, 0 AS completed, 'roster day' AS record,
+           worker || ' ' || day AS ref FROM roster
+    UNION ALL
+    SELECT completed_at, team, worker, 0, 0, handling, 0, 0, 'piece of work',
+           CAST(event_id AS VARCHAR)
+    FROM work WHERE handling IS NOT NULL
+"""
+EARNED = (
+    WORK_TIME
+    + """
+    UNION ALL
+    SELECT i.closed_at, coalesce(w.team, '(no team)'), i.worker, 0, 0, 0, s.minutes / 60.0, 1,
+           'item completed', CAST(i.item_id AS VARCHAR)
+    FROM items i JOIN standard s USING (item_type) LEFT JOIN workers w ON w.worker = i.worker
+    WHERE i.closed_at IS NOT NULL
+"""
+)
+DONE_ITEMS = """
+    SELECT i.closed_at AS counted_at, i.item_id, i.case_key, i.team, i.worker, i.item_type, i.need,
+           i.received_at, i.closed_at,
+           epoch(i.closed_at - i.received_at) / 86400.0 AS calendar_days,
+           c2.workday - c1.workday AS working_days, t.days AS target_days,
+           coalesce(k.touches, 0) AS touches, coalesce(k.repeated, false) AS repeated,
+           r.item_id IS NOT NULL AS reopened, coalesce(q.corrected, false) AS qa_corrected,
+           d.done_at IS NOT NULL AS completes_case
+    FROM items i
+    JOIN calendar c1 ON c1.day = CAST(i.received_at AS DATE)
+    JOIN calendar c2 ON c2.day = CAST(i.closed_at AS DATE)
+    JOIN targets t USING (item_type)
+    LEFT JOIN (SELECT item_id, count(*) AS touches, count(*) > count(DISTINCT activity) AS repeated
+               FROM work WHERE lifecycle = 'complete' GROUP BY item_id) k USING (item_id)
+    LEFT JOIN (SELECT DISTINCT item_id FROM reopened) r USING (item_id)
+    LEFT JOIN (SELECT q.item_id, true AS corrected FROM qa q JOIN work w
+                 ON w.item_id = q.item_id AND w.completed_at > q.checked_at
+               WHERE NOT q.passed GROUP BY q.item_id) q USING (item_id)
+    LEFT JOIN case_done d ON d.case_key = i.case_key AND d.done_at = i.closed_at
+                          AND d.last_item = i.item_id
+    WHERE i.closed_at IS NOT NULL
+"""
+DONE_CASES = """
+    SELECT d.done_at AS counted_at, d.case_key, d.team, d.first_received,
+           epoch(d.done_at - d.first_received) / 86400.0 AS calendar_days,
+           c2.workday - c1.workday AS working_days, coalesce(k.touches, 0) AS touches,
+           coalesce(k.handoffs, 0) AS handoffs
+    FROM case_done d
+    JOIN calendar c1 ON c1.day = CAST(d.first_received AS DATE)
+    JOIN calendar c2 ON c2.day = CAST(d.done_at AS DATE)
+    LEFT JOIN (SELECT case_key, count(*) AS touches,
+                      count(*) FILTER (WHERE previous IS NOT NULL AND previous <> worker)
+                          AS handoffs
+               FROM (SELECT case_key, worker, lag(worker) OVER (
+                         PARTITION BY case_key ORDER BY completed_at, event_id) AS previous
+                     FROM work WHERE lifecycle = 'complete')
+               GROUP BY case_key) k USING (case_key)
+"""
+OPEN_AT_ENDS = """
+    SELECT p.period_end AS counted_at, i.item_id, i.case_key, i.team, i.item_type, i.need,
+           c2.workday - c1.workday AS age, s.minutes AS standard_minutes
+    FROM period_ends p
+    JOIN items i ON i.received_at <= p.period_end + INTERVAL 1 DAY
+                AND (i.closed_at > p.period_end + INTERVAL 1 DAY
+                     OR (i.closed_at IS NULL AND i.status = 'open'))
+    JOIN calendar c1 ON c1.day = CAST(i.received_at AS DATE)
+    JOIN calendar c2 ON c2.day = p.period_end
+    LEFT JOIN standard s USING (item_type)
+"""
+NEEDED_SKILLS = """
+    SELECT TIMESTAMP '{as_of}' AS counted_at, w.team, w.worker, n.item_type,
+           coalesce(s.level, 0) >= 2 AS signed_off
+    FROM (SELECT DISTINCT team, item_type FROM items
+          WHERE status = 'open' OR received_at >= TIMESTAMP '{as_of}' - INTERVAL 90 DAY) n
+    JOIN workers w USING (team)
+    LEFT JOIN skills s ON s.worker = w.worker AND s.item_type = n.item_type
+"""
+DEMAND = """
+    SELECT TIMESTAMP '{as_of}' AS counted_at, i.item_id, i.team, i.item_type, i.need,
+           EXISTS (SELECT 1 FROM skills s JOIN workers w USING (worker)
+                   WHERE w.team = i.team AND s.item_type = i.item_type AND s.level >= 2)
+               AS competent
+    FROM items i
+    WHERE i.status = 'open' OR i.received_at >= TIMESTAMP '{as_of}' - INTERVAL 90 DAY
+"""
+COST = """
+    SELECT day AS counted_at, team, worker, paid_hours * coalesce(cost_per_hour, 0) AS cost,
+           0 AS tasks, 0 AS items, 0 AS cases, 'roster day' AS record FROM roster
+    UNION ALL
+    SELECT completed_at, team, worker, 0, 1, 0, 0, 'piece of work' FROM work
+    WHERE lifecycle = 'complete' AND completed_at IS NOT NULL
+    UNION ALL
+    SELECT d.counted_at, coalesce(w.team, '(no team)'), d.worker, 0, 0, 1, completes_case::INT,
+           'item completed'
+    FROM ({done}) d LEFT JOIN workers w ON w.worker = d.worker
+"""
+
+MEASURES = (
+    Measure("Staff competency", "share",
+            "signed-off (worker, item type) pairs needed by the team's work / all such pairs",
+            NEEDED_SKILLS, "avg(signed_off::INT)", frozenset({"team", "worker", "item_type"})),
+    Measure("Staff competency (demand-weighted)", "share",
+            "share of the team's work (open, or received in 90 days) that a signed-off "
+            "worker of the team can do", DEMAND, "avg(competent::INT)",
+            frozenset({"team", "item_type", "need"})),
+    Measure("Shrinkage", "share", "shrinkage hours / paid hours",
+            "SELECT day AS counted_at, * FROM roster",
+            "sum(shrinkage_hours) / nullif(sum(paid_hours), 0)",
+            STAFF, (("planned", "share", "sum(planned_hours) / nullif(sum(paid_hours), 0)"),
+                    ("unplanned", "share", "sum(unplanned_hours) / nullif(sum(paid_hours), 0)"))),
+    Measure("Productivity", "share", "standard time of items completed / available hours",
+            EARNED, "sum(earned) / nullif(sum(available), 0)", STAFF,
+            (("items per available hour", "count", "sum(completed) / nullif(sum(available), 0)"),
+             )),
+    Measure("Utilisation", "share", "handling time / paid hours", WORK_TIME,
+            "sum(handling) / nullif(sum(paid), 0)", STAFF),
+    Measure("Occupancy", "share", "handling time / available hours", WORK_TIME,
+            "sum(handling) / nullif(sum(available), 0)", STAFF),
+    Measure("Idle time", "hours", "available hours - handling time", WORK_TIME,
+            "CASE WHEN sum(paid) > 0 THEN sum(available) - sum(handling) END", STAFF,
+            (("share of available", "share",
+              "(sum(available) - sum(handling)) / nullif(sum(available), 0)"),)),
+    Measure("Throughput", "items", "items completed in the period", DONE_ITEMS, "count(*)",
+            ITEM_DIMS, (("cases", "count", "sum(completes_case::INT)"),)),
+    Measure("Backlog", "items", "open items at the end of the period", OPEN_AT_ENDS,
+            "count(*)", frozenset({"team", "item_type", "need"}),
+            (("cases", "count", "count(DISTINCT case_key)"),
+             *((f"{low}-{high} working days" if high else f"over {low - 1} working days",
+                "items", f"count(*) FILTER (WHERE age >= {low}"
+                + (f" AND age <= {high})" if high else ")")) for low, high in AGE_BANDS),
+             ("work content", "hours", "sum(standard_minutes) / 60.0"))),
+    Measure("Service level", "share",
+            "items completed within their target working days of receipt / items completed",
+            DONE_ITEMS, "avg((working_days <= target_days)::INT)", ITEM_DIMS),
+    Measure("Service level (open items)", "share",
+            "open items still within their target / open items, now",
+            OPEN_AT_ENDS.replace("FROM period_ends p", "FROM (SELECT max(day) AS period_end "
+                                 "FROM calendar) p")
+            .replace("s.minutes AS standard_minutes", "t.days AS target_days")
+            .replace("LEFT JOIN standard s USING (item_type)", "JOIN targets t USING (item_type)"),
+            "avg((age <= target_days)::INT)", frozenset({"team", "item_type", "need"})),
+    Measure("Average task time", "minutes", "mean handling time per piece of work",
+            "SELECT completed_at AS counted_at, * FROM work WHERE handling IS NOT NULL",
+            "avg(handling) * 60", frozenset(DIMENSIONS),
+            (("median", "minutes", "median(handling) * 60"),
+             ("90th percentile", "minutes", "quantile_cont(handling, 0.9) * 60"))),
+    Measure("Cost per task", "money", "paid hours x cost per hour / pieces of work completed",
+            COST, "sum(cost) / nullif(sum(tasks), 0)", STAFF,
+            (("per item", "money", "sum(cost) / nullif(sum(items), 0)"),
+             ("per case", "money", "sum(cost) / nullif(sum(cases), 0)"))),
+    Measure("End-to-end time", "days", "completion - receipt per item, median (calendar days)",
+            DONE_ITEMS, "median(calendar_days)", ITEM_DIMS,
+            (("90th percentile", "days", "quantile_cont(calendar_days, 0.9)"),
+             ("median working days", "days", "median(working_days)"),
+             ("90th percentile working days", "days", "quantile_cont(working_days, 0.9)"))),
+    Measure("End-to-end time per case", "days", "completion of the last item - receipt of "
+            "the first, per case, median (calendar days)", DONE_CASES, "median(calendar_days)",
+            frozenset({"team"}), (("90th percentile", "days", "quantile_cont(calendar_days, 0.9)"),
+                                  ("median working days", "days", "median(working_days)"))),
+    Measure("Re-work", "share", "items completed that were reopened, had an activity repeated, "
+            "or failed QA and were corrected / items completed", DONE_ITEMS,
+            "avg((reopened OR repeated OR qa_corrected)::INT)", ITEM_DIMS,
+            (("reopened", "count", "sum(reopened::INT)"),
+             ("activity repeated", "count", "sum(repeated::INT)"),
+             ("failed QA, corrected", "count", "sum(qa_corrected::INT)"))),
+    Measure("Touch points", "count", "pieces of work per item completed", DONE_ITEMS,
+            "avg(touches)", ITEM_DIMS),
+    Measure("Touch points per case", "count", "pieces of work per case completed; handoffs: "
+            "changes of worker within the case", DONE_CASES, "avg(touches)", frozenset({"team"}),
+            (("handoffs", "count", "avg(handoffs)"),)),
+    Measure("Process adherence", "share", "items completed whose activities fit their item "
+            "type's process model / items completed",
+            "SELECT d.*, c.conforming, c.deviations FROM ({done}) d JOIN conformance c "
+            "USING (item_id)", "avg(conforming::INT)", ITEM_DIMS),
+    Measure("Quality", "share", "QA checks passed / QA checks",
+            "SELECT checked_at AS counted_at, * FROM qa", "avg(passed::INT)", ITEM_DIMS,
+            (("mean score", "score", "avg(score)"),)),
+)  # fmt: skip
+BY_NAME = {measure.name.casefold(): measure for measure in MEASURES}
+
+
+def prepare(frame: Frame) -> None:
+    """The settings' tables (standard times, targets), completed cases, the period ends,
+    and each completed item's conformance to its process model."""
+    settings = frame.settings
+    db = frame.db
+    given = _minutes(settings.get("standard times") or {}, "standard times")
+    db.register("given_standard", pa.table({"item_type": list(given),
+                                            "minutes": list(given.values())}))  # fmt: skip
+    db.execute("""
+        CREATE OR REPLACE TABLE standard AS
+        WITH types AS (SELECT DISTINCT item_type FROM items),
+        measured AS (
+            SELECT item_type, median(total) * 60 AS minutes FROM (
+                SELECT w.item_type, sum(w.handling) AS total FROM work w
+                JOIN items i USING (item_id) WHERE i.closed_at IS NOT NULL
+                  AND w.handling IS NOT NULL GROUP BY w.item_id, w.item_type)
+            GROUP BY item_type)
+        SELECT t.item_type, coalesce(g.minutes, m.minutes) AS minutes,
+               g.minutes IS NOT NULL AS given
+        FROM types t LEFT JOIN given_standard g USING (item_type)
+        LEFT JOIN measured m USING (item_type)
+    """)
+    targets = _minutes(settings.get("service levels") or {}, "service levels")
+    default = settings.get("service level days", DEFAULT_SERVICE_DAYS)
+    db.register("given_targets", pa.table({"item_type": list(targets),
+                                           "days": list(targets.values())}))  # fmt: skip
+    db.execute(f"""
+        CREATE OR REPLACE TABLE targets AS
+        SELECT t.item_type, coalesce(g.days, {float(default)}) AS days
+        FROM (SELECT DISTINCT item_type FROM items) t LEFT JOIN given_targets g USING (item_type)
+    """)
+    db.execute("""
+        CREATE OR REPLACE TABLE case_done AS
+        SELECT case_key, any_value(team) AS team, min(received_at) AS first_received,
+               max(closed_at) AS done_at, arg_max(item_id, (closed_at, item_id)) AS last_item
+        FROM items GROUP BY case_key
+        HAVING count(*) FILTER (WHERE closed_at IS NULL) = 0
+    """)
+    conformance(frame)
+
+
+def compute(
+    frame: Frame, grain: str = "month", by: str | None = None, only: tuple[str, ...] = ()
+) -> Figures:
+    """Every measure (or those named in `only`) per period of `grain` and group of `by`."""
+    _check(grain, by)
+    prepare(frame)
+    _period_ends(frame, grain)
+    figures: list[Figure] = []
+    skipped = []
+    for measure in _chosen(only):
+        if by is not None and by not in measure.dims:
+            skipped.append(f"{measure.name}: not by {by.replace('_', ' ')}")
+            continue
+        figures += _figures(frame, measure, grain, by)
+    return Figures(frame.as_of, grain, by, figures, skipped)
+
+
+def drill(
+    frame: Frame,
+    measure_name: str,
+    grain: str = "month",
+    by: str | None = None,
+    period: date | None = None,
+    group: str | None = None,
+    limit: int = 1000,
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The records behind one figure: its measure, the period holding the day `period`,
+    and its group."""
+    _check(grain, by)
+    (measure,) = _chosen((measure_name,))
+    prepare(frame)
+    _period_ends(frame, grain)
+    where: list[str] = []
+    params: list[Any] = []
+    if period is not None and grain != "all":
+        where.append(f"date_trunc('{grain}', counted_at) = date_trunc('{grain}', CAST(? AS DATE))")
+        params.append(period)
+    if by is not None and group is not None:
+        where.append(f"CAST({by} AS VARCHAR) = ?")
+        params.append(group)
+    query = (
+        f"SELECT * FROM ({_records(frame, measure)}) r"
+        + (f" WHERE {' AND '.join(where)}" if where else "")
+        + f" ORDER BY counted_at LIMIT {int(limit)}"
+    )
+    result = frame.db.execute(query, params)
+    return [column[0] for column in result.description], result.fetchall()
+
+
+def _figures(frame: Frame, measure: Measure, grain: str, by: str | None) -> list[Figure]:
+    period = "NULL" if grain == "all" else f"CAST(date_trunc('{grain}', counted_at) AS DATE)"
+    group = f"coalesce(CAST({by} AS VARCHAR), '(none)')" if by else "'all'"
+    details = "".join(f", {sql}" for _, _, sql in measure.details)
+    query = (
+        f"SELECT {period} AS period, {group} AS grp, {measure.value} AS value, count(*) AS n"
+        f"{details} FROM ({_records(frame, measure)}) r GROUP BY ALL ORDER BY period, grp"
+    )
+    figures = []
+    for row in frame.db.execute(query).fetchall():
+        named = {name: _number(value) for (name, _, _), value in zip(measure.details, row[4:],
+                                                                      strict=True)}  # fmt: skip
+        figures.append(Figure(measure.name, row[0], row[1], _number(row[2]), measure.unit,
+                              int(row[3]), named))  # fmt: skip
+    return figures
+
+
+def _records(frame: Frame, measure: Measure) -> str:
+    return measure.records.format(done=DONE_ITEMS, as_of=frame.as_of.isoformat(" "))
+
+
+def _period_ends(frame: Frame, grain: str) -> None:
+    """The last day of each period (up to the as-of day), for measures at a point in time."""
+    unit = "month" if grain == "all" else grain
+    query = "CREATE OR REPLACE TABLE period_ends AS SELECT max(day) AS period_end FROM calendar" + (
+        "" if grain == "all" else f" GROUP BY date_trunc('{unit}', day)"
+    )
+    frame.db.execute(query)
+
+
+def _chosen(only: tuple[str, ...]) -> list[Measure]:
+    if not only:
+        return list(MEASURES)
+    unknown = [name for name in only if name.casefold() not in BY_NAME]
+    if unknown:
+        raise KinfoldError(
+            f"There is no measure '{unknown[0]}'.",
+            f"The measures are: {', '.join(measure.name for measure in MEASURES)}.",
+        )
+    return [BY_NAME[name.casefold()] for name in only]
+
+
+def _check(grain: str, by: str | None) -> None:
+    if grain not in GRAINS:
+        raise KinfoldError(f"'{grain}' is not a period.", f"Choose one of: {', '.join(GRAINS)}.")
+    if by is not None and by not in DIMENSIONS:
+        raise KinfoldError(f"Figures cannot be grouped by '{by}'.",
+                           f"Choose one of: {', '.join(DIMENSIONS)}.")  # fmt: skip
+
+
+def _minutes(given: Any, name: str) -> dict[str, float]:
+    if not isinstance(given, dict) or not all(
+        isinstance(value, int | float) and value > 0 for value in given.values()
+    ):
+        raise KinfoldError(
+            f"kinfold.yaml: `{name}` gives, for each item type, a number above zero.",
+            f"For example:  {name}: {{Housing Benefit new claim: 5}}",
+        )
+    return {str(key): float(value) for key, value in given.items()}
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)

@@ -1,0 +1,108 @@
+"""The measures on a worked example whose numbers can be checked by hand.
+
+One worker (W1, £20 an hour) on three days of 7.5 paid hours, 1.5 of the first in
+training. Claim A: Assess 09:00-10:00 on Monday 2 November, a failed QA check at 09:10 on
+Wednesday 4 November, then Decide 09:00-09:30 that day (so it is corrected after the
+check; Decide ends a case). Claim B: Assess 09:00-09:45 on Tuesday 3 November, still open.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kinfold.errors import KinfoldError
+from kinfold.ingest.eventlog import import_event_log
+from kinfold.ingest.workforce import import_workforce
+from kinfold.measure.checks import findings
+from kinfold.measure.frame import from_store
+from kinfold.measure.kpis import Figure, compute, drill
+from kinfold.workspace import Workspace
+from tests.conftest import write
+
+LOG = (
+    "case_id,activity,resource,started_at,completed_at\n"
+    "A,Assess,W1,2026-11-02T09:00:00+00:00,2026-11-02T10:00:00+00:00\n"
+    "B,Assess,W1,2026-11-03T09:00:00+00:00,2026-11-03T09:45:00+00:00\n"
+    "A,Decide,W1,2026-11-04T09:00:00+00:00,2026-11-04T09:30:00+00:00\n"
+)
+
+
+@pytest.fixture
+def example(workspace: Workspace, tmp_path: Path) -> Workspace:
+    files = {
+        "workers": "worker_ref,name,team,hours_per_week,cost_per_hour\nW1,Ann,Claims,37.5,20\n",
+        "skills": "worker_ref,item_type,level\nW1,Claim,2\n",
+        "roster": "worker_ref,date,paid_hours,training_hours\nW1,2026-11-02,7.5,1.5\n"
+                  "W1,2026-11-03,7.5,\nW1,2026-11-04,7.5,\n",
+    }  # fmt: skip
+    for kind, text in files.items():
+        import_workforce(workspace.engine, write(tmp_path / f"{kind}.csv", text), kind)
+    log = write(tmp_path / "log.csv", LOG)
+    import_event_log(workspace.engine, log, "claims", add_items=True, item_type="Claim",
+                     end_activities=["Decide"])  # fmt: skip
+    qa = ("source,source_ref,worker_ref,checked_by,checked_at,passed,score,reason\n"
+          "claims,A,W1,W1,2026-11-04T09:10:00+00:00,fail,40,Wrong rate\n")  # fmt: skip
+    import_workforce(workspace.engine, write(tmp_path / "qa.csv", qa), "qa")
+    return workspace
+
+
+def figures(workspace: Workspace, by: str | None = None) -> dict[str, Figure]:
+    frame = from_store(workspace.engine, workspace.settings)
+    return {figure.measure: figure for figure in compute(frame, "all", by).figures}
+
+
+def test_worked_example(example: Workspace) -> None:
+    found = figures(example)
+    value = {name: figure.value for name, figure in found.items()}
+    assert value["Shrinkage"] == pytest.approx(1.5 / 22.5)
+    assert value["Utilisation"] == pytest.approx(2.25 / 22.5)  # 1 + 0.75 + 0.5 hours
+    assert value["Occupancy"] == pytest.approx(2.25 / 21)
+    assert value["Idle time"] == pytest.approx(21 - 2.25)
+    # A's standard time is its own handling (the median of one item): 1.5 hours
+    assert value["Productivity"] == pytest.approx(1.5 / 21)
+    assert value["Throughput"] == 1
+    assert value["Backlog"] == 1  # B, at the end of 4 November
+    assert found["Backlog"].details["0-2 working days"] == 1
+    assert value["Service level"] == 1  # two working days, within five
+    assert value["Average task time"] == pytest.approx(45)  # (60 + 45 + 30) / 3 minutes
+    assert value["Cost per task"] == pytest.approx(22.5 * 20 / 3)
+    assert value["End-to-end time"] == pytest.approx(2 + 0.5 / 24)  # Mon 09:00 to Wed 09:30
+    assert found["End-to-end time"].details["median working days"] == 2
+    assert value["Touch points"] == 2
+    assert value["Re-work"] == 1  # failed QA, then corrected
+    assert found["Re-work"].details["failed QA, corrected"] == 1
+    assert value["Quality"] == 0
+    assert found["Quality"].details["mean score"] == 40
+    assert value["Process adherence"] == 1
+    assert found["Utilisation"].records == 3 + 3  # three roster days, three pieces of work
+    assert found["Productivity"].records == 3 + 3 + 1  # and the item completed
+    assert found["Throughput"].records == 1
+
+
+def test_figures_by_worker_and_the_records_behind_them(example: Workspace) -> None:
+    found = figures(example, "worker")
+    assert found["Utilisation"].group == "W1"
+    assert "Backlog" not in found  # a backlog belongs to teams, not workers
+    frame = from_store(example.engine, example.settings)
+    columns, rows = drill(frame, "Average task time", "all")
+    assert len(rows) == 3
+    assert sorted(row[columns.index("activity")] for row in rows) == ["Assess", "Assess", "Decide"]
+
+
+def test_data_quality_is_reported(example: Workspace, tmp_path: Path) -> None:
+    late = "case_id,activity,resource,timestamp\nA,Letter,Z9,2026-11-05T09:00:00+00:00\n"
+    import_event_log(example.engine, write(tmp_path / "late.csv", late), "claims")
+    found = {f.name: f for f in findings(from_store(example.engine, example.settings))}
+    assert found["unknown workers"].count == 1
+    assert found["events after closure"].count == 1
+    assert "Throughput" in found["events after closure"].affects
+
+
+def test_settings_and_choices_are_checked(example: Workspace) -> None:
+    frame = from_store(example.engine, {"standard times": {"Claim": -3}})
+    with pytest.raises(KinfoldError, match="a number above zero"):
+        compute(frame)
+    with pytest.raises(KinfoldError, match="'fortnight' is not a period"):
+        compute(from_store(example.engine, {}), "fortnight")
