@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from kinfold.cli import WorkspaceOption, command, console, iso_date
 from kinfold.errors import KinfoldError
 from kinfold.measure.checks import Finding, findings
 from kinfold.measure.frame import from_store
-from kinfold.measure.kpis import DIMENSIONS, GRAINS, Figure, Figures, compute, drill
+from kinfold.measure.kpis import BY_NAME, DIMENSIONS, GRAINS, Figure, Figures, compute, drill
 from kinfold.workspace import open_workspace
 
 FORMATS = ("table", "csv", "json", "xlsx")
@@ -140,8 +141,6 @@ def _print_table(figures: Figures, found: list[Finding]) -> None:
 
 
 def _details(figure: Figure) -> list[tuple[str, str, float | None]]:
-    from kinfold.measure.kpis import BY_NAME
-
     units = {name: unit for name, unit, _ in BY_NAME[figure.measure.casefold()].details}
     return [(name, units[name], value) for name, value in figure.details.items()]
 
@@ -195,17 +194,8 @@ def _print_records(
                              for row in rows)  # fmt: skip
 
 
-class _opened:
-    """The file `out`, or standard output."""
-
-    def __init__(self, out: Path | None) -> None:
-        self.out = out
-        self.handle: IO[str] | None = None
-
-    def __enter__(self) -> IO[str]:
-        self.handle = self.out.open("w", newline="", encoding="utf-8") if self.out else sys.stdout
-        return self.handle
-
-    def __exit__(self, *_: object) -> None:
-        if self.out is not None and self.handle is not None:
-            self.handle.close()
+def _opened(out: Path | None) -> AbstractContextManager[IO[str]]:
+    """The file `out`, or standard output (left open)."""
+    if out is None:
+        return nullcontext(sys.stdout)
+    return out.open("w", newline="", encoding="utf-8")

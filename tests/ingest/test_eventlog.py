@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from kinfold.ingest.eventlog import LogEvent, import_event_log, pair
+from kinfold.ingest.importer import import_items
 from kinfold.store import items as item_store
 from kinfold.store.schema import events, items
 from kinfold.workspace import Workspace
@@ -95,8 +96,6 @@ def test_csv_log_quarantines_what_it_cannot_use(workspace: Workspace, tmp_path: 
         tmp_path / "items.csv",
         "source_ref,item_type,received_at,last_name\nB1,Claim,2026-11-01,Lee\n",
     )
-    from kinfold.ingest.importer import import_items
-
     import_items(workspace.engine, tmp_path / "items.csv", "benefits")
     log = write(tmp_path / "log.csv", (
         "Case,Task,Who,When,Colour\n"

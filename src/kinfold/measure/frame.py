@@ -246,10 +246,7 @@ def _frame(
                greatest((SELECT max(greatest(received_at, closed_at)) FROM items),
                         (SELECT max(coalesce(completed_at, started_at)) FROM work))
     """).fetchone() or (None, None)  # fmt: skip
-    if as_of is not None:
-        as_of = clock.as_utc(as_of).replace(tzinfo=None)
-    else:
-        as_of = latest or clock.now().replace(tzinfo=None)
+    as_of = _plain(as_of) if as_of is not None else latest or _plain(clock.now())
     start = first.date() if isinstance(first, datetime) else (first or as_of.date())
     _calendar(db, start - timedelta(days=1), as_of.date(), WorkingDays.from_settings(settings))
     return Frame(db, as_of, settings)

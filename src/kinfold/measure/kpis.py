@@ -124,16 +124,18 @@ DONE_CASES = """
                      FROM work WHERE lifecycle = 'complete')
                GROUP BY case_key) k USING (case_key)
 """
-OPEN_AT_ENDS = """
+# open items at the end of each period of {ends} (a table of `period_end` days)
+OPEN_AT = """
     SELECT p.period_end AS counted_at, i.item_id, i.case_key, i.team, i.item_type, i.need,
-           c2.workday - c1.workday AS age, s.minutes AS standard_minutes
-    FROM period_ends p
+           c2.workday - c1.workday AS age, s.minutes AS standard_minutes, t.days AS target_days
+    FROM {ends} p
     JOIN items i ON i.received_at <= p.period_end + INTERVAL 1 DAY
                 AND (i.closed_at > p.period_end + INTERVAL 1 DAY
                      OR (i.closed_at IS NULL AND i.status = 'open'))
     JOIN calendar c1 ON c1.day = CAST(i.received_at AS DATE)
     JOIN calendar c2 ON c2.day = p.period_end
     LEFT JOIN standard s USING (item_type)
+    JOIN targets t USING (item_type)
 """
 NEEDED_SKILLS = """
     SELECT TIMESTAMP '{as_of}' AS counted_at, w.team, w.worker, n.item_type,
@@ -190,7 +192,8 @@ MEASURES = (
               "(sum(available) - sum(handling)) / nullif(sum(available), 0)"),)),
     Measure("Throughput", "items", "items completed in the period", DONE_ITEMS, "count(*)",
             ITEM_DIMS, (("cases", "count", "sum(completes_case::INT)"),)),
-    Measure("Backlog", "items", "open items at the end of the period", OPEN_AT_ENDS,
+    Measure("Backlog", "items", "open items at the end of the period",
+            OPEN_AT.format(ends="period_ends"),
             "count(*)", frozenset({"team", "item_type", "need"}),
             (("cases", "count", "count(DISTINCT case_key)"),
              *((f"{low}-{high} working days" if high else f"over {low - 1} working days",
@@ -202,10 +205,7 @@ MEASURES = (
             DONE_ITEMS, "avg((working_days <= target_days)::INT)", ITEM_DIMS),
     Measure("Service level (open items)", "share",
             "open items still within their target / open items, now",
-            OPEN_AT_ENDS.replace("FROM period_ends p", "FROM (SELECT max(day) AS period_end "
-                                 "FROM calendar) p")
-            .replace("s.minutes AS standard_minutes", "t.days AS target_days")
-            .replace("LEFT JOIN standard s USING (item_type)", "JOIN targets t USING (item_type)"),
+            OPEN_AT.format(ends="(SELECT max(day) AS period_end FROM calendar)"),
             "avg((age <= target_days)::INT)", frozenset({"team", "item_type", "need"})),
     Measure("Average task time", "minutes", "mean handling time per piece of work",
             "SELECT completed_at AS counted_at, * FROM work WHERE handling IS NOT NULL",
@@ -247,9 +247,9 @@ MEASURES = (
 BY_NAME = {measure.name.casefold(): measure for measure in MEASURES}
 
 
-def prepare(frame: Frame) -> None:
-    """The settings' tables (standard times, targets), completed cases, the period ends,
-    and each completed item's conformance to its process model."""
+def prepare(frame: Frame, grain: str) -> None:
+    """The settings' tables (standard times, targets), completed cases, the last day of
+    each period of `grain`, and each completed item's conformance to its process model."""
     settings = frame.settings
     db = frame.db
     given = _minutes(settings.get("standard times") or {}, "standard times")
@@ -285,6 +285,7 @@ def prepare(frame: Frame) -> None:
         FROM items GROUP BY case_key
         HAVING count(*) FILTER (WHERE closed_at IS NULL) = 0
     """)
+    _period_ends(frame, grain)
     conformance(frame)
 
 
@@ -293,8 +294,7 @@ def compute(
 ) -> Figures:
     """Every measure (or those named in `only`) per period of `grain` and group of `by`."""
     _check(grain, by)
-    prepare(frame)
-    _period_ends(frame, grain)
+    prepare(frame, grain)
     figures: list[Figure] = []
     skipped = []
     for measure in _chosen(only):
@@ -318,8 +318,7 @@ def drill(
     and its group."""
     _check(grain, by)
     (measure,) = _chosen((measure_name,))
-    prepare(frame)
-    _period_ends(frame, grain)
+    prepare(frame, grain)
     where: list[str] = []
     params: list[Any] = []
     if period is not None and grain != "all":
