@@ -16,7 +16,7 @@ from kinfold.errors import KinfoldError
 from kinfold.ingest.eventlog import import_event_log
 from kinfold.ingest.workforce import import_workforce
 from kinfold.measure.checks import findings
-from kinfold.measure.frame import from_store
+from kinfold.measure.frame import from_parquet, from_store
 from kinfold.measure.kpis import Figure, compute, drill
 from kinfold.workspace import Workspace
 from tests.conftest import write
@@ -89,6 +89,15 @@ def test_figures_by_worker_and_the_records_behind_them(example: Workspace) -> No
     columns, rows = drill(frame, "Average task time", "all")
     assert len(rows) == 3
     assert sorted(row[columns.index("activity")] for row in rows) == ["Assess", "Assess", "Decide"]
+
+
+def test_saved_records_give_the_same_figures(example: Workspace, tmp_path: Path) -> None:
+    frame = from_store(example.engine, example.settings)
+    folder = tmp_path / "it's saved"  # a quote in the path, too
+    frame.save(folder)
+    again = from_parquet(folder, example.settings, frame.as_of)
+    assert compute(again, "week", "worker") == compute(frame, "week", "worker")
+    assert compute(again, "month").figures == compute(frame, "month").figures
 
 
 def test_data_quality_is_reported(example: Workspace, tmp_path: Path) -> None:

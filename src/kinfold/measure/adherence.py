@@ -33,24 +33,43 @@ USUAL_SHARE = 0.05
 
 
 def conformance(frame: Frame) -> None:
-    """Make the tables `model_steps` (item type, activity, required, usual), `model_order`
-    (item type, first, next) and `conformance` (item id, conforming, deviations)."""
+    """From each item's `steps`, make the tables `model_steps` (item type, activity,
+    required, usual), `model_order` (item type, first, next) and `conformance` (item id,
+    conforming, deviations).
+
+    Items are checked by variant: the items of a type whose steps first happen in the same
+    order (ties kept as ties) share one, so a model is found and checked once per variant,
+    not once per item. A variant is known by the sum of a 64-bit hash of each (step, place)
+    pair of its trace."""
     db = frame.db
     steps, order = _written(frame.settings.get("process models") or {})
     db.register("written_steps", steps)
     db.register("written_order", order)
     db.execute("""
-        CREATE OR REPLACE TABLE firsts AS
-        SELECT w.item_id, i.item_type, w.activity, min(w.completed_at) AS first_at
-        FROM work w JOIN items i USING (item_id)
-        WHERE i.closed_at IS NOT NULL AND w.lifecycle = 'complete'
-        GROUP BY ALL
+        CREATE OR REPLACE TEMP TABLE places AS
+        SELECT item_id, activity, dense_rank() OVER (PARTITION BY item_id ORDER BY first_at)
+                   AS place
+        FROM steps
+    """)
+    db.execute("""
+        CREATE OR REPLACE TEMP TABLE traces AS
+        SELECT i.item_id, i.item_type, coalesce(p.variant, 0) AS variant
+        FROM items i LEFT JOIN (SELECT item_id, sum(hash(activity, place)) AS variant
+                                FROM places GROUP BY item_id) p USING (item_id)
+        WHERE i.closed_at IS NOT NULL
+    """)
+    db.execute("""
+        CREATE OR REPLACE TEMP TABLE variants AS
+        WITH counted AS (SELECT item_type, variant, count(*) AS n, min(item_id) AS example
+                         FROM traces GROUP BY ALL)
+        SELECT c.item_type, c.variant, c.n, p.activity, p.place
+        FROM counted c LEFT JOIN places p ON p.item_id = c.example
     """)
     db.execute(f"""
         CREATE OR REPLACE TABLE model_steps AS
-        WITH done AS (SELECT item_type, count(*) AS n FROM items
-                      WHERE closed_at IS NOT NULL GROUP BY item_type),
-        seen AS (SELECT item_type, activity, count(*) AS n FROM firsts GROUP BY ALL)
+        WITH done AS (SELECT item_type, count(*) AS n FROM traces GROUP BY item_type),
+        seen AS (SELECT item_type, activity, sum(n) AS n FROM variants
+                 WHERE activity IS NOT NULL GROUP BY ALL)
         SELECT s.item_type, s.activity, s.n >= {REQUIRED_SHARE} * d.n AS required,
                s.n >= {USUAL_SHARE} * d.n AS usual
         FROM seen s JOIN done d USING (item_type)
@@ -60,14 +79,15 @@ def conformance(frame: Frame) -> None:
     """)
     db.execute(f"""
         CREATE OR REPLACE TABLE model_order AS
-        WITH required AS (SELECT item_type, activity FROM model_steps WHERE required),
+        WITH required AS (
+            SELECT v.* FROM variants v SEMI JOIN model_steps m
+              ON m.item_type = v.item_type AND m.activity = v.activity AND m.required
+            WHERE v.item_type NOT IN (SELECT item_type FROM written_steps)),
         pairs AS (
             SELECT a.item_type, a.activity AS first, b.activity AS next,
-                   count(*) FILTER (WHERE a.first_at < b.first_at) AS kept, count(*) AS n
-            FROM firsts a JOIN firsts b ON a.item_id = b.item_id AND a.activity <> b.activity
-            WHERE (a.item_type, a.activity) IN (SELECT * FROM required)
-              AND (b.item_type, b.activity) IN (SELECT * FROM required)
-              AND a.item_type NOT IN (SELECT item_type FROM written_steps)
+                   sum(a.n) FILTER (WHERE a.place < b.place) AS kept, sum(a.n) AS n
+            FROM required a JOIN required b ON a.item_type = b.item_type
+                 AND a.variant = b.variant AND a.activity <> b.activity
             GROUP BY ALL)
         SELECT item_type, first, next FROM pairs WHERE kept >= {ORDER_SHARE} * n
         UNION ALL
@@ -75,27 +95,33 @@ def conformance(frame: Frame) -> None:
     """)
     db.execute("""
         CREATE OR REPLACE TABLE conformance AS
-        WITH done AS (SELECT item_id, item_type FROM items WHERE closed_at IS NOT NULL),
+        WITH found AS (SELECT DISTINCT item_type, variant FROM variants),
         missing AS (
-            SELECT d.item_id, 'missing ' || m.activity AS deviation
-            FROM done d JOIN model_steps m ON m.item_type = d.item_type AND m.required
-            ANTI JOIN firsts f ON f.item_id = d.item_id AND f.activity = m.activity),
+            SELECT f.item_type, f.variant, 'missing ' || m.activity AS deviation
+            FROM found f JOIN model_steps m ON m.item_type = f.item_type AND m.required
+            ANTI JOIN variants v ON v.item_type = f.item_type AND v.variant = f.variant
+                                AND v.activity = m.activity),
         swapped AS (
-            SELECT a.item_id, b.activity || ' before ' || a.activity AS deviation
+            SELECT a.item_type, a.variant, b.activity || ' before ' || a.activity AS deviation
             FROM model_order o
-            JOIN firsts a ON a.item_type = o.item_type AND a.activity = o.first
-            JOIN firsts b ON b.item_id = a.item_id AND b.activity = o.next
-            WHERE b.first_at < a.first_at),
+            JOIN variants a ON a.item_type = o.item_type AND a.activity = o.first
+            JOIN variants b ON b.item_type = a.item_type AND b.variant = a.variant
+                           AND b.activity = o.next
+            WHERE b.place < a.place),
         unusual AS (
-            SELECT f.item_id, 'unusual step ' || f.activity AS deviation
-            FROM firsts f ANTI JOIN model_steps m
-              ON m.item_type = f.item_type AND m.activity = f.activity AND m.usual),
+            SELECT v.item_type, v.variant, 'unusual step ' || v.activity AS deviation
+            FROM variants v ANTI JOIN model_steps m
+              ON m.item_type = v.item_type AND m.activity = v.activity AND m.usual
+            WHERE v.activity IS NOT NULL),
         deviations AS (SELECT * FROM missing UNION ALL SELECT * FROM swapped
-                       UNION ALL SELECT * FROM unusual)
-        SELECT d.item_id, count(v.deviation) = 0 AS conforming,
-               string_agg(v.deviation, '; ' ORDER BY v.deviation) AS deviations
-        FROM done d LEFT JOIN deviations v USING (item_id)
-        GROUP BY d.item_id
+                       UNION ALL SELECT * FROM unusual),
+        judged AS (
+            SELECT f.item_type, f.variant, count(d.deviation) = 0 AS conforming,
+                   string_agg(d.deviation, '; ' ORDER BY d.deviation) AS deviations
+            FROM found f LEFT JOIN deviations d USING (item_type, variant)
+            GROUP BY ALL)
+        SELECT t.item_id, j.conforming, j.deviations
+        FROM traces t JOIN judged j USING (item_type, variant)
     """)
     db.unregister("written_steps")
     db.unregister("written_order")

@@ -19,7 +19,7 @@ Times are UTC (naive timestamps in DuckDB); a period is the UTC day, the ISO wee
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -74,6 +74,7 @@ class Frame:
     db: duckdb.DuckDBPyConnection
     as_of: datetime  # UTC, naive
     settings: dict[str, Any]
+    made: set[str] = field(default_factory=set)  # the measures' shared tables made so far
 
     def sql(self, query: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         return self.db.execute(query, params or []).fetchall()
@@ -82,7 +83,8 @@ class Frame:
         """Write the tables as Parquet, to measure again without the store."""
         folder.mkdir(parents=True, exist_ok=True)
         for name in TABLES:
-            self.db.execute(f"COPY {name} TO '{folder / name}.parquet' (FORMAT parquet)")
+            path = str(folder / f"{name}.parquet").replace("'", "''")
+            self.db.execute(f"COPY {name} TO '{path}' (FORMAT parquet)")
 
 
 def from_store(engine: Engine, settings: dict[str, Any], as_of: datetime | None = None) -> Frame:
@@ -121,7 +123,7 @@ def from_store(engine: Engine, settings: dict[str, Any], as_of: datetime | None 
                               "FROM events WHERE action = 'item.updated' "
                               "AND before LIKE '%\"status\": \"closed\"%'"),
         }  # fmt: skip
-    db = duckdb.connect()
+    db = _connect()
     for name, arrow in tables.items():
         db.execute(f"CREATE TABLE {name}_raw ({RAW[name]})")
         db.register(f"{name}_arrow", arrow)
@@ -133,11 +135,18 @@ def from_store(engine: Engine, settings: dict[str, Any], as_of: datetime | None 
 
 def from_parquet(folder: Path, settings: dict[str, Any], as_of: datetime | None = None) -> Frame:
     """Tables saved by `Frame.save` (or made to the same shapes), read in place."""
-    db = duckdb.connect()
+    db = _connect()
     for name in TABLES:
-        db.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet(?)",
-                   [str(folder / f"{name}.parquet")])  # fmt: skip
+        path = str(folder / f"{name}.parquet").replace("'", "''")
+        db.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
     return _frame(db, settings, as_of)
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    """An in-memory database that writes nothing to the terminal (output may be CSV)."""
+    db = duckdb.connect()
+    db.execute("SET enable_progress_bar = false")
+    return db
 
 
 def _shape(db: duckdb.DuckDBPyConnection) -> None:

@@ -17,6 +17,8 @@ items (the sum of their pieces of work).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -66,6 +68,7 @@ class Figures:
     skipped: list[str]  # measures that are not defined by this grouping, with why
 
 
+# Paid, available and handling hours: a roster day or a piece of work a row
 WORK_TIME = """
     SELECT day AS counted_at, team, worker, paid_hours AS paid,
            paid_hours - shrinkage_hours AS available,
@@ -86,27 +89,48 @@ EARNED = (
     WHERE i.closed_at IS NOT NULL
 """
 )
+# Tables several measures share, made once per frame when a measure first needs one.
+# Each item's steps: the pieces of work of each activity, the first and last completed,
+# and their handling time
+STEPS = """
+    SELECT item_id, activity, count(*) AS n, min(completed_at) AS first_at,
+           max(completed_at) AS last_at, sum(handling) AS handling
+    FROM work WHERE lifecycle = 'complete' AND item_id IS NOT NULL
+    GROUP BY item_id, activity
+"""
+# Each item's pieces of work, whether an activity was repeated, the last completed, and
+# the handling time of them all
+ITEM_WORK = """
+    SELECT item_id, sum(n) AS touches, sum(n) > count(*) AS repeated, max(last_at) AS last_at,
+           sum(handling) AS handling
+    FROM steps GROUP BY item_id
+"""
 DONE_ITEMS = """
     SELECT i.closed_at AS counted_at, i.item_id, i.case_key, i.team, i.worker, i.item_type, i.need,
            i.received_at, i.closed_at,
            epoch(i.closed_at - i.received_at) / 86400.0 AS calendar_days,
            c2.workday - c1.workday AS working_days, t.days AS target_days,
            coalesce(k.touches, 0) AS touches, coalesce(k.repeated, false) AS repeated,
-           r.item_id IS NOT NULL AS reopened, coalesce(q.corrected, false) AS qa_corrected,
+           r.item_id IS NOT NULL AS reopened,
+           coalesce(k.last_at > f.failed_at, false) AS qa_corrected,
            d.done_at IS NOT NULL AS completes_case
     FROM items i
     JOIN calendar c1 ON c1.day = CAST(i.received_at AS DATE)
     JOIN calendar c2 ON c2.day = CAST(i.closed_at AS DATE)
     JOIN targets t USING (item_type)
-    LEFT JOIN (SELECT item_id, count(*) AS touches, count(*) > count(DISTINCT activity) AS repeated
-               FROM work WHERE lifecycle = 'complete' GROUP BY item_id) k USING (item_id)
+    LEFT JOIN item_work k USING (item_id)
     LEFT JOIN (SELECT DISTINCT item_id FROM reopened) r USING (item_id)
-    LEFT JOIN (SELECT q.item_id, true AS corrected FROM qa q JOIN work w
-                 ON w.item_id = q.item_id AND w.completed_at > q.checked_at
-               WHERE NOT q.passed GROUP BY q.item_id) q USING (item_id)
+    LEFT JOIN (SELECT item_id, min(checked_at) AS failed_at FROM qa WHERE NOT passed
+               GROUP BY item_id) f USING (item_id)
     LEFT JOIN case_done d ON d.case_key = i.case_key AND d.done_at = i.closed_at
                           AND d.last_item = i.item_id
     WHERE i.closed_at IS NOT NULL
+"""
+CASE_DONE = """
+    SELECT case_key, any_value(team) AS team, min(received_at) AS first_received,
+           max(closed_at) AS done_at, arg_max(item_id, (closed_at, item_id)) AS last_item
+    FROM items GROUP BY case_key
+    HAVING count(*) FILTER (WHERE closed_at IS NULL) = 0
 """
 DONE_CASES = """
     SELECT d.done_at AS counted_at, d.case_key, d.team, d.first_received,
@@ -116,22 +140,25 @@ DONE_CASES = """
     FROM case_done d
     JOIN calendar c1 ON c1.day = CAST(d.first_received AS DATE)
     JOIN calendar c2 ON c2.day = CAST(d.done_at AS DATE)
-    LEFT JOIN (SELECT case_key, count(*) AS touches,
-                      count(*) FILTER (WHERE previous IS NOT NULL AND previous <> worker)
-                          AS handoffs
-               FROM (SELECT case_key, worker, lag(worker) OVER (
-                         PARTITION BY case_key ORDER BY completed_at, event_id) AS previous
+    LEFT JOIN (SELECT any_value(case_key) AS case_key, count(*) AS touches,
+                      count(*) FILTER (WHERE previous <> worker) AS handoffs
+               FROM (SELECT case_key, coalesce(case_id, -item_id) AS case_number, worker,
+                            lag(worker) OVER (PARTITION BY coalesce(case_id, -item_id)
+                                              ORDER BY completed_at, event_id) AS previous
                      FROM work WHERE lifecycle = 'complete')
-               GROUP BY case_key) k USING (case_key)
+               GROUP BY case_number) k USING (case_key)
 """
+ITEMS_DONE = "SELECT * FROM done_items"
+CASES_DONE = "SELECT * FROM done_cases"
 # open items at the end of each period of {ends} (a table of `period_end` days)
 OPEN_AT = """
-    SELECT p.period_end AS counted_at, i.item_id, i.case_key, i.team, i.item_type, i.need,
+    SELECT p.period_end AS counted_at, i.item_id, i.case_id, i.case_key, i.team, i.item_type,
+           i.need,
            c2.workday - c1.workday AS age, s.minutes AS standard_minutes, t.days AS target_days
-    FROM {ends} p
-    JOIN items i ON i.received_at <= p.period_end + INTERVAL 1 DAY
-                AND (i.closed_at > p.period_end + INTERVAL 1 DAY
-                     OR (i.closed_at IS NULL AND i.status = 'open'))
+    FROM (SELECT period_end, period_end + INTERVAL 1 DAY AS period_over FROM {ends}) p
+    JOIN (SELECT *, coalesce(closed_at, CASE WHEN status = 'open' THEN TIMESTAMP 'infinity' END)
+                        AS open_until FROM items) i
+      ON i.received_at <= p.period_over AND i.open_until > p.period_over
     JOIN calendar c1 ON c1.day = CAST(i.received_at AS DATE)
     JOIN calendar c2 ON c2.day = p.period_end
     LEFT JOIN standard s USING (item_type)
@@ -162,7 +189,7 @@ COST = """
     UNION ALL
     SELECT d.counted_at, coalesce(w.team, '(no team)'), d.worker, 0, 0, 1, completes_case::INT,
            'item completed'
-    FROM ({done}) d LEFT JOIN workers w ON w.worker = d.worker
+    FROM done_items d LEFT JOIN workers w ON w.worker = d.worker
 """
 
 MEASURES = (
@@ -190,19 +217,19 @@ MEASURES = (
             "CASE WHEN sum(paid) > 0 THEN sum(available) - sum(handling) END", STAFF,
             (("share of available", "share",
               "(sum(available) - sum(handling)) / nullif(sum(available), 0)"),)),
-    Measure("Throughput", "items", "items completed in the period", DONE_ITEMS, "count(*)",
+    Measure("Throughput", "items", "items completed in the period", ITEMS_DONE, "count(*)",
             ITEM_DIMS, (("cases", "count", "sum(completes_case::INT)"),)),
     Measure("Backlog", "items", "open items at the end of the period",
             OPEN_AT.format(ends="period_ends"),
             "count(*)", frozenset({"team", "item_type", "need"}),
-            (("cases", "count", "count(DISTINCT case_key)"),
+            (("cases", "count", "count(DISTINCT coalesce(case_id, -item_id))"),
              *((f"{low}-{high} working days" if high else f"over {low - 1} working days",
                 "items", f"count(*) FILTER (WHERE age >= {low}"
                 + (f" AND age <= {high})" if high else ")")) for low, high in AGE_BANDS),
              ("work content", "hours", "sum(standard_minutes) / 60.0"))),
     Measure("Service level", "share",
             "items completed within their target working days of receipt / items completed",
-            DONE_ITEMS, "avg((working_days <= target_days)::INT)", ITEM_DIMS),
+            ITEMS_DONE, "avg((working_days <= target_days)::INT)", ITEM_DIMS),
     Measure("Service level (open items)", "share",
             "open items still within their target / open items, now",
             OPEN_AT.format(ends="(SELECT max(day) AS period_end FROM calendar)"),
@@ -210,35 +237,35 @@ MEASURES = (
     Measure("Average task time", "minutes", "mean handling time per piece of work",
             "SELECT completed_at AS counted_at, * FROM work WHERE handling IS NOT NULL",
             "avg(handling) * 60", frozenset(DIMENSIONS),
-            (("median", "minutes", "median(handling) * 60"),
-             ("90th percentile", "minutes", "quantile_cont(handling, 0.9) * 60"))),
+            (("median", "minutes", "quantile_cont(handling, [0.5, 0.9])[1] * 60"),
+             ("90th percentile", "minutes", "quantile_cont(handling, [0.5, 0.9])[2] * 60"))),
     Measure("Cost per task", "money", "paid hours x cost per hour / pieces of work completed",
             COST, "sum(cost) / nullif(sum(tasks), 0)", STAFF,
             (("per item", "money", "sum(cost) / nullif(sum(items), 0)"),
              ("per case", "money", "sum(cost) / nullif(sum(cases), 0)"))),
     Measure("End-to-end time", "days", "completion - receipt per item, median (calendar days)",
-            DONE_ITEMS, "median(calendar_days)", ITEM_DIMS,
+            ITEMS_DONE, "median(calendar_days)", ITEM_DIMS,
             (("90th percentile", "days", "quantile_cont(calendar_days, 0.9)"),
              ("median working days", "days", "median(working_days)"),
              ("90th percentile working days", "days", "quantile_cont(working_days, 0.9)"))),
     Measure("End-to-end time per case", "days", "completion of the last item - receipt of "
-            "the first, per case, median (calendar days)", DONE_CASES, "median(calendar_days)",
+            "the first, per case, median (calendar days)", CASES_DONE, "median(calendar_days)",
             frozenset({"team"}), (("90th percentile", "days", "quantile_cont(calendar_days, 0.9)"),
                                   ("median working days", "days", "median(working_days)"))),
     Measure("Re-work", "share", "items completed that were reopened, had an activity repeated, "
-            "or failed QA and were corrected / items completed", DONE_ITEMS,
+            "or failed QA and were corrected / items completed", ITEMS_DONE,
             "avg((reopened OR repeated OR qa_corrected)::INT)", ITEM_DIMS,
             (("reopened", "count", "sum(reopened::INT)"),
              ("activity repeated", "count", "sum(repeated::INT)"),
              ("failed QA, corrected", "count", "sum(qa_corrected::INT)"))),
-    Measure("Touch points", "count", "pieces of work per item completed", DONE_ITEMS,
+    Measure("Touch points", "count", "pieces of work per item completed", ITEMS_DONE,
             "avg(touches)", ITEM_DIMS),
     Measure("Touch points per case", "count", "pieces of work per case completed; handoffs: "
-            "changes of worker within the case", DONE_CASES, "avg(touches)", frozenset({"team"}),
+            "changes of worker within the case", CASES_DONE, "avg(touches)", frozenset({"team"}),
             (("handoffs", "count", "avg(handoffs)"),)),
     Measure("Process adherence", "share", "items completed whose activities fit their item "
             "type's process model / items completed",
-            "SELECT d.*, c.conforming, c.deviations FROM ({done}) d JOIN conformance c "
+            "SELECT d.*, c.conforming, c.deviations FROM done_items d JOIN conformance c "
             "USING (item_id)", "avg(conforming::INT)", ITEM_DIMS),
     Measure("Quality", "share", "QA checks passed / QA checks",
             "SELECT checked_at AS counted_at, * FROM qa", "avg(passed::INT)", ITEM_DIMS,
@@ -247,46 +274,69 @@ MEASURES = (
 BY_NAME = {measure.name.casefold(): measure for measure in MEASURES}
 
 
-def prepare(frame: Frame, grain: str) -> None:
-    """The settings' tables (standard times, targets), completed cases, the last day of
-    each period of `grain`, and each completed item's conformance to its process model."""
-    settings = frame.settings
-    db = frame.db
-    given = _minutes(settings.get("standard times") or {}, "standard times")
-    db.register("given_standard", pa.table({"item_type": list(given),
-                                            "minutes": list(given.values())}))  # fmt: skip
-    db.execute("""
+def prepare(frame: Frame, grain: str, measures: list[Measure]) -> None:
+    """The last day of each period of `grain`, and the shared tables `measures` use (made
+    once per frame): the settings' standard times and targets, completed items and cases,
+    and each completed item's conformance to its process model."""
+    _period_ends(frame, grain)
+    used = " ".join(_records(frame, measure) for measure in measures)
+    for name, (needs, _) in SHARED.items():
+        if re.search(rf"\b{name}\b", used):
+            for each in (*needs, name):
+                if each not in frame.made:
+                    SHARED[each][1](frame)
+                    frame.made.add(each)
+
+
+def _standard(frame: Frame) -> None:
+    given = _minutes(frame.settings.get("standard times") or {}, "standard times")
+    frame.db.register("given_standard", pa.table({"item_type": list(given),
+                                                  "minutes": list(given.values())}))  # fmt: skip
+    frame.db.execute("""
         CREATE OR REPLACE TABLE standard AS
         WITH types AS (SELECT DISTINCT item_type FROM items),
         measured AS (
-            SELECT item_type, median(total) * 60 AS minutes FROM (
-                SELECT w.item_type, sum(w.handling) AS total FROM work w
-                JOIN items i USING (item_id) WHERE i.closed_at IS NOT NULL
-                  AND w.handling IS NOT NULL GROUP BY w.item_id, w.item_type)
-            GROUP BY item_type)
+            SELECT i.item_type, median(w.handling) * 60 AS minutes
+            FROM item_work w JOIN items i USING (item_id)
+            WHERE i.closed_at IS NOT NULL AND w.handling IS NOT NULL
+            GROUP BY i.item_type)
         SELECT t.item_type, coalesce(g.minutes, m.minutes) AS minutes,
                g.minutes IS NOT NULL AS given
         FROM types t LEFT JOIN given_standard g USING (item_type)
         LEFT JOIN measured m USING (item_type)
     """)
-    targets = _minutes(settings.get("service levels") or {}, "service levels")
-    default = settings.get("service level days", DEFAULT_SERVICE_DAYS)
-    db.register("given_targets", pa.table({"item_type": list(targets),
-                                           "days": list(targets.values())}))  # fmt: skip
-    db.execute(f"""
+
+
+def _targets(frame: Frame) -> None:
+    targets = _minutes(frame.settings.get("service levels") or {}, "service levels")
+    default = frame.settings.get("service level days", DEFAULT_SERVICE_DAYS)
+    frame.db.register("given_targets", pa.table({"item_type": list(targets),
+                                                 "days": list(targets.values())}))  # fmt: skip
+    frame.db.execute(f"""
         CREATE OR REPLACE TABLE targets AS
         SELECT t.item_type, coalesce(g.days, {float(default)}) AS days
         FROM (SELECT DISTINCT item_type FROM items) t LEFT JOIN given_targets g USING (item_type)
     """)
-    db.execute("""
-        CREATE OR REPLACE TABLE case_done AS
-        SELECT case_key, any_value(team) AS team, min(received_at) AS first_received,
-               max(closed_at) AS done_at, arg_max(item_id, (closed_at, item_id)) AS last_item
-        FROM items GROUP BY case_key
-        HAVING count(*) FILTER (WHERE closed_at IS NULL) = 0
-    """)
-    _period_ends(frame, grain)
-    conformance(frame)
+
+
+def _made(name: str, query: str) -> Callable[[Frame], None]:
+    def make(frame: Frame) -> None:
+        frame.db.execute(f"CREATE OR REPLACE TABLE {name} AS {query}")
+
+    return make
+
+
+# name: (the tables it is made from, how it is made)
+SHARED: dict[str, tuple[tuple[str, ...], Callable[[Frame], None]]] = {
+    "steps": ((), _made("steps", STEPS)),
+    "item_work": (("steps",), _made("item_work", ITEM_WORK)),
+    "standard": (("steps", "item_work"), _standard),
+    "targets": ((), _targets),
+    "case_done": ((), _made("case_done", CASE_DONE)),
+    "done_items": (("steps", "item_work", "targets", "case_done"), _made("done_items", DONE_ITEMS)),
+    "done_cases": (("case_done",), _made("done_cases", DONE_CASES)),
+    "conformance": (("steps",), conformance),
+}
 
 
 def compute(
@@ -294,14 +344,19 @@ def compute(
 ) -> Figures:
     """Every measure (or those named in `only`) per period of `grain` and group of `by`."""
     _check(grain, by)
-    prepare(frame, grain)
-    figures: list[Figure] = []
+    chosen = _chosen(only)
+    prepare(frame, grain, chosen)
     skipped = []
-    for measure in _chosen(only):
+    alike: dict[str, list[Measure]] = {}  # measures of the same records, computed together
+    for measure in chosen:
         if by is not None and by not in measure.dims:
             skipped.append(f"{measure.name}: not by {by.replace('_', ' ')}")
-            continue
-        figures += _figures(frame, measure, grain, by)
+        else:
+            alike.setdefault(measure.records, []).append(measure)
+    found: dict[str, list[Figure]] = {}
+    for measures in alike.values():
+        found.update(_figures(frame, measures, grain, by))
+    figures = [figure for measure in chosen for figure in found.get(measure.name, [])]
     return Figures(frame.as_of, grain, by, figures, skipped)
 
 
@@ -318,7 +373,7 @@ def drill(
     and its group."""
     _check(grain, by)
     (measure,) = _chosen((measure_name,))
-    prepare(frame, grain)
+    prepare(frame, grain, [measure])
     where: list[str] = []
     params: list[Any] = []
     if period is not None and grain != "all":
@@ -336,25 +391,31 @@ def drill(
     return [column[0] for column in result.description], result.fetchall()
 
 
-def _figures(frame: Frame, measure: Measure, grain: str, by: str | None) -> list[Figure]:
+def _figures(
+    frame: Frame, measures: list[Measure], grain: str, by: str | None
+) -> dict[str, list[Figure]]:
+    """The figures of measures that share their records, from one pass over them."""
     period = "NULL" if grain == "all" else f"CAST(date_trunc('{grain}', counted_at) AS DATE)"
     group = f"coalesce(CAST({by} AS VARCHAR), '(none)')" if by else "'all'"
-    details = "".join(f", {sql}" for _, _, sql in measure.details)
+    values = [sql for m in measures for sql in (m.value, *(sql for _, _, sql in m.details))]
     query = (
-        f"SELECT {period} AS period, {group} AS grp, {measure.value} AS value, count(*) AS n"
-        f"{details} FROM ({_records(frame, measure)}) r GROUP BY ALL ORDER BY period, grp"
+        f"SELECT {period} AS period, {group} AS grp, count(*) AS n, {', '.join(values)} "
+        f"FROM ({_records(frame, measures[0])}) r GROUP BY ALL ORDER BY period, grp"
     )
-    figures = []
-    for row in frame.db.execute(query).fetchall():
-        named = {name: _number(value) for (name, _, _), value in zip(measure.details, row[4:],
-                                                                      strict=True)}  # fmt: skip
-        figures.append(Figure(measure.name, row[0], row[1], _number(row[2]), measure.unit,
-                              int(row[3]), named))  # fmt: skip
-    return figures
+    found: dict[str, list[Figure]] = {measure.name: [] for measure in measures}
+    for period_start, grp, count, *numbers in frame.db.execute(query).fetchall():
+        given = iter(numbers)
+        for m in measures:
+            value = _number(next(given))
+            named = {name: _number(next(given)) for name, _, _ in m.details}
+            found[m.name].append(
+                Figure(m.name, period_start, grp, value, m.unit, int(count), named)
+            )
+    return found
 
 
 def _records(frame: Frame, measure: Measure) -> str:
-    return measure.records.format(done=DONE_ITEMS, as_of=frame.as_of.isoformat(" "))
+    return measure.records.format(as_of=frame.as_of.isoformat(" "))
 
 
 def _period_ends(frame: Frame, grain: str) -> None:
