@@ -9,7 +9,7 @@ import json
 import sys
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Annotated, Any
 
@@ -17,15 +17,16 @@ import typer
 from openpyxl import Workbook
 from rich.table import Table
 
+from kinfold import clock
 from kinfold.cli import WorkspaceOption, command, console, iso_date
 from kinfold.errors import KinfoldError
 from kinfold.measure.checks import Finding, findings
 from kinfold.measure.frame import from_store
 from kinfold.measure.kpis import BY_NAME, DIMENSIONS, GRAINS, Figure, Figures, compute, drill
+from kinfold.measure.report import month_end, safe_cell, write_pack
 from kinfold.workspace import open_workspace
 
 FORMATS = ("table", "csv", "json", "xlsx")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @command()
@@ -88,12 +89,46 @@ def kpis(
                     writer.writerow([safe_cell(cell) for cell in row])
 
 
-def safe_cell(value: Any) -> Any:
-    """A cell a spreadsheet shows as written: text that would start a formula gets a
-    leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+@command()
+def report(
+    period: Annotated[
+        str | None,
+        typer.Option(help="The month (YYYY-MM); default: the last whole month."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="The workbook to write (default: mi-pack-YYYY-MM.xlsx).")
+    ] = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """The monthly MI pack: a workbook of the measures, by team, twelve months' trend with
+    charts, the backlog's age, data-quality findings and definitions."""
+    month = _month(period) if period else _last_whole_month()
+    out = out or Path(f"mi-pack-{month:%Y-%m}.xlsx")
+    if out.suffix.lower() != ".xlsx":
+        raise KinfoldError(f"The MI pack is a workbook; {out.name} is not an .xlsx file.",
+                           f"Write it to mi-pack-{month:%Y-%m}.xlsx.")  # fmt: skip
+    opened = open_workspace(workspace)
+    try:
+        frame = from_store(opened.engine, opened.settings, month_end(month))
+    finally:
+        opened.close()
+    pack = write_pack(frame, month, out)
+    console.print(f"Wrote the MI pack for {month:%B %Y} to {pack.path} ({pack.figures:,} "
+                  f"figures; {pack.findings} data-quality findings).")  # fmt: skip
+
+
+def _month(text: str) -> date:
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m").date()
+    except ValueError:
+        raise KinfoldError(
+            f"'{text}' is not a month.", "Write it as YYYY-MM, e.g. 2026-10."
+        ) from None
+
+
+def _last_whole_month() -> date:
+    first = clock.now().date().replace(day=1)
+    return (first - timedelta(days=1)).replace(day=1)
 
 
 def _rows(figures: Figures) -> list[list[Any]]:

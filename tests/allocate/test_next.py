@@ -7,6 +7,7 @@ import threading
 from collections import Counter
 from datetime import date
 
+import psycopg
 import pytest
 from sqlalchemy import select, update
 
@@ -71,3 +72,21 @@ def test_fifty_workers_at_once_never_share_a_case(backend: str, workspace: Works
     with engine.connect() as conn:
         owners = dict(conn.execute(select(cases.c.id, cases.c.owner_id)).all())
     assert all(owners[case_id] == int(ref[1:]) for ref, ids in given.items() for case_id in ids)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # SQLite has no server
+def test_get_next_outlives_a_database_restart(backend: str, workspace: Workspace) -> None:
+    """A pooled connection the server has dropped costs no request: get next tries again
+    on a fresh one."""
+    engine = workspace.engine
+    backlog(engine, 3, 1)
+    settings = {"allocate": {"work in progress cap": 3}}
+    assert get_next(engine, "W01", settings, TODAY).case_id == 1  # a connection now pooled
+    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as server:
+        ended = server.execute(  # as a restart would: end the pool's sessions
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()
+    assert ended is not None and ended[0] >= 1
+    assert get_next(engine, "W01", settings, TODAY).case_id == 2

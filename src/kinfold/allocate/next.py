@@ -19,7 +19,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Date, DateTime, Engine, TextClause, bindparam, func, select, text
+from sqlalchemy import (
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    TextClause,
+    bindparam,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.exc import DBAPIError
 
 from kinfold import clock
 from kinfold.errors import KinfoldError
@@ -102,8 +113,7 @@ def get_next(
               "skill": skill}  # fmt: skip
     postgres = engine.dialect.name == "postgresql"
     if postgres:
-        with _POSTGRES_CLAIMS, engine.begin() as conn:
-            row = conn.execute(_statement(IN_ONE_GO, False), {**values, "ref": worker_ref}).first()
+        row = _in_one_go(engine, {**values, "ref": worker_ref})
         if row is not None:
             return Given(row[0], worker_ref, WAITING_AGAIN if row[2] else NEXT_IN_BACKLOG, row[1])
         # nothing given: the steps below say why (or find a case another claim passed by)
@@ -130,6 +140,22 @@ def get_next(
                 )
         # another worker's claim was committed as this one looked: look again
     raise NextError("Every case tried was taken by someone else first; ask again.")
+
+
+def _in_one_go(engine: Engine, values: dict[str, Any]) -> tuple[int, int | None, bool] | None:
+    """PostgreSQL's claim in one statement, its own transaction (no BEGIN and COMMIT round
+    trips around it); tried again once on a fresh connection if the pooled one had broken
+    (the server restarted), which is safe: a statement that fails claims nothing."""
+    for attempt in (1, 2):
+        try:
+            with _POSTGRES_CLAIMS, engine.connect() as conn:
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+                row = conn.execute(_statement(IN_ONE_GO, False), values).first()
+                return None if row is None else (row[0], row[1], row[2])
+        except DBAPIError as error:
+            if attempt == 2 or not error.connection_invalidated:
+                raise
+    return None
 
 
 def _worker(conn: Connection, worker_ref: str, lock: bool) -> tuple[int, int, int]:
