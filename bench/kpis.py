@@ -39,6 +39,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 from tests.conftest import shared_data
+from tests.measure.test_against_pm4py import pm4py_work
 
 from bench.common import OUT, machine, median, record, run_measured
 from kinfold.measure.frame import TABLES, from_parquet, from_store
@@ -166,21 +167,12 @@ def measure_once(folder: Path, by: str | None) -> None:
 def pm4py_side(xes: Path) -> tuple[float, float, dict[str, float]]:
     """Seconds to read, seconds to compute, and the figures, pm4py's way."""
     import pm4py
-    from pm4py.objects.log.util.interval_lifecycle import to_interval
-    from pm4py.statistics.traces.generic.log.case_statistics import get_all_case_durations
 
     started = time.perf_counter()
     log = pm4py.read_xes(str(xes), return_legacy_log_object=True, show_progress_bar=False)
     read = time.perf_counter() - started
     started = time.perf_counter()
-    durations = np.array(get_all_case_durations(log)) / 86400
-    intervals = to_interval(log)
-    work = [[event["concept:name"] for event in trace] for trace in intervals]
-    handled: dict[str, list[float]] = {}
-    for trace in intervals:
-        for event in trace:
-            if "@@startevent_concept:name" in event:
-                handled.setdefault(event["concept:name"], []).append(event["@@duration"] / 60)
+    durations, work, handled = pm4py_work(log)
     means = {activity: statistics.mean(minutes) for activity, minutes in handled.items()}
     figures = {
         "cases": len(log),

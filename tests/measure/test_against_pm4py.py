@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import statistics
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -35,14 +36,12 @@ def log_slice(path: Path) -> Path:
     return path
 
 
-@pytest.mark.filterwarnings("ignore")  # pm4py's own notices
-def test_figures_equal_pm4py_on_bpi_2012(tmp_path: Path) -> None:
-    import pm4py
+def pm4py_work(log: Any) -> tuple[np.ndarray, list[list[str]], dict[str, list[float]]]:
+    """pm4py's figures of a log: each case's duration in days, each case's pieces of work
+    (activities), and the handling minutes of each activity's pieces of work."""
     from pm4py.objects.log.util.interval_lifecycle import to_interval
     from pm4py.statistics.traces.generic.log.case_statistics import get_all_case_durations
 
-    path = log_slice(tmp_path / "bpi.xes")
-    log = pm4py.read_xes(str(path), return_legacy_log_object=True, show_progress_bar=False)
     intervals = to_interval(log)
     durations = np.array(get_all_case_durations(log)) / 86400
     work = [[event["concept:name"] for event in trace] for trace in intervals]
@@ -51,6 +50,16 @@ def test_figures_equal_pm4py_on_bpi_2012(tmp_path: Path) -> None:
         for event in trace:
             if "@@startevent_concept:name" in event:
                 handled.setdefault(event["concept:name"], []).append(event["@@duration"] / 60)
+    return durations, work, handled
+
+
+@pytest.mark.filterwarnings("ignore")  # pm4py's own notices
+def test_figures_equal_pm4py_on_bpi_2012(tmp_path: Path) -> None:
+    import pm4py
+
+    path = log_slice(tmp_path / "bpi.xes")
+    log = pm4py.read_xes(str(path), return_legacy_log_object=True, show_progress_bar=False)
+    durations, work, handled = pm4py_work(log)
 
     workspace = init_workspace(tmp_path / "workspace")
     result = import_event_log(workspace.engine, path, "bpi", add_items=True, item_type="Loan")

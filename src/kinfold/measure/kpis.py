@@ -153,8 +153,8 @@ CASES_DONE = "SELECT * FROM done_cases"
 # open items at the end of each period of {ends} (a table of `period_end` days)
 OPEN_AT = """
     SELECT p.period_end AS counted_at, i.item_id, i.case_id, i.case_key, i.team, i.item_type,
-           i.need,
-           c2.workday - c1.workday AS age, s.minutes AS standard_minutes, t.days AS target_days
+           i.need, c2.workday - c1.workday AS age, s.minutes AS standard_minutes,
+           t.days AS target_days
     FROM (SELECT period_end, period_end + INTERVAL 1 DAY AS period_over FROM {ends}) p
     JOIN (SELECT *, coalesce(closed_at, CASE WHEN status = 'open' THEN TIMESTAMP 'infinity' END)
                         AS open_until FROM items) i
