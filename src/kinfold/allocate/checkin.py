@@ -14,18 +14,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, bindparam, select, text
+from sqlalchemy import Engine, select, text
 
 from kinfold import clock
 from kinfold.allocate.goals import Progress, progress_today
 from kinfold.allocate.peers import Question, open_questions
 from kinfold.allocate.work import WorkError
+from kinfold.store.database import time_param
 from kinfold.store.schema import teams
 from kinfold.workdays import WorkingDays
 
 AT_RISK_DAYS = 2
 STUCK_DAYS = 5
-SINCE = bindparam("since", type_=DateTime(timezone=True))  # compared as the store keeps times
+SINCE = time_param("since")
 WORDS = {
     "case.given": "cases given",
     "case.contact_made": "contacts made",

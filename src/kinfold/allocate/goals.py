@@ -27,10 +27,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Engine, bindparam, delete, insert, select, text
+from sqlalchemy import Connection, Engine, delete, insert, select, text
 
 from kinfold import clock
 from kinfold.errors import WorkspaceError
+from kinfold.store.database import time_param
 from kinfold.store.schema import goal_progress, teams
 from kinfold.workdays import WorkingDays
 
@@ -127,7 +128,7 @@ def _contact(
         "WHERE e.entity_type = 'case' AND e.entity_id = CAST(c.id AS TEXT) "
         "AND e.action = 'case.contact_made') FROM cases c WHERE c.harm_by IS NOT NULL "
         "AND (c.status = 'open' OR c.updated_at >= :since) " + team
-    ).bindparams(bindparam("since", type_=DateTime(timezone=True))),
+    ).bindparams(time_param("since")),
         {"since": since, "team": team_id}).all()  # fmt: skip
     in_time = late = waiting = 0
     soonest: date | None = None

@@ -22,7 +22,6 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Date,
-    DateTime,
     Engine,
     TextClause,
     bindparam,
@@ -35,6 +34,7 @@ from sqlalchemy.exc import DBAPIError
 from kinfold import clock
 from kinfold.errors import KinfoldError
 from kinfold.store import events
+from kinfold.store.database import time_param
 from kinfold.store.schema import cases, workers
 
 DEFAULT_CAP = 3
@@ -248,6 +248,6 @@ SELECT id, priority_rank, own FROM claimed
 @functools.cache
 def _statement(sql: str, lock: bool) -> TextClause:
     """The claim, locking on PostgreSQL; times and days bound as the columns store them."""
-    kinds = (("now", DateTime(timezone=True)), ("today", Date()))
-    typed = [bindparam(name, type_=kind) for name, kind in kinds if f":{name}" in sql]
+    params = (("now", time_param("now")), ("today", bindparam("today", type_=Date())))
+    typed = [param for name, param in params if f":{name}" in sql]
     return text(sql.format(lock=" FOR UPDATE SKIP LOCKED" if lock else "")).bindparams(*typed)

@@ -16,7 +16,7 @@ from typing import BinaryIO, cast
 from xml.etree.ElementTree import Element, ParseError, iterparse
 
 from kinfold.errors import FileFormatError
-from kinfold.ingest.readers import SourceRow, SourceTable
+from kinfold.ingest.readers import SourceRow, SourceTable, Value
 
 ATTRIBUTES = frozenset({"string", "date", "int", "float", "boolean", "id"})
 
@@ -53,9 +53,9 @@ def _rows(path: Path, limit: int | None = None) -> Iterator[SourceRow]:
                     continue
                 if tag == "event":
                     number += 1
-                    values = {f"case:{key}": value for key, value in trace.items()}
+                    values: dict[str, Value] = {f"case:{k}": value for k, value in trace.items()}
                     values.update(_attributes(element))
-                    yield SourceRow(number, dict(values))
+                    yield SourceRow(number, values)
                     element.clear()
                     depth -= 1
                 elif tag == "trace":

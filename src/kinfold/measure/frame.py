@@ -231,17 +231,7 @@ def _shape(db: duckdb.DuckDBPyConnection) -> None:
         "CREATE TABLE reopened AS SELECT item_id, reopened_at FROM reopened_raw "
         "WHERE json_extract_string(after, '$.status') = 'open'"
     )
-    for name in (
-        "work",
-        "items",
-        "roster",
-        "shrinkage",
-        "qa",
-        "skills",
-        "workers",
-        "teams",
-        "reopened",
-    ):
+    for name in (*RAW, "work"):  # the store's rows, now shaped
         db.execute(f"DROP TABLE {name}_raw")
 
 

@@ -32,7 +32,14 @@ from kinfold.measure.frame import Frame
 GRAINS = ("day", "week", "month", "all")
 DIMENSIONS = ("team", "worker", "item_type", "need", "activity")
 DEFAULT_SERVICE_DAYS = 5
-AGE_BANDS = ((0, 2), (3, 5), (6, 10), (11, 20), (21, None))
+AGE_BANDS = ((0, 2), (3, 5), (6, 10), (11, 20), (21, None))  # working days waiting
+
+
+def band_name(low: int, high: int | None) -> str:
+    """The name of an age band of the backlog, as its figure's detail is called."""
+    return f"{low}-{high} working days" if high else f"over {low - 1} working days"
+
+
 STAFF = frozenset({"team", "worker"})
 ITEM_DIMS = frozenset({"team", "worker", "item_type", "need"})
 
@@ -223,8 +230,7 @@ MEASURES = (
             OPEN_AT.format(ends="period_ends"),
             "count(*)", frozenset({"team", "item_type", "need"}),
             (("cases", "count", "count(DISTINCT coalesce(case_id, -item_id))"),
-             *((f"{low}-{high} working days" if high else f"over {low - 1} working days",
-                "items", f"count(*) FILTER (WHERE age >= {low}"
+             *((band_name(low, high), "items", f"count(*) FILTER (WHERE age >= {low}"
                 + (f" AND age <= {high})" if high else ")")) for low, high in AGE_BANDS),
              ("work content", "hours", "sum(standard_minutes) / 60.0"))),
     Measure("Service level", "share",

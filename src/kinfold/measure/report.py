@@ -22,7 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kinfold.measure.checks import Finding, findings
 from kinfold.measure.frame import Frame
-from kinfold.measure.kpis import AGE_BANDS, BY_NAME, MEASURES, Figure, compute
+from kinfold.measure.kpis import AGE_BANDS, BY_NAME, MEASURES, Figure, band_name, compute
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER_FORMATS = {"share": "0.0%", "money": '"£"#,##0.00', "items": "#,##0", "count": "#,##0.0"}
@@ -97,11 +97,12 @@ def _summary(
     sheet.append(header)
     _bold(sheet, sheet.max_row)
     for measure in MEASURES:
-        now, then = (_value(monthly, measure.name, when) for when in (month, before))
-        records = monthly.get(measure.name, {}).get(month)
+        figure = monthly.get(measure.name, {}).get(month)
+        now = figure.value if figure else None
+        then = _value(monthly, measure.name, before)
         checks = "; ".join(f.name for f in found if measure.name in f.affects)
         change = None if now is None or then is None else now - then
-        sheet.append([measure.name, now, then, change, records.records if records else 0,
+        sheet.append([measure.name, now, then, change, figure.records if figure else 0,
                       checks])  # fmt: skip
         for column in "BCD":
             sheet[f"{column}{sheet.max_row}"].number_format = _format(measure.unit)
@@ -117,10 +118,7 @@ def _by_team(sheet: Worksheet, month: date, teams: list[Figure]) -> None:
     _bold(sheet, 2)
     values = {(f.measure, f.group): f.value for f in teams}
     for group in groups:
-        sheet.append([safe_cell(group), *(values.get((name, group)) for name in names)])
-        for index, name in enumerate(names, start=2):
-            cell = sheet.cell(sheet.max_row, index)
-            cell.number_format = _format(BY_NAME[name.casefold()].unit)
+        _measure_row(sheet, safe_cell(group), names, [values.get((name, group)) for name in names])
     _widths(sheet, [24, *(16 for _ in names)])
 
 
@@ -131,10 +129,8 @@ def _trend(
     sheet.append(["Month", *names])
     _bold(sheet, 1)
     for month in months:
-        sheet.append([f"{month:%B %Y}", *(_value(monthly, name, month) for name in names)])
-        for index, name in enumerate(names, start=2):
-            cell = sheet.cell(sheet.max_row, index)
-            cell.number_format = _format(BY_NAME[name.casefold()].unit)
+        _measure_row(sheet, f"{month:%B %Y}", names,
+                     [_value(monthly, name, month) for name in names])  # fmt: skip
     last = len(months) + 1
     categories = Reference(sheet, min_col=1, min_row=2, max_row=last)
     anchor_row = last + 3
@@ -143,7 +139,7 @@ def _trend(
         chart.title = title
         chart.height, chart.width = 7.5, 16
         unit = BY_NAME[shown[0].casefold()].unit
-        chart.y_axis.title = {"share": "share", "items": "items", "days": "days"}.get(unit, unit)
+        chart.y_axis.title = unit
         chart.y_axis.number_format = _format(unit)
         for name in shown:
             column = names.index(name) + 2
@@ -164,7 +160,7 @@ def _backlog_age(
     sheet.append(["Working days waiting", "Items"])
     _bold(sheet, 2)
     for low, high in AGE_BANDS:
-        band = f"{low}-{high} working days" if high else f"over {low - 1} working days"
+        band = band_name(low, high)
         sheet.append([band, (figure.details.get(band) if figure else None) or 0])
     chart = BarChart()
     chart.title = "Open items by working days waiting"
@@ -213,6 +209,13 @@ def _months(month: date) -> list[date]:
 def _value(monthly: dict[str, dict[date | None, Figure]], name: str, month: date) -> float | None:
     figure = monthly.get(name, {}).get(month)
     return None if figure is None else figure.value
+
+
+def _measure_row(sheet: Worksheet, first: Any, names: list[str], values: list[Any]) -> None:
+    """A row of one value per measure of `names`, each shown in its measure's unit."""
+    sheet.append([first, *values])
+    for index, name in enumerate(names, start=2):
+        sheet.cell(sheet.max_row, index).number_format = _format(BY_NAME[name.casefold()].unit)
 
 
 def _format(unit: str) -> str:

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    DateTime,
+    Engine,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+    inspect,
+)
 from sqlalchemy.engine import make_url
 
 DATABASE_URL_ENV = "KINFOLD_DATABASE_URL"
@@ -96,6 +107,12 @@ def driver_rows(conn: Connection, sql: str) -> list[tuple[Any, ...]]:
         return list(cursor.fetchall())
     finally:
         cursor.close()
+
+
+def time_param(name: str) -> BindParameter[datetime]:
+    """A time bound to a text query as the store's time columns keep them (with a zone),
+    so SQLite compares like with like."""
+    return bindparam(name, type_=DateTime(timezone=True))
 
 
 def parameter_mark(conn: Connection) -> str:
