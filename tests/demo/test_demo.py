@@ -168,6 +168,13 @@ def test_the_demo_loads_as_a_workspace(
             ).scalar_one()
             staff = conn.execute(select(func.count()).select_from(workers)).scalar_one()
             days = conn.execute(select(func.count()).select_from(roster)).scalar_one()
+            closed = conn.execute(
+                select(
+                    func.count(),
+                    func.count(items.c.closed_at),
+                    func.count().filter(items.c.issues.contains("closed_at")),
+                ).where(items.c.status == "closed")
+            ).one()
             work = conn.execute(
                 select(func.count())
                 .select_from(events)
@@ -180,6 +187,7 @@ def test_the_demo_loads_as_a_workspace(
     assert sum(stored.values()) + held == demo_files.total_items
     assert held <= demo_files.total_items * 0.01
     assert staff == demo_files.workers and days > 0
+    assert closed[0] > 100 and tuple(closed) == (closed[0], closed[0], 0)  # each has its date
     by_kind = {result.kind: result for result in imported}
     assert (
         work == by_kind["events"].new

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +142,64 @@ def test_changed_row_updates_item_and_records_before_and_after(
     assert change["after"] == {"status": "closed", "postcode": "LS7 3CD"}
     assert change["import_id"] == result.import_id
     assert change["actor"] == "import"
+
+
+def test_completion_dates_are_read_and_checked(workspace: Workspace, tmp_path: Path) -> None:
+    rows = [
+        "source_ref,item_type,received_at,status,closed_at,full_name",
+        "C1,Claim,2026-11-02,closed,2026-11-09 14:30,A Bee",
+        "C2,Claim,2026-11-02,,2026-11-10,A Bee",  # no status: a completion date closes it
+        "C3,Claim,2026-11-02,open,2026-11-10,A Bee",  # open, yet a completion date
+        "C4,Claim,2026-11-02,closed,2026-10-30,A Bee",  # completed before it was received
+        "C5,Claim,2026-11-02,closed,next week,A Bee",
+        "C6,Claim,2026-11-02,,,A Bee",
+    ]
+    result = import_items(workspace.engine, write(tmp_path / "c.csv", "\n".join(rows)), "benefits")
+    assert result.counts()["new"] == 6
+    found = stored(workspace)
+    closed = {ref: (row["status"], row["closed_at"]) for ref, row in found.items()}
+    assert closed["C1"][0] == "closed" and closed["C1"][1].replace(tzinfo=None) == datetime(
+        2026, 11, 9, 14, 30
+    )
+    assert closed["C2"][0] == "closed" and closed["C2"][1].replace(tzinfo=None) == datetime(
+        2026, 11, 10
+    )
+    assert {ref: closed[ref] for ref in ("C3", "C4", "C5", "C6")} == {
+        "C3": ("open", None),
+        "C4": ("closed", None),
+        "C5": ("closed", None),
+        "C6": ("open", None),
+    }
+    problems = {ref: json.loads(found[ref]["issues"])[0] for ref in ("C3", "C4", "C5")}
+    assert problems["C3"]["problem"] == "a completion date on an item whose status is open"
+    assert problems["C4"] == {
+        "field": "closed_at",
+        "value": "2026-10-30",
+        "problem": "completed before the item was received",
+    }
+    assert problems["C5"]["value"] == "next week"
+
+
+def test_an_update_without_a_completion_date_keeps_the_one_known(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    import_items(workspace.engine, write(tmp_path / "a.csv", canonical(GOOD)), "benefits")
+    completed = datetime(2026, 11, 12, 10, 0, tzinfo=UTC)
+    with workspace.engine.begin() as conn:  # as work done in kinfold records it
+        conn.execute(
+            update(items)
+            .where(items.c.source_ref == "B1")
+            .values(status="closed", closed_at=completed)
+        )
+    changed = [GOOD[0].replace("ls6 2ab", "LS7 3CD").replace(",open", ",closed"), *GOOD[1:]]
+    import_items(workspace.engine, write(tmp_path / "b.csv", canonical(changed)), "benefits")
+    row = stored(workspace)["B1"]
+    assert row["postcode"] == "LS7 3CD"
+    assert row["closed_at"].replace(tzinfo=UTC) == completed
+    reopened = [changed[0].replace(",closed", ",open"), *GOOD[1:]]
+    import_items(workspace.engine, write(tmp_path / "c.csv", canonical(reopened)), "benefits")
+    row = stored(workspace)["B1"]
+    assert (row["status"], row["closed_at"]) == ("open", None)
 
 
 def test_duplicate_reference_in_one_file_is_quarantined(

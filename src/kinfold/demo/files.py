@@ -13,7 +13,7 @@ import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,8 @@ from kinfold.demo.workforce import (
 from kinfold.ingest.fields import CANONICAL
 
 REVENUES_COLUMNS = (
-    "Account Ref", "Case Type", "Date Received", "Target Date", "Stage", "Customer Name",
+    "Account Ref", "Case Type", "Date Received", "Target Date", "Stage", "Date Closed",
+    "Customer Name",
     "DOB", "Address 1", "Address 2", "Address 3", "Town", "Post Code", "UPRN", "Tel",
     "Risk Indicators", "Officer Notes",
 )  # fmt: skip
@@ -65,6 +66,7 @@ fields:
   status:
     column: Stage
     values: {Live: open, Arrangement: open, Closed: closed}
+  closed_at: {column: Date Closed, format: "%d/%m/%Y %H:%M"}
   full_name: Customer Name
   date_of_birth: DOB
   address_line_1: Address 1
@@ -99,6 +101,7 @@ fields:
   status:
     column: state
     values: {OPEN: open, PENDING_REVIEW: open, CLOSED: closed}
+  closed_at: closed
   first_name: applicant.forename
   last_name: applicant.surname
   date_of_birth: applicant.dob
@@ -170,6 +173,16 @@ def generate_demo(
     ):
         for household in population.households(households):
             for item in records.items(household):
+                worked = list(history.events(item))
+                for happened in worked:
+                    if isinstance(happened, WorkEvent):
+                        events.write(event_row(happened))
+                        summary.events += 1
+                    else:
+                        qa.write(qa_row(happened))
+                        summary.qa_checks += 1
+                if item.status == "closed":
+                    item.closed_at = _completed_at(item, worked, today)
                 summary.items[item.source] = summary.items.get(item.source, 0) + 1
                 if item.source == "benefits":
                     benefits.write(canonical_row(item))
@@ -178,13 +191,6 @@ def generate_demo(
                 else:
                     housing.write(housing_record(item))
                 truth.write([item.source, item.source_ref, item.person_id, item.household_id])
-                for happened in history.events(item):
-                    if isinstance(happened, WorkEvent):
-                        events.write(event_row(happened))
-                        summary.events += 1
-                    else:
-                        qa.write(qa_row(happened))
-                        summary.qa_checks += 1
     summary.people = population.people
     summary.workers = len(workers)
     _write_workforce(out, workers, roster)
@@ -193,14 +199,23 @@ def generate_demo(
     return summary
 
 
+def _completed_at(item: DemoItem, worked: list[WorkEvent | QaCheck], today: date) -> datetime:
+    """The end of the item's last piece of work; closed in the source system on its due
+    date (or this morning, if that is still to come) when no work is on record."""
+    done = [event.completed_at for event in worked if isinstance(event, WorkEvent)]
+    if done:
+        return max(done)
+    return max(item.received_at, min(item.due_at, datetime.combine(today, time(9))))
+
+
 def canonical_row(item: DemoItem, source: str | None = None) -> list[Any]:
     lines = [*item.address_lines, "", "", ""][:3]
     return [
         source or item.source, item.source_ref, item.item_type, item.need,
         item.received_at.isoformat(sep=" ", timespec="minutes"), item.due_at.date().isoformat(),
-        item.status, item.first_name, item.last_name, None, item.date_of_birth, *lines,
-        item.town, item.postcode, item.uprn, item.phone, item.email, item.ni_number, None,
-        item.school, item.gp_practice, ";".join(item.flags), item.notes,
+        item.status, _minutes(item.closed_at), item.first_name, item.last_name, None,
+        item.date_of_birth, *lines, item.town, item.postcode, item.uprn, item.phone, item.email,
+        item.ni_number, None, item.school, item.gp_practice, ";".join(item.flags), item.notes,
     ]  # fmt: skip
 
 
@@ -216,7 +231,9 @@ def revenues_row(item: DemoItem) -> list[Any]:
     )
     return [
         item.source_ref, item.item_type, _uk_date(item.received_at.date().isoformat()),
-        _uk_date(item.due_at.date().isoformat()), stage, name, _uk_date(item.date_of_birth),
+        _uk_date(item.due_at.date().isoformat()), stage,
+        item.closed_at.strftime("%d/%m/%Y %H:%M") if item.closed_at else None, name,
+        _uk_date(item.date_of_birth),
         *lines, item.town, item.postcode, item.uprn, item.phone, ", ".join(codes), item.notes,
     ]  # fmt: skip
 
@@ -229,6 +246,7 @@ def housing_record(item: DemoItem) -> dict[str, Any]:
         "opened": item.received_at.isoformat(),
         "deadline": item.due_at.date().isoformat(),
         "state": HOUSING_STATES[item.status],
+        "closed": item.closed_at.isoformat() if item.closed_at else None,
         "applicant": {
             "forename": item.first_name,
             "surname": item.last_name,
@@ -311,6 +329,10 @@ def _write_workforce(out: Path, workers: list[Any], roster: list[Any]) -> None:
         for entry in roster:
             hours = [entry.shrinkage.get(name, 0) for name in SHRINKAGE]
             file.write([entry.worker_ref, entry.day.isoformat(), entry.paid_hours, *hours])
+
+
+def _minutes(moment: datetime | None) -> str | None:
+    return moment.isoformat(sep=" ", timespec="minutes") if moment else None
 
 
 def _uk_date(iso: str | None) -> str | None:

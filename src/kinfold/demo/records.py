@@ -84,6 +84,7 @@ class DemoItem:
     gp_practice: str | None
     flags: list[str] = field(default_factory=list)
     notes: str | None = None
+    closed_at: datetime | None = None  # set from the item's work, once that is known
     person_id: str = ""
     household_id: str = ""
 

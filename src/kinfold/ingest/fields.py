@@ -4,7 +4,7 @@ from __future__ import annotations
 
 REQUIRED = ("source_ref", "item_type", "received_at")
 NAME_FIELDS = ("first_name", "last_name", "full_name")
-DATE_FIELDS = ("received_at", "due_at", "date_of_birth")
+DATE_FIELDS = ("received_at", "due_at", "closed_at", "date_of_birth")
 
 CANONICAL = (
     "source",
@@ -14,6 +14,7 @@ CANONICAL = (
     "received_at",
     "due_at",
     "status",
+    "closed_at",
     "first_name",
     "last_name",
     "full_name",

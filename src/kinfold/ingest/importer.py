@@ -243,6 +243,8 @@ class _Loader:
         updates, logged = [], []
         for item_id, item in changed.items():
             before = before_rows[item_id]
+            if item["closed_at"] is None and item["status"] == "closed":
+                item["closed_at"] = before["closed_at"]  # completed here, or by a log
             diff = [name for name in ITEM_FIELDS if _differs(before.get(name), item.get(name))]
             if not diff:  # read differently (a new mapping), but the same item
                 same += 1

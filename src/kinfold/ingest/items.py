@@ -121,9 +121,10 @@ class ItemBuilder:
 
         status = item["status"]
         try:
-            item["status"] = "open" if status is None else v.normalise_status(status)
+            item["status"] = v.normalise_status(status) if status is not None else None
         except v.BadValue as error:
             raise Rejected(str(error), self.columns.get("status")) from error
+        item["closed_at"] = self._closed_at(item, issues)
 
         if raw_due is not None:
             try:
@@ -153,6 +154,29 @@ class ItemBuilder:
         item["issues"] = json.dumps(issues, ensure_ascii=False) if issues else None
         item["row_hash"] = digest
         return item
+
+    def _closed_at(self, item: dict[str, Any], issues: list[dict[str, str]]) -> datetime | None:
+        """When the source completed the item. A row with a completion date and no status
+        is closed; a date that cannot be right (unreadable, on an open item, before the item
+        was received) is flagged, not used."""
+        given = item["closed_at"]
+        if given is None:
+            item["status"] = item["status"] or "open"
+            return None
+        item["status"] = item["status"] or "closed"
+        try:
+            closed = v.parse_datetime(given, self.formats["closed_at"])
+        except v.BadValue as error:
+            problem = str(error)
+        else:
+            if item["status"] != "closed":
+                problem = "a completion date on an item whose status is open"
+            elif closed < item["received_at"]:
+                problem = "completed before the item was received"
+            else:
+                return closed
+        issues.append({"field": "closed_at", "value": str(given), "problem": problem})
+        return None
 
     def _birth_date(
         self, given: Value, item: dict[str, Any], issues: list[dict[str, str]]

@@ -62,11 +62,11 @@ def known_items(conn: Connection, source: str) -> dict[str, KnownItem]:
 
 
 # The columns of a new item, in the order `ItemEncoder` gives their values.
-# what an import writes: resolve sets who each item is about, work when it was completed
+# what an import writes: resolve sets who each item is about
 INSERT_COLUMNS = tuple(
     column.name
     for column in items.columns
-    if column.name not in ("id", "closed_at", "person_id", "household_id", "case_id")
+    if column.name not in ("id", "person_id", "household_id", "case_id")
 )
 
 
@@ -82,7 +82,7 @@ class ItemEncoder:
     def __init__(self, dialect: str) -> None:
         self.dialect = dialect
         positions = {name: index for index, name in enumerate(INSERT_COLUMNS)}
-        self.moments = [positions["received_at"], positions["due_at"]]
+        self.moments = [positions[name] for name in ("received_at", "due_at", "closed_at")]
         self.stored: dict[datetime, str] = {}  # backlogs repeat their dates: format each once
 
     def __call__(self, item: dict[str, Any]) -> tuple[Any, ...]:
