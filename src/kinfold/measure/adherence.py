@@ -33,9 +33,9 @@ USUAL_SHARE = 0.05
 
 
 def conformance(frame: Frame) -> None:
-    """From each item's `steps`, make the tables `model_steps` (item type, activity,
-    required, usual), `model_order` (item type, first, next) and `conformance` (item id,
-    conforming, deviations).
+    """From each item's `steps` (activities by their `activity_codes`), make the tables
+    `model_steps` (item type, activity, required, usual), `model_order` (item type, first,
+    next) and `conformance` (item id, conforming, deviations).
 
     Items are checked by variant: the items of a type whose steps first happen in the same
     order (ties kept as ties) share one, so a model is found and checked once per variant,
@@ -47,14 +47,13 @@ def conformance(frame: Frame) -> None:
     db.register("written_order", order)
     db.execute("""
         CREATE OR REPLACE TEMP TABLE places AS
-        SELECT item_id, activity, dense_rank() OVER (PARTITION BY item_id ORDER BY first_at)
-                   AS place
+        SELECT item_id, code, dense_rank() OVER (PARTITION BY item_id ORDER BY first_at) AS place
         FROM steps
     """)
     db.execute("""
         CREATE OR REPLACE TEMP TABLE traces AS
         SELECT i.item_id, i.item_type, coalesce(p.variant, 0) AS variant
-        FROM items i LEFT JOIN (SELECT item_id, sum(hash(activity, place)) AS variant
+        FROM items i LEFT JOIN (SELECT item_id, sum(hash(code, place)) AS variant
                                 FROM places GROUP BY item_id) p USING (item_id)
         WHERE i.closed_at IS NOT NULL
     """)
@@ -62,8 +61,9 @@ def conformance(frame: Frame) -> None:
         CREATE OR REPLACE TEMP TABLE variants AS
         WITH counted AS (SELECT item_type, variant, count(*) AS n, min(item_id) AS example
                          FROM traces GROUP BY ALL)
-        SELECT c.item_type, c.variant, c.n, p.activity, p.place
+        SELECT c.item_type, c.variant, c.n, a.activity, p.place
         FROM counted c LEFT JOIN places p ON p.item_id = c.example
+        LEFT JOIN activity_codes a USING (code)
     """)
     db.execute(f"""
         CREATE OR REPLACE TABLE model_steps AS

@@ -97,13 +97,20 @@ EARNED = (
 """
 )
 # Tables several measures share, made once per frame when a measure first needs one.
-# Each item's steps: the pieces of work of each activity, the first and last completed,
-# and their handling time
+# A number for each activity and worker: grouping and sorting ten million pieces of work
+# by a small number costs a fifth less than by its name
+CODES = """
+    SELECT {name}, CAST(row_number() OVER (ORDER BY {name}) AS INTEGER) AS code
+    FROM (SELECT DISTINCT {name} FROM work WHERE {name} IS NOT NULL)
+"""
+# Each item's steps: the pieces of work of each activity (by its code), the first and
+# last completed, and their handling time
 STEPS = """
-    SELECT item_id, activity, count(*) AS n, min(completed_at) AS first_at,
-           max(completed_at) AS last_at, sum(handling) AS handling
-    FROM work WHERE lifecycle = 'complete' AND item_id IS NOT NULL
-    GROUP BY item_id, activity
+    SELECT w.item_id, a.code, count(*) AS n, min(w.completed_at) AS first_at,
+           max(w.completed_at) AS last_at, sum(w.handling) AS handling
+    FROM work w LEFT JOIN activity_codes a USING (activity)
+    WHERE w.lifecycle = 'complete' AND w.item_id IS NOT NULL
+    GROUP BY w.item_id, a.code
 """
 # Each item's pieces of work, whether an activity was repeated, the last completed, and
 # the handling time of them all
@@ -134,7 +141,8 @@ DONE_ITEMS = """
     WHERE i.closed_at IS NOT NULL
 """
 CASE_DONE = """
-    SELECT case_key, any_value(team) AS team, min(received_at) AS first_received,
+    SELECT case_key, any_value(coalesce(case_id, -item_id)) AS case_number,
+           any_value(team) AS team, min(received_at) AS first_received,
            max(closed_at) AS done_at, arg_max(item_id, (closed_at, item_id)) AS last_item
     FROM items GROUP BY case_key
     HAVING count(*) FILTER (WHERE closed_at IS NULL) = 0
@@ -147,13 +155,14 @@ DONE_CASES = """
     FROM case_done d
     JOIN calendar c1 ON c1.day = CAST(d.first_received AS DATE)
     JOIN calendar c2 ON c2.day = CAST(d.done_at AS DATE)
-    LEFT JOIN (SELECT any_value(case_key) AS case_key, count(*) AS touches,
-                      count(*) FILTER (WHERE previous <> worker) AS handoffs
-               FROM (SELECT case_key, coalesce(case_id, -item_id) AS case_number, worker,
-                            lag(worker) OVER (PARTITION BY coalesce(case_id, -item_id)
-                                              ORDER BY completed_at, event_id) AS previous
-                     FROM work WHERE lifecycle = 'complete')
-               GROUP BY case_number) k USING (case_key)
+    LEFT JOIN (SELECT case_number, count(*) AS touches,
+                      count(*) FILTER (WHERE previous <> code) AS handoffs
+               FROM (SELECT coalesce(w.case_id, -w.item_id) AS case_number, c.code,
+                            lag(c.code) OVER (PARTITION BY coalesce(w.case_id, -w.item_id)
+                                              ORDER BY w.completed_at, w.event_id) AS previous
+                     FROM work w LEFT JOIN worker_codes c USING (worker)
+                     WHERE w.lifecycle = 'complete')
+               GROUP BY case_number) k USING (case_number)
 """
 ITEMS_DONE = "SELECT * FROM done_items"
 CASES_DONE = "SELECT * FROM done_cases"
@@ -286,12 +295,19 @@ def prepare(frame: Frame, grain: str, measures: list[Measure]) -> None:
     and each completed item's conformance to its process model."""
     _period_ends(frame, grain)
     used = " ".join(_records(frame, measure) for measure in measures)
-    for name, (needs, _) in SHARED.items():
+    for name in SHARED:
         if re.search(rf"\b{name}\b", used):
-            for each in (*needs, name):
-                if each not in frame.made:
-                    SHARED[each][1](frame)
-                    frame.made.add(each)
+            _make(frame, name)
+
+
+def _make(frame: Frame, name: str) -> None:
+    """The shared table `name`, after the tables it is made from."""
+    if name not in frame.made:
+        needs, make = SHARED[name]
+        for each in needs:
+            _make(frame, each)
+        make(frame)
+        frame.made.add(name)
 
 
 def _standard(frame: Frame) -> None:
@@ -325,6 +341,10 @@ def _targets(frame: Frame) -> None:
     """)
 
 
+def _coded(name: str) -> Callable[[Frame], None]:
+    return _made(f"{name}_codes", CODES.format(name=name))
+
+
 def _made(name: str, query: str) -> Callable[[Frame], None]:
     def make(frame: Frame) -> None:
         frame.db.execute(f"CREATE OR REPLACE TABLE {name} AS {query}")
@@ -334,14 +354,16 @@ def _made(name: str, query: str) -> Callable[[Frame], None]:
 
 # name: (the tables it is made from, how it is made)
 SHARED: dict[str, tuple[tuple[str, ...], Callable[[Frame], None]]] = {
-    "steps": ((), _made("steps", STEPS)),
+    "activity_codes": ((), _coded("activity")),
+    "worker_codes": ((), _coded("worker")),
+    "steps": (("activity_codes",), _made("steps", STEPS)),
     "item_work": (("steps",), _made("item_work", ITEM_WORK)),
-    "standard": (("steps", "item_work"), _standard),
+    "standard": (("item_work",), _standard),
     "targets": ((), _targets),
     "case_done": ((), _made("case_done", CASE_DONE)),
-    "done_items": (("steps", "item_work", "targets", "case_done"), _made("done_items", DONE_ITEMS)),
-    "done_cases": (("case_done",), _made("done_cases", DONE_CASES)),
-    "conformance": (("steps",), conformance),
+    "done_items": (("item_work", "targets", "case_done"), _made("done_items", DONE_ITEMS)),
+    "done_cases": (("case_done", "worker_codes"), _made("done_cases", DONE_CASES)),
+    "conformance": (("activity_codes", "steps"), conformance),
 }
 
 
