@@ -146,6 +146,9 @@ def _connect() -> duckdb.DuckDBPyConnection:
     """An in-memory database that writes nothing to the terminal (output may be CSV)."""
     db = duckdb.connect()
     db.execute("SET enable_progress_bar = false")
+    # Open items are found at each period's end by a range join against a few hundred
+    # period ends at most: a nested loop does it in half the time of a merge join.
+    db.execute("SET nested_loop_join_threshold = 1000")
     return db
 
 

@@ -40,6 +40,14 @@ def band_name(low: int, high: int | None) -> str:
     return f"{low}-{high} working days" if high else f"over {low - 1} working days"
 
 
+# The first day of the period holding `counted_at`. A month's is found by arithmetic: over
+# ten million records, date_trunc('month', ...) takes a third of a second longer.
+PERIOD_START = {
+    "day": "CAST(counted_at AS DATE)",
+    "week": "CAST(date_trunc('week', counted_at) AS DATE)",
+    "month": "CAST(counted_at AS DATE) - CAST(dayofmonth(counted_at) - 1 AS INTEGER)",
+    "all": "NULL",
+}
 STAFF = frozenset({"team", "worker"})
 ITEM_DIMS = frozenset({"team", "worker", "item_type", "need"})
 
@@ -423,7 +431,7 @@ def _figures(
     frame: Frame, measures: list[Measure], grain: str, by: str | None
 ) -> dict[str, list[Figure]]:
     """The figures of measures that share their records, from one pass over them."""
-    period = "NULL" if grain == "all" else f"CAST(date_trunc('{grain}', counted_at) AS DATE)"
+    period = PERIOD_START[grain]
     group = f"coalesce(CAST({by} AS VARCHAR), '(none)')" if by else "'all'"
     values = [sql for m in measures for sql in (m.value, *(sql for _, _, sql in m.details))]
     query = (
