@@ -1,0 +1,1 @@
+"""Planning: forecast, burn-down, FTE needed, what-if, and policy simulation."""
