@@ -15,6 +15,7 @@ from rich.table import Table
 from kinfold.cli import WorkspaceOption, command, console, iso_date
 from kinfold.errors import KinfoldError
 from kinfold.measure.frame import from_store
+from kinfold.plan import chart as charts
 from kinfold.plan.chart import burn_down_chart
 from kinfold.plan.service import Plan, ServiceLevel, make_plan
 from kinfold.workspace import open_workspace
@@ -43,7 +44,7 @@ def plan(
         raise KinfoldError(
             f"'{output_format}' is not a format.", f"Choose one of: {', '.join(FORMATS)}."
         )
-    if chart.suffix.lower() not in (".png", ".svg"):
+    if chart.suffix.lower() not in charts.FORMATS:
         raise KinfoldError(
             f"{chart.name}: a chart is a .png or .svg file.",
             "Give --chart burn-down.png or --chart burn-down.svg.",

@@ -212,7 +212,7 @@ def canonical_row(item: DemoItem, source: str | None = None) -> list[Any]:
     lines = [*item.address_lines, "", "", ""][:3]
     return [
         source or item.source, item.source_ref, item.item_type, item.need,
-        item.received_at.isoformat(sep=" ", timespec="minutes"), item.due_at.date().isoformat(),
+        _minutes(item.received_at), item.due_at.date().isoformat(),
         item.status, _minutes(item.closed_at), item.first_name, item.last_name, None,
         item.date_of_birth, *lines, item.town, item.postcode, item.uprn, item.phone, item.email,
         item.ni_number, None, item.school, item.gp_practice, ";".join(item.flags), item.notes,

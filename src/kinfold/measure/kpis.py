@@ -413,7 +413,9 @@ def drill(
     where: list[str] = []
     params: list[Any] = []
     if period is not None and grain != "all":
-        where.append(f"date_trunc('{grain}', counted_at) = date_trunc('{grain}', CAST(? AS DATE))")
+        where.append(
+            f"{PERIOD_START[grain]} = CAST(date_trunc('{grain}', CAST(? AS DATE)) AS DATE)"
+        )
         params.append(period)
     if by is not None and group is not None:
         where.append(f"CAST({by} AS VARCHAR) = ?")

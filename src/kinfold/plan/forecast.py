@@ -168,13 +168,11 @@ def _fit(
             alpha=1 - LEVEL
         )
     name = f"ETS(A,N,{'A' if season else 'N'})" + (f", season of {season} days" if season else "")
-    clip = {"lower": 0.0}
-    return (
-        pd.Series(frame["mean"].to_numpy(), index=index).clip(**clip),
-        pd.Series(frame["pi_lower"].to_numpy(), index=index).clip(**clip),
-        pd.Series(frame["pi_upper"].to_numpy(), index=index).clip(**clip),
-        name,
+    mean, lower, upper = (
+        pd.Series(frame[column].to_numpy(), index=index).clip(lower=0.0)
+        for column in ("mean", "pi_lower", "pi_upper")
     )
+    return mean, lower, upper, name
 
 
 def _following(index: pd.Index, horizon: int) -> pd.DatetimeIndex:

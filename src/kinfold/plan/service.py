@@ -142,7 +142,8 @@ def make_plan(frame: Frame, by: date | None = None, level: ServiceLevel | None =
     by_type = {
         kind: _weekly_forecast(arrivals[kind], kind, monday) for kind in minutes if kind in arrivals
     }
-    weeks = _burn_down(by_type, minutes, sum(open_work.values()), staffing, notes)
+    backlog_hours = sum(open_work.values())
+    weeks = _burn_down(by_type, minutes, backlog_hours, staffing, notes)
     target = settings["backlog target hours"]
     clear = {
         name: _week_end(weeks, cap.clearance_week([getattr(w, name) for w in weeks], target))
@@ -151,26 +152,36 @@ def make_plan(frame: Frame, by: date | None = None, level: ServiceLevel | None =
     next_week = {kind: _hours(f.mean.iloc[0], minutes[kind]) for kind, f in by_type.items()}
     next_week_high = {kind: _hours(f.upper.iloc[0], minutes[kind]) for kind, f in by_type.items()}
     until = {kind: _until(f, by, minutes[kind]) for kind, f in by_type.items()} if by else {}
-    needs = _needs(frame, today, settings, open_work, next_week, next_week_high, until, by, level)
-    backlog_hours = sum(open_work.values())
-    total = daily_total(arrivals)
+    ask = _Asked(today, by, level)
+    overall = _need(
+        "all",
+        "all",
+        staffing,
+        backlog_hours,
+        sum(next_week.values()),
+        sum(next_week_high.values()),
+        sum(until.values()),
+        ask,
+        staffing.fte,
+    )
+    needs = _needs(
+        frame, settings, staffing, minutes, open_work, next_week, next_week_high, until, ask
+    )
     return Plan(
         as_of=today,
         staffing=staffing,
         backlog_items=int(frame.sql(_OPEN_COUNT)[0][0]),
         backlog_hours=backlog_hours,
-        demand=forecast(total, 28),
+        demand=forecast(daily_total(arrivals), 28),
         weeks=weeks,
         clearance=clear["backlog"],
         clearance_earliest=clear["backlog_low"],
         clearance_latest=clear["backlog_high"],
         by=by,
-        fte_to_clear=_fte_to_clear(backlog_hours, sum(until.values()), today, by, staffing),
+        fte_to_clear=overall.fte_to_clear,
         service_level=level,
-        fte_service_level=_fte_service(
-            backlog_hours, sum(next_week_high.values()), level, staffing
-        ),
-        fte_next_week=cap.fte_required(sum(next_week.values()), staffing),
+        fte_service_level=overall.fte_service_level,
+        fte_next_week=overall.fte_next_week,
         needs=needs,
         surges=surges,
         notes=notes,
@@ -311,80 +322,65 @@ def _hours(volume: float, minutes: float) -> float:
     return float(volume) * minutes / 60
 
 
-def _until(found: Forecast, by: date | None, minutes: float) -> float:
+def _until(found: Forecast, by: date, minutes: float) -> float:
     """Workload hours arriving from now until `by` (a part week pro rata)."""
     total = 0.0
     for start, volume in found.mean.items():
-        first = start.date()
-        days = (by - first).days + 1 if by else 0
+        days = (by - start.date()).days + 1
         total += _hours(volume, minutes) * min(max(days, 0), 7) / 7
     return total
 
 
-def _fte_to_clear(
-    backlog: float, incoming: float, today: date, by: date | None, staffing: cap.Staffing
-) -> float | None:
-    if by is None:
-        return None
-    return cap.fte_to_clear(backlog, incoming, (by - today).days / 7, staffing)
+@dataclass(frozen=True)
+class _Asked:
+    """What the plan is asked for: from today, clear by `by`, hold `level`."""
 
-
-def _fte_service(
-    backlog: float, next_week_high: float, level: ServiceLevel, staffing: cap.Staffing
-) -> float:
-    """FTE that would bring every item now waiting, and every item arriving over the next
-    `days` working days (at the upper bound of the forecast), within `days` working days:
-    (backlog + next week's high workload x days / 5) / (days / 5 x effective hours)."""
-    weeks = level.days / 5
-    return cap.fte_to_clear(backlog, next_week_high * weeks, weeks, staffing)
+    today: date
+    by: date | None
+    level: ServiceLevel
 
 
 def _needs(
     frame: Frame,
-    today: date,
     settings: dict[str, float],
+    everyone: cap.Staffing,
+    minutes: dict[str, float],
     open_work: dict[str, float],
     next_week: dict[str, float],
     next_week_high: dict[str, float],
     until: dict[str, float],
-    by: date | None,
-    level: ServiceLevel,
+    ask: _Asked,
 ) -> list[Need]:
     """FTE by skill (item type) and by team. A team's share of an item type's forecast is
     its share of that type's arrivals over the last eight weeks."""
-    needs = []
     signed_off = dict(
         frame.sql(
             "SELECT item_type, count(DISTINCT worker) FROM skills WHERE level >= 2 GROUP BY ALL"
         )
     )
-    everyone = _staffing(frame, today, settings, None)
-    for kind in sorted(next_week):
-        needs.append(
-            _need(
-                "skill",
-                kind,
-                everyone,
-                open_work.get(kind, 0.0),
-                next_week[kind],
-                next_week_high[kind],
-                until.get(kind, 0.0),
-                today,
-                by,
-                level,
-                float(signed_off.get(kind, 0)),
-            )
+    needs = [
+        _need(
+            "skill",
+            kind,
+            everyone,
+            open_work.get(kind, 0.0),
+            next_week[kind],
+            next_week_high[kind],
+            until.get(kind, 0.0),
+            ask,
+            float(signed_off.get(kind, 0)),
         )
+        for kind in sorted(next_week)
+    ]
     shares = frame.sql(
         "SELECT team, item_type, count(*) / sum(count(*)) OVER (PARTITION BY item_type) "
         "FROM items WHERE received_at >= ? GROUP BY team, item_type",
-        [today - timedelta(days=TEAM_SHARE_DAYS)],
+        [ask.today - timedelta(days=TEAM_SHARE_DAYS)],
     )
     team_open = frame.sql(f"SELECT team, item_type, count(*) FROM items WHERE {_OPEN} GROUP BY ALL")
-    minutes = dict(frame.sql("SELECT item_type, minutes FROM standard WHERE minutes > 0"))
     for team in sorted({team for team, _, _ in shares} | {team for team, _, _ in team_open}):
         share = {kind: float(s) for t, kind, s in shares if t == team and kind in next_week}
-        staffing = _staffing(frame, today, settings, team)
+        staffing = _staffing(frame, ask.today, settings, team)
         backlog = sum(_hours(n, minutes[k]) for t, k, n in team_open if t == team and k in minutes)
         needs.append(
             _need(
@@ -395,9 +391,7 @@ def _needs(
                 sum(next_week[k] * s for k, s in share.items()),
                 sum(next_week_high[k] * s for k, s in share.items()),
                 sum(until.get(k, 0.0) * s for k, s in share.items()),
-                today,
-                by,
-                level,
+                ask,
                 staffing.fte,
             )
         )
@@ -412,19 +406,25 @@ def _need(
     next_week: float,
     next_week_high: float,
     until: float,
-    today: date,
-    by: date | None,
-    level: ServiceLevel,
+    ask: _Asked,
     staffed: float,
 ) -> Need:
+    """The FTE a group needs, from its backlog and forecast work (hours):
+    to clear by the date: (backlog + work until then) / (weeks x effective hours);
+    for the service level: the backlog and the next `days` working days' work (at the
+    forecast's upper bound) within those days: (backlog + high week x days / 5) /
+    (days / 5 x effective hours)."""
+    weeks = ask.level.days / 5
     return Need(
         kind=kind,
         group=group,
         backlog_hours=backlog,
         next_week_hours=next_week,
         fte_next_week=cap.fte_required(next_week, staffing),
-        fte_to_clear=_fte_to_clear(backlog, until, today, by, staffing),
-        fte_service_level=_fte_service(backlog, next_week_high, level, staffing),
+        fte_to_clear=None
+        if ask.by is None
+        else cap.fte_to_clear(backlog, until, (ask.by - ask.today).days / 7, staffing),
+        fte_service_level=cap.fte_to_clear(backlog, next_week_high * weeks, weeks, staffing),
         staffed=staffed,
     )
 
