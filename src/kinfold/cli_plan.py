@@ -17,7 +17,8 @@ from kinfold.errors import KinfoldError
 from kinfold.measure.frame import from_store
 from kinfold.plan import chart as charts
 from kinfold.plan.chart import burn_down_chart
-from kinfold.plan.service import Plan, ServiceLevel, make_plan
+from kinfold.plan.scenario import read_scenarios
+from kinfold.plan.service import Outcome, Plan, ServiceLevel, make_plan
 from kinfold.workspace import open_workspace
 
 FORMATS = ("table", "json")
@@ -37,6 +38,9 @@ def plan(
     chart: Annotated[
         Path, typer.Option(help="Write the burn-down chart here (.png or .svg).")
     ] = Path("burn-down.png"),
+    scenario: Annotated[
+        Path | None, typer.Option(help="What-if scenarios to set beside the plan (YAML).")
+    ] = None,
     workspace: WorkspaceOption = None,
 ) -> None:
     """How much work is coming, when the backlog clears, and how many people it takes."""
@@ -50,12 +54,13 @@ def plan(
             "Give --chart burn-down.png or --chart burn-down.svg.",
         )
     level = ServiceLevel.parse(service_level)
+    scenarios = read_scenarios(scenario) if scenario else []
     opened = open_workspace(workspace)
     try:
         frame = from_store(opened.engine, opened.settings)
     finally:
         opened.close()
-    found = make_plan(frame, iso_date(by) if by else None, level)
+    found = make_plan(frame, iso_date(by) if by else None, level, scenarios)
     burn_down_chart(found, chart)
     if output_format == "json":
         typer.echo(json.dumps(plan_document(found), indent=2, default=str))
@@ -66,21 +71,13 @@ def plan(
 
 def plan_document(found: Plan) -> dict[str, Any]:
     """The plan as JSON-ready data: the same numbers the table shows."""
-    demand = found.demand
+    demand, now = found.demand, found.now
     return {
         "as_of": found.as_of,
-        "staffing": {**asdict(found.staffing), "capacity_hours_a_week": found.staffing.capacity},
-        "backlog": {"items": found.backlog_items, "hours": found.backlog_hours},
-        "clearance": {
-            "date": found.clearance,
-            "earliest": found.clearance_earliest,
-            "latest": found.clearance_latest,
-        },
-        "fte": {
-            "next_week": found.fte_next_week,
-            "to_clear_by": {"date": found.by, "fte": found.fte_to_clear},
-            "service_level": {**asdict(found.service_level), "fte": found.fte_service_level},
-        },
+        "backlog": {"items": found.backlog_items, "hours": now.backlog_hours},
+        "service_level": asdict(found.service_level),
+        "clear_by": found.by,
+        "scenarios": [_outcome_document(outcome) for outcome in found.outcomes],
         "needs": [asdict(need) for need in found.needs],
         "demand": {
             "model": demand.model,
@@ -97,29 +94,55 @@ def plan_document(found: Plan) -> dict[str, Any]:
             {**asdict(s), "weeks_of_demand": s.weeks_of_demand, "in_words": s.describe()}
             for s in found.surges
         ],
-        "weeks": [asdict(week) for week in found.weeks],
         "notes": found.notes,
     }
 
 
+def _outcome_document(outcome: Outcome) -> dict[str, Any]:
+    staffing = outcome.staffing
+    return {
+        "name": outcome.scenario.name,
+        "changes": {
+            **asdict(outcome.scenario),
+            "in_words": outcome.scenario.changes(),
+        },
+        "staffing": {**asdict(staffing), "capacity_hours_a_week": staffing.capacity},
+        "backlog_hours": outcome.backlog_hours,
+        "clearance": {
+            "date": outcome.clearance,
+            "earliest": outcome.clearance_earliest,
+            "latest": outcome.clearance_latest,
+        },
+        "fte": {
+            "next_week": outcome.fte_next_week,
+            "to_clear_by": outcome.fte_to_clear,
+            "service_level": outcome.fte_service_level,
+        },
+        "service_level_met": outcome.service_level_met,
+        "weeks": [asdict(week) for week in outcome.weeks],
+    }
+
+
 def _print(found: Plan) -> None:
-    staffing, demand = found.staffing, found.demand
+    now, demand, level = found.now, found.demand, found.service_level
+    staffing = now.staffing
     console.print(f"[bold]Plan as of {found.as_of:%-d %B %Y}[/bold]")
     console.print(
-        f"Backlog: {found.backlog_items:,} open items, {found.backlog_hours:,.0f} hours of work. "
-        f"Staffed: {staffing.fte:.1f} FTE, shrinkage {staffing.shrinkage:.0%}, target "
-        f"occupancy {staffing.occupancy:.0%}: {staffing.capacity:,.0f} handling hours a week."
+        f"Backlog: {found.backlog_items:,} open items, {now.backlog_hours:,.0f} hours of work. "
+        f"Staffed: {staffing.fte:.1f} FTE, shrinkage {staffing.shrinkage:.0%} (of which "
+        f"unplanned {staffing.sickness:.0%}), target occupancy {staffing.occupancy:.0%}: "
+        f"{staffing.capacity:,.0f} handling hours a week."
     )
     console.print(
-        f"Cleared by {_day(found.clearance)} (at the forecast's low arrivals "
-        f"{_day(found.clearance_earliest)}; at its high arrivals {_day(found.clearance_latest)})."
+        f"Cleared by {_day(now.clearance)} (at the forecast's low arrivals "
+        f"{_day(now.clearance_earliest)}; at its high arrivals {_day(now.clearance_latest)})."
     )
-    level = found.service_level
     console.print(
-        f"FTE needed: {found.fte_next_week:.1f} for next week's work; "
-        + (f"{found.fte_to_clear:.1f} to clear by {found.by:%-d %B %Y}; " if found.by else "")
-        + f"{found.fte_service_level:.1f} to bring all work within {level.share:.0%} in "
-        f"{level.days} working days."
+        f"FTE needed: {now.fte_next_week:.1f} for next week's work; "
+        + (f"{now.fte_to_clear:.1f} to clear by {found.by:%-d %B %Y}; " if found.by else "")
+        + f"{now.fte_service_level:.1f} to bring all work within {level.share:.0%} in "
+        f"{level.days} working days. At the staffing as now, {now.service_level_met:.0%} of "
+        f"the next 13 weeks' new items are done within {level.days} working days."
     )
     mase = (
         f"backtest MASE {demand.mase:.2f}, a seasonal naive forecast's {demand.naive_mase:.2f}"
@@ -138,6 +161,8 @@ def _print(found: Plan) -> None:
         )
     if found.surges:
         console.print(f"Surges over the last {found.surges[0].days} days:", surges)
+    if len(found.outcomes) > 1:
+        console.print(_scenarios(found))
     table = Table(
         "by",
         "group",
@@ -161,7 +186,7 @@ def _print(found: Plan) -> None:
         )
     console.print(table)
     weeks = Table("week from", "incoming hours", "capacity", "backlog hours", "range")
-    for week in found.weeks[:12]:
+    for week in now.weeks[:12]:
         weeks.add_row(
             f"{week.starts:%-d %B %Y}",
             f"{week.incoming:,.0f}",
@@ -172,6 +197,39 @@ def _print(found: Plan) -> None:
     console.print(weeks)
     for note in found.notes:
         console.print(f"Note: {note}")
+
+
+def _scenarios(found: Plan) -> Table:
+    """Each scenario beside the plan as now."""
+    level = found.service_level
+    table = Table(
+        "scenario",
+        "changes",
+        "hours a week",
+        "cleared by",
+        "FTE next week",
+        *(["FTE to clear"] if found.by else []),
+        "FTE for service level",
+        f"within {level.days} days",
+        title=f"What if (FTE to clear by {found.by:%-d %B %Y}; "
+        f"service level: new items of the next 13 weeks within {level.days} working days, "
+        f"target {level.share:.0%})"
+        if found.by
+        else f"What if (service level: new items of the next 13 weeks within {level.days} "
+        f"working days, target {level.share:.0%})",
+    )
+    for outcome in found.outcomes:
+        table.add_row(
+            outcome.scenario.name,
+            outcome.scenario.changes(),
+            f"{outcome.staffing.capacity:,.0f}",
+            _day(outcome.clearance),
+            f"{outcome.fte_next_week:.1f}",
+            *([f"{outcome.fte_to_clear:.1f}"] if outcome.fte_to_clear is not None else []),
+            f"{outcome.fte_service_level:.1f}",
+            f"{outcome.service_level_met:.0%}",
+        )
+    return table
 
 
 def _day(day: date | None) -> str:

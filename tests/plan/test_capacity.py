@@ -50,3 +50,23 @@ def test_burn_down_and_clearance() -> None:
 def test_time_in_system_by_littles_law() -> None:
     assert cap.time_in_system(500, 100) == 5
     assert cap.time_in_system(500, 0) is None
+
+
+def test_overtime_adds_capacity_and_lessens_the_fte_needed() -> None:
+    # 40 overtime hours a week at 85% occupancy: 34 handling hours (no shrinkage on them)
+    with_overtime = TEAM.changed(overtime=40)
+    assert with_overtime.capacity == pytest.approx(251.6 + 34)
+    assert cap.fte_required(110, with_overtime) == pytest.approx((110 - 34) / 25.16)
+    assert cap.fte_required(20, with_overtime) == 0  # overtime alone covers it
+
+
+def test_share_of_new_items_within_the_service_level() -> None:
+    # capacity 100 hours a week, allowed 1 week: an item waits (work ahead) / 100 weeks
+    assert cap.share_within(50, 80, 100, 1) == 1  # 50 ahead, falling: all within
+    assert cap.share_within(300, 80, 100, 1) == 0  # 300 ahead, 280 at the week's end
+    # 60 ahead, growing by 80 a week: 100 ahead halfway through the week
+    assert cap.share_within(60, 180, 100, 1) == pytest.approx(0.5)
+    # 120 ahead, falling by 40 a week: at 100 halfway through the week
+    assert cap.share_within(120, 60, 100, 1) == pytest.approx(0.5)
+    assert cap.share_within(100, 100, 100, 1) == 1  # steady, at the limit
+    assert cap.share_within(0, 10, 0, 1) == 0  # nobody to do it

@@ -1,9 +1,10 @@
-"""The planning formulas of docs/kpis.md, on plain numbers (hours are handling hours).
+"""The planning formulas of docs/plan.md, on plain numbers (hours are handling hours).
 
 effective hours per FTE = hours per FTE a week x (1 - shrinkage) x target occupancy
-capacity (a week)       = FTE x effective hours per FTE
+capacity (a week)       = FTE x effective hours per FTE + overtime hours x occupancy
 workload hours          = sum over item types of forecast volume x standard time
-FTE required            = workload hours / effective hours per FTE
+FTE required            = (workload hours - overtime hours x occupancy)
+                          / effective hours per FTE
 net burn rate (a week)  = capacity - incoming workload hours
 backlog next week       = max(0, backlog + incoming workload - capacity)
 clearance date          = the end of the first week whose projected backlog is at or
@@ -11,6 +12,10 @@ clearance date          = the end of the first week whose projected backlog is a
 FTE to clear by a date  = (backlog + incoming workload until the date)
                           / (weeks until the date x effective hours per FTE)
 time in system (weeks)  = work in progress / throughput a week (Little's law)
+share within d weeks    = of a week's new items, first in first out, the share whose work
+                          ahead of them (the backlog when they arrive) is done within d
+                          weeks: the backlog grows or falls through the week at
+                          (incoming - capacity), and an item waits backlog / capacity
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ class Staffing:
     hours_per_fte: float  # paid hours of one FTE a week
     shrinkage: float  # share of paid hours not available (leave, sickness, training...)
     occupancy: float  # target share of available hours spent handling work
+    sickness: float = 0.0  # the part of shrinkage that is unplanned (sickness and the like)
+    overtime: float = 0.0  # paid hours a week worked beyond the roster (no shrinkage)
 
     @property
     def effective_hours(self) -> float:
@@ -35,7 +42,12 @@ class Staffing:
     @property
     def capacity(self) -> float:
         """Handling hours the team gives a week."""
-        return self.fte * self.effective_hours
+        return self.fte * self.effective_hours + self.overtime_hours
+
+    @property
+    def overtime_hours(self) -> float:
+        """Handling hours overtime gives a week."""
+        return self.overtime * self.occupancy
 
     def changed(self, **changes: float) -> Staffing:
         return replace(self, **changes)
@@ -47,8 +59,10 @@ def workload_hours(volumes: dict[str, float], standard_minutes: dict[str, float]
 
 
 def fte_required(workload: float, staffing: Staffing) -> float:
-    """FTE for `workload` hours a week (infinite if no hour of an FTE is available)."""
-    return workload / staffing.effective_hours if staffing.effective_hours else math.inf
+    """FTE for `workload` hours a week beyond what overtime gives (infinite if no hour of
+    an FTE is available)."""
+    rostered = max(0.0, workload - staffing.overtime_hours)
+    return rostered / staffing.effective_hours if staffing.effective_hours else math.inf
 
 
 def fte_to_clear(backlog: float, incoming: float, weeks: float, staffing: Staffing) -> float:
@@ -76,3 +90,16 @@ def clearance_week(projected: Sequence[float], target: float = 0.0) -> int | Non
 def time_in_system(work_in_progress: float, throughput_per_week: float) -> float | None:
     """Little's law: weeks an item spends in the system, on average."""
     return work_in_progress / throughput_per_week if throughput_per_week else None
+
+
+def share_within(backlog: float, incoming: float, capacity: float, weeks: float) -> float:
+    """Of the items arriving evenly through a week that starts with `backlog` hours of
+    work ahead (first in first out), the share done within `weeks`: those arriving while
+    the work ahead of them is at most `weeks` x capacity."""
+    if capacity <= 0:
+        return 0.0
+    allowed, rate = weeks * capacity, incoming - capacity  # the backlog's change a week
+    if rate == 0:
+        return 1.0 if backlog <= allowed else 0.0
+    crossing = min(max((allowed - backlog) / rate, 0.0), 1.0)  # when it crosses `allowed`
+    return crossing if rate > 0 else 1.0 - crossing

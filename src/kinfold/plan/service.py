@@ -15,7 +15,8 @@ Settings (kinfold.yaml), all optional:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import astuple, dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -26,6 +27,7 @@ from kinfold.measure import kpis
 from kinfold.measure.frame import Frame
 from kinfold.plan import capacity as cap
 from kinfold.plan.forecast import Forecast, Surge, daily, forecast, surge, weekly
+from kinfold.plan.scenario import AS_NOW, Scenario
 
 HISTORY_DAYS = 365  # arrivals looked back on
 HORIZON_WEEKS = 104  # the burn-down looks this far ahead
@@ -83,29 +85,47 @@ class Need:
 
 
 @dataclass(frozen=True)
-class Plan:
-    as_of: date
+class Outcome:
+    """The projection under one scenario: the first of a plan's is as things are."""
+
+    scenario: Scenario
     staffing: cap.Staffing
-    backlog_items: int
-    backlog_hours: float
-    demand: Forecast  # daily arrivals of all item types
+    backlog_hours: float  # at the scenario's standard times
     weeks: list[Week]
     clearance: date | None  # None: not within the horizon
     clearance_earliest: date | None
     clearance_latest: date | None
-    by: date | None
-    fte_to_clear: float | None
-    service_level: ServiceLevel
-    fte_service_level: float
     fte_next_week: float
+    fte_to_clear: float | None
+    fte_service_level: float
+    service_level_met: float  # share of the next quarter's new items within the level
+
+
+@dataclass(frozen=True)
+class Plan:
+    as_of: date
+    backlog_items: int
+    demand: Forecast  # daily arrivals of all item types
+    by: date | None
+    service_level: ServiceLevel
+    outcomes: list[Outcome]  # as now, then each scenario asked for
     needs: list[Need]
     surges: list[Surge]
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def now(self) -> Outcome:
+        return self.outcomes[0]
 
-def make_plan(frame: Frame, by: date | None = None, level: ServiceLevel | None = None) -> Plan:
+
+def make_plan(
+    frame: Frame,
+    by: date | None = None,
+    level: ServiceLevel | None = None,
+    scenarios: Sequence[Scenario] = (),
+) -> Plan:
     """The plan as of the frame's moment: clear the backlog by `by` (if given) and hold
-    `level` (default: 90% within 5 working days)."""
+    `level` (default: 90% within 5 working days), as things are and in each scenario."""
     level = level or ServiceLevel(0.9, 5)
     settings = _settings(frame.settings)
     today = frame.as_of.date()
@@ -120,6 +140,7 @@ def make_plan(frame: Frame, by: date | None = None, level: ServiceLevel | None =
     arrivals = _arrivals(frame, today)
     if arrivals.empty:
         raise KinfoldError("There are no items to plan for.", "Import items first.")
+    _check_item_types(scenarios, set(minutes) | set(arrivals.columns))
     unknown = sorted(set(arrivals.columns) - set(minutes))
     if unknown:
         notes.append(
@@ -137,59 +158,136 @@ def make_plan(frame: Frame, by: date | None = None, level: ServiceLevel | None =
     staffing = _staffing(frame, today, settings, None)
     if staffing.fte == 0:
         notes.append("No roster in the last four weeks: there is no capacity to plan with.")
-    open_work = _open_work(frame, minutes)
+    counted = set(minutes).union(*(s.standard_minutes for s in scenarios))
     monday = today - timedelta(days=today.weekday())
-    by_type = {
-        kind: _weekly_forecast(arrivals[kind], kind, monday) for kind in minutes if kind in arrivals
-    }
-    backlog_hours = sum(open_work.values())
-    weeks = _burn_down(by_type, minutes, backlog_hours, staffing, notes)
-    target = settings["backlog target hours"]
-    clear = {
-        name: _week_end(weeks, cap.clearance_week([getattr(w, name) for w in weeks], target))
-        for name in ("backlog", "backlog_low", "backlog_high")
-    }
-    next_week = {kind: _hours(f.mean.iloc[0], minutes[kind]) for kind, f in by_type.items()}
-    next_week_high = {kind: _hours(f.upper.iloc[0], minutes[kind]) for kind, f in by_type.items()}
-    until = {kind: _until(f, by, minutes[kind]) for kind, f in by_type.items()} if by else {}
-    ask = _Asked(today, by, level)
-    overall = _need(
-        "all",
-        "all",
-        staffing,
-        backlog_hours,
-        sum(next_week.values()),
-        sum(next_week_high.values()),
-        sum(until.values()),
-        ask,
-        staffing.fte,
+    inputs = _Inputs(
+        ask=_Asked(today, by, level),
+        staffing=staffing,
+        minutes={kind: minutes.get(kind, 0.0) for kind in sorted(counted)},
+        open_items=dict(
+            frame.sql(
+                f"SELECT item_type, count(*) FROM items WHERE {_OPEN} GROUP BY ALL ORDER BY 1"
+            )
+        ),
+        by_type={
+            kind: _weekly_forecast(arrivals[kind], kind, monday)
+            for kind in sorted(counted)
+            if kind in arrivals
+        },
+        target=settings["backlog target hours"],
     )
-    needs = _needs(
-        frame, settings, staffing, minutes, open_work, next_week, next_week_high, until, ask
-    )
+    if not inputs.by_type:
+        notes.append("No item type has a standard time: the backlog cannot be projected.")
+    outcomes = [_project(inputs, scenario) for scenario in (AS_NOW, *scenarios)]
     return Plan(
         as_of=today,
-        staffing=staffing,
-        backlog_items=int(frame.sql(_OPEN_COUNT)[0][0]),
-        backlog_hours=backlog_hours,
+        backlog_items=sum(inputs.open_items.values()),
         demand=forecast(daily_total(arrivals), 28),
-        weeks=weeks,
-        clearance=clear["backlog"],
-        clearance_earliest=clear["backlog_low"],
-        clearance_latest=clear["backlog_high"],
         by=by,
-        fte_to_clear=overall.fte_to_clear,
         service_level=level,
-        fte_service_level=overall.fte_service_level,
-        fte_next_week=overall.fte_next_week,
-        needs=needs,
+        outcomes=outcomes,
+        needs=_needs(frame, settings, inputs),
         surges=surges,
         notes=notes,
     )
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """What the plan is asked for: from today, clear by `by`, hold `level`."""
+
+    today: date
+    by: date | None
+    level: ServiceLevel
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """What every scenario starts from."""
+
+    ask: _Asked
+    staffing: cap.Staffing
+    minutes: dict[str, float]  # standard time per item type (0: none known)
+    open_items: dict[str, int]  # per item type
+    by_type: dict[str, Forecast]  # weekly arrivals ahead, per item type with a time
+    target: float  # backlog target hours
+
+
+@dataclass(frozen=True)
+class _Work:
+    """A group's hours of work: open now, arriving next week (at the forecast's mean and
+    upper bound), and arriving until the date to clear by."""
+
+    backlog: float = 0.0
+    next_week: float = 0.0
+    next_week_high: float = 0.0
+    until: float = 0.0
+
+    def __add__(self, other: _Work) -> _Work:
+        return _Work(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+    def times(self, share: float) -> _Work:
+        return _Work(*(value * share for value in astuple(self)))
+
+
+def _project(inputs: _Inputs, scenario: Scenario) -> Outcome:
+    """Burn-down, clearance, FTE needed and the service level under `scenario`."""
+    minutes = inputs.minutes | scenario.standard_minutes
+    more = 1 + scenario.demand
+    staffing = _changed(inputs.staffing, scenario)
+    work = sum((_type_work(inputs, kind, minutes[kind], more) for kind in inputs.by_type), _Work())
+    backlog = sum(_hours(n, minutes.get(kind, 0.0)) for kind, n in inputs.open_items.items())
+    work = replace(work, backlog=backlog)
+    weeks = _burn_down(inputs.by_type, minutes, more, backlog, staffing)
+    clear = {
+        name: _week_end(weeks, cap.clearance_week([getattr(w, name) for w in weeks], inputs.target))
+        for name in ("backlog", "backlog_low", "backlog_high")
+    }
+    overall = _need("all", "all", staffing, work, inputs.ask, staffing.fte)
+    return Outcome(
+        scenario=scenario,
+        staffing=staffing,
+        backlog_hours=backlog,
+        weeks=weeks,
+        clearance=clear["backlog"],
+        clearance_earliest=clear["backlog_low"],
+        clearance_latest=clear["backlog_high"],
+        fte_next_week=overall.fte_next_week,
+        fte_to_clear=overall.fte_to_clear,
+        fte_service_level=overall.fte_service_level,
+        service_level_met=_service_level_met(inputs, weeks, backlog, more),
+    )
+
+
+def _changed(staffing: cap.Staffing, scenario: Scenario) -> cap.Staffing:
+    """Staffing with the scenario's sickness, redeployed FTE and overtime."""
+    sickness = staffing.sickness if scenario.sickness is None else scenario.sickness
+    fte = staffing.fte + scenario.staff
+    if fte < 0:
+        raise KinfoldError(
+            f"Scenario {scenario.name!r}: {-scenario.staff:g} FTE out of "
+            f"{staffing.fte:.1f} staffed leaves fewer than none.",
+            "Redeploy out at most the FTE staffed.",
+        )
+    return staffing.changed(
+        fte=fte,
+        shrinkage=min(staffing.shrinkage - staffing.sickness + sickness, 1.0),
+        sickness=sickness,
+        overtime=staffing.overtime + scenario.overtime,
+    )
+
+
+def _check_item_types(scenarios: Sequence[Scenario], known: set[str]) -> None:
+    for scenario in scenarios:
+        unknown = sorted(set(scenario.standard_minutes) - known)
+        if unknown:
+            raise KinfoldError(
+                f"Scenario {scenario.name!r}: there is no item type {unknown[0]!r}.",
+                f"The item types are: {', '.join(sorted(known))}.",
+            )
+
+
 _OPEN = "closed_at IS NULL AND status = 'open'"
-_OPEN_COUNT = f"SELECT count(*) FROM items WHERE {_OPEN}"
 
 
 def daily_total(arrivals: pd.DataFrame) -> pd.Series:
@@ -253,8 +351,9 @@ def _staffing(
 ) -> cap.Staffing:
     where = "" if team is None else "AND team = ?"
     params: list[Any] = [today - timedelta(days=SHRINKAGE_DAYS), today]
-    paid, shrunk, recent = frame.sql(
+    paid, shrunk, unplanned, recent = frame.sql(
         f"SELECT coalesce(sum(paid_hours), 0), coalesce(sum(shrinkage_hours), 0), "
+        f"coalesce(sum(unplanned_hours), 0), "
         f"coalesce(sum(paid_hours) FILTER (WHERE day >= ?), 0) FROM roster "
         f"WHERE day >= ? AND day < ? {where}",
         [today - timedelta(days=STAFF_DAYS), *params, *([team] if team else [])],
@@ -265,53 +364,61 @@ def _staffing(
         hours_per_fte=hours,
         shrinkage=float(shrunk) / float(paid) if paid else 0.0,
         occupancy=settings["target occupancy"],
+        sickness=float(unplanned) / float(paid) if paid else 0.0,
     )
 
 
-def _open_work(frame: Frame, minutes: dict[str, float]) -> dict[str, float]:
-    """Work content (hours) of the open items, per item type."""
-    rows = frame.sql(f"SELECT item_type, count(*) FROM items WHERE {_OPEN} GROUP BY ALL")
-    return {kind: _hours(n, minutes[kind]) for kind, n in rows if kind in minutes}
+def _type_work(inputs: _Inputs, kind: str, minutes: float, more: float = 1.0) -> _Work:
+    """An item type's work: its open items and its forecast arrivals (times `more`)."""
+    found, by = inputs.by_type[kind], inputs.ask.by
+    return _Work(
+        backlog=_hours(inputs.open_items.get(kind, 0), minutes),
+        next_week=_hours(found.mean.iloc[0] * more, minutes),
+        next_week_high=_hours(found.upper.iloc[0] * more, minutes),
+        until=_until(found, by, minutes) * more if by else 0.0,
+    )
 
 
 def _burn_down(
     by_type: dict[str, Forecast],
     minutes: dict[str, float],
+    more: float,
     backlog: float,
     staffing: cap.Staffing,
-    notes: list[str],
 ) -> list[Week]:
     if not by_type:
-        notes.append("No item type has a standard time: the backlog cannot be projected.")
         return []
-    first = next(iter(by_type.values()))
-    starts = [day.date() for day in first.mean.index]
+    starts = [day.date() for day in next(iter(by_type.values())).mean.index]
 
     def workload(bound: str) -> list[float]:
         return [
-            sum(_hours(getattr(f, bound).iloc[n], minutes[kind]) for kind, f in by_type.items())
+            sum(_hours(getattr(f, bound).iloc[n] * more, minutes[k]) for k, f in by_type.items())
             for n in range(len(starts))
         ]
 
     mean, low, high = workload("mean"), workload("lower"), workload("upper")
     capacity = [staffing.capacity] * len(starts)
-    projected = {
-        name: cap.burn_down(backlog, given, capacity)
-        for name, given in (("mean", mean), ("low", low), ("high", high))
-    }
-    return [
-        Week(
-            start,
-            mean[n],
-            low[n],
-            high[n],
-            capacity[n],
-            projected["mean"][n],
-            projected["low"][n],
-            projected["high"][n],
-        )
-        for n, start in enumerate(starts)
+    projected = [cap.burn_down(backlog, given, capacity) for given in (mean, low, high)]
+    return [Week(start, mean[n], low[n], high[n], capacity[n], *(p[n] for p in projected))
+            for n, start in enumerate(starts)]  # fmt: skip
+
+
+def _service_level_met(inputs: _Inputs, weeks: list[Week], backlog: float, more: float) -> float:
+    """Of the new items of the next quarter (13 weeks), the share done within the service
+    level's working days, first in first out, at the forecast's mean."""
+    quarter = weeks[:13]
+    if not quarter:
+        return 0.0
+    items = [
+        sum(f.mean.iloc[n] * more for f in inputs.by_type.values()) for n in range(len(quarter))
     ]
+    ahead = [backlog] + [week.backlog for week in quarter[:-1]]  # each week's start
+    allowed = inputs.ask.level.days / 5  # in weeks
+    within = sum(
+        n * cap.share_within(start, week.incoming, week.capacity, allowed)
+        for n, start, week in zip(items, ahead, quarter, strict=True)
+    )
+    return within / sum(items) if sum(items) else 1.0
 
 
 def _week_end(weeks: list[Week], number: int | None) -> date | None:
@@ -331,46 +438,19 @@ def _until(found: Forecast, by: date, minutes: float) -> float:
     return total
 
 
-@dataclass(frozen=True)
-class _Asked:
-    """What the plan is asked for: from today, clear by `by`, hold `level`."""
-
-    today: date
-    by: date | None
-    level: ServiceLevel
-
-
-def _needs(
-    frame: Frame,
-    settings: dict[str, float],
-    everyone: cap.Staffing,
-    minutes: dict[str, float],
-    open_work: dict[str, float],
-    next_week: dict[str, float],
-    next_week_high: dict[str, float],
-    until: dict[str, float],
-    ask: _Asked,
-) -> list[Need]:
-    """FTE by skill (item type) and by team. A team's share of an item type's forecast is
-    its share of that type's arrivals over the last eight weeks."""
+def _needs(frame: Frame, settings: dict[str, float], inputs: _Inputs) -> list[Need]:
+    """FTE by skill (item type) and by team, as things are. A team's share of an item
+    type's forecast is its share of that type's arrivals over the last eight weeks."""
     signed_off = dict(
         frame.sql(
             "SELECT item_type, count(DISTINCT worker) FROM skills WHERE level >= 2 GROUP BY ALL"
         )
     )
+    ask, timed = inputs.ask, [kind for kind in inputs.by_type if inputs.minutes[kind] > 0]
+    work = {kind: _type_work(inputs, kind, inputs.minutes[kind]) for kind in timed}
     needs = [
-        _need(
-            "skill",
-            kind,
-            everyone,
-            open_work.get(kind, 0.0),
-            next_week[kind],
-            next_week_high[kind],
-            until.get(kind, 0.0),
-            ask,
-            float(signed_off.get(kind, 0)),
-        )
-        for kind in sorted(next_week)
+        _need("skill", kind, inputs.staffing, work[kind], ask, signed_off.get(kind, 0))
+        for kind in timed
     ]
     shares = frame.sql(
         "SELECT team, item_type, count(*) / sum(count(*)) OVER (PARTITION BY item_type) "
@@ -379,37 +459,22 @@ def _needs(
     )
     team_open = frame.sql(f"SELECT team, item_type, count(*) FROM items WHERE {_OPEN} GROUP BY ALL")
     for team in sorted({team for team, _, _ in shares} | {team for team, _, _ in team_open}):
-        share = {kind: float(s) for t, kind, s in shares if t == team and kind in next_week}
+        arriving = sum(
+            (work[kind].times(share) for t, kind, share in shares if t == team and kind in work),
+            _Work(),
+        )
+        backlog = sum(_hours(n, inputs.minutes.get(k, 0.0)) for t, k, n in team_open if t == team)
         staffing = _staffing(frame, ask.today, settings, team)
-        backlog = sum(_hours(n, minutes[k]) for t, k, n in team_open if t == team and k in minutes)
         needs.append(
-            _need(
-                "team",
-                team,
-                staffing,
-                backlog,
-                sum(next_week[k] * s for k, s in share.items()),
-                sum(next_week_high[k] * s for k, s in share.items()),
-                sum(until.get(k, 0.0) * s for k, s in share.items()),
-                ask,
-                staffing.fte,
-            )
+            _need("team", team, staffing, replace(arriving, backlog=backlog), ask, staffing.fte)
         )
     return needs
 
 
 def _need(
-    kind: str,
-    group: str,
-    staffing: cap.Staffing,
-    backlog: float,
-    next_week: float,
-    next_week_high: float,
-    until: float,
-    ask: _Asked,
-    staffed: float,
+    kind: str, group: str, staffing: cap.Staffing, work: _Work, ask: _Asked, staffed: float
 ) -> Need:
-    """The FTE a group needs, from its backlog and forecast work (hours):
+    """The FTE a group needs, from its work (hours):
     to clear by the date: (backlog + work until then) / (weeks x effective hours);
     for the service level: the backlog and the next `days` working days' work (at the
     forecast's upper bound) within those days: (backlog + high week x days / 5) /
@@ -418,14 +483,16 @@ def _need(
     return Need(
         kind=kind,
         group=group,
-        backlog_hours=backlog,
-        next_week_hours=next_week,
-        fte_next_week=cap.fte_required(next_week, staffing),
+        backlog_hours=work.backlog,
+        next_week_hours=work.next_week,
+        fte_next_week=cap.fte_required(work.next_week, staffing),
         fte_to_clear=None
         if ask.by is None
-        else cap.fte_to_clear(backlog, until, (ask.by - ask.today).days / 7, staffing),
-        fte_service_level=cap.fte_to_clear(backlog, next_week_high * weeks, weeks, staffing),
-        staffed=staffed,
+        else cap.fte_to_clear(work.backlog, work.until, (ask.by - ask.today).days / 7, staffing),
+        fte_service_level=cap.fte_to_clear(
+            work.backlog, work.next_week_high * weeks, weeks, staffing
+        ),
+        staffed=float(staffed),
     )
 
 
