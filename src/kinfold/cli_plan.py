@@ -1,11 +1,12 @@
-"""`kinfold plan`: demand forecast and surges, burn-down with its chart, FTE needed.
-Registered on the app of `kinfold.cli`."""
+"""`kinfold plan`: demand forecast and surges, burn-down with its chart, FTE needed and
+what-if scenarios; `kinfold simulate`: the policy simulation. Registered on the app of
+`kinfold.cli`."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +18,7 @@ from kinfold.errors import KinfoldError
 from kinfold.measure.frame import from_store
 from kinfold.plan import chart as charts
 from kinfold.plan.chart import burn_down_chart
+from kinfold.plan.policies import Simulation, simulate_policies
 from kinfold.plan.scenario import read_scenarios
 from kinfold.plan.service import Outcome, Plan, ServiceLevel, make_plan
 from kinfold.workspace import open_workspace
@@ -67,6 +69,124 @@ def plan(
     else:
         _print(found)
         console.print(f"Burn-down chart: {chart}")
+
+
+@command()
+def simulate(
+    team: Annotated[
+        str | None, typer.Option(help="Simulate this team's cases and staff alone.")
+    ] = None,
+    weeks: Annotated[int, typer.Option(help="Weeks to simulate (1 to 104).")] = 26,
+    staff: Annotated[
+        float | None, typer.Option(help="FTE working (default: as the roster has them).")
+    ] = None,
+    set_up_minutes: Annotated[
+        float | None,
+        typer.Option(help="Minutes to set up one contact (default: kinfold.yaml, else 10)."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the random arrivals.")] = 1,
+    output_format: Annotated[
+        str, typer.Option("--format", help=f"One of: {', '.join(FORMATS)}.")
+    ] = "table",
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Work the backlog and forecast arrivals item by item, first in first out, and as
+    household cases in priority order: time to clear, harm horizons passed, touches."""
+    if output_format not in FORMATS:
+        raise KinfoldError(
+            f"'{output_format}' is not a format.", f"Choose one of: {', '.join(FORMATS)}."
+        )
+    opened = open_workspace(workspace)
+    try:
+        frame = from_store(opened.engine, opened.settings)
+        found = simulate_policies(opened.engine, frame, team, weeks, staff, set_up_minutes, seed)
+    finally:
+        opened.close()
+    if output_format == "json":
+        typer.echo(json.dumps(simulation_document(found), indent=2, default=str))
+    else:
+        _print_simulation(found)
+
+
+def simulation_document(found: Simulation) -> dict[str, Any]:
+    """The simulation as JSON-ready data: its parameters and each policy's results."""
+    return {
+        "parameters": {
+            **asdict(found.parameters),
+            "workers": found.parameters.workers,
+            "team": found.team,
+        },
+        "items_waiting_at_start": found.waiting,
+        "items_arriving": found.arriving,
+        "policies": [
+            {
+                "policy": result.policy,
+                "items_arrived": len(result.arrived),
+                "items_completed": len(result.completed),
+                "items_still_open": result.still_open,
+                "backlog_cleared_after_days": result.cleared_day,
+                "people": result.people,
+                "people_with_harm_horizon": result.with_horizon,
+                "harm_horizon_passed": result.horizon_passed,
+                "harm_horizon_passed_before_start": result.passed_at_start,
+                "share_harm_horizon_passed": result.share_passed,
+                "contacts": result.contacts,
+                "touches_per_person": result.touches_per_person,
+                "hours_worked": result.hours_worked,
+            }
+            for result in found.results
+        ],
+        "notes": found.notes,
+    }
+
+
+def _print_simulation(found: Simulation) -> None:
+    given = found.parameters
+    console.print(
+        f"[bold]Policy simulation from {given.start:%-d %B %Y} for {given.days // 7} weeks"
+        + (f", {found.team}" if found.team else "")
+        + "[/bold]"
+    )
+    console.print(
+        f"Parameters: {given.staff:.1f} FTE ({given.workers} workers), "
+        f"{given.hours_a_week:.1f} handling hours an FTE a week; contact set-up "
+        f"{given.set_up_minutes:g} minutes; standard times "
+        f"{min(given.minutes.values()):.0f} to {max(given.minutes.values()):.0f} minutes "
+        f"({len(given.minutes)} item types); {found.waiting:,} items waiting, {found.arriving:,} "
+        f"arriving as forecast; {given.repeat_share:.0%} of new items about someone with "
+        f"another item in the last eight weeks; seed {given.seed}."
+    )
+    table = Table("", *(result.policy for result in found.results))
+    rows = {
+        "backlog waiting now cleared": [
+            _cleared(given.start, result.cleared_day) for result in found.results
+        ],
+        "items done / still open": [
+            f"{len(r.completed):,} / {r.still_open:,}" for r in found.results
+        ],
+        "harm horizon passed before help": [
+            f"{r.share_passed:.0%} ({r.horizon_passed:,} of {r.with_horizon:,} people; "
+            f"{r.passed_at_start:,} passed before the start)"
+            if r.share_passed is not None
+            else "no one has a harm horizon"
+            for r in found.results
+        ],
+        "touches per person": [
+            f"{r.touches_per_person:.2f}" if r.touches_per_person else "none" for r in found.results
+        ],
+        "hours worked": [f"{r.hours_worked:,.0f}" for r in found.results],
+    }
+    for name, cells in rows.items():
+        table.add_row(name, *cells)
+    console.print(table)
+    for note in found.notes:
+        console.print(f"Note: {note}")
+
+
+def _cleared(start: date, days: float | None) -> str:
+    if days is None:
+        return "not within the simulated weeks"
+    return f"{start + timedelta(days=days):%-d %B %Y} (after {days:.0f} days)"
 
 
 def plan_document(found: Plan) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from kinfold.cli import app
 from kinfold.errors import KinfoldError
 from kinfold.measure.frame import Frame, from_store
 from kinfold.plan.scenario import Scenario
-from kinfold.plan.service import Outcome, ServiceLevel, make_plan
+from kinfold.plan.service import Outcome, ServiceLevel, make_plan, plan_settings
 from kinfold.workspace import Workspace
 
 
@@ -165,3 +165,17 @@ def _behind(first: Outcome, second: Outcome) -> bool:
     return all(a.backlog >= b.backlog for a, b in backlogs) and (first.clearance or date.max) >= (
         second.clearance or date.max
     )
+
+
+def test_planning_settings_are_checked() -> None:
+    assert plan_settings({})["contact set-up minutes"] == 10
+    assert plan_settings({"contact set-up minutes": 0, "hours per FTE": 36})["hours per FTE"] == 36
+    for name, value, message in [
+        ("target occupancy", 1.5, "above zero and at most 1"),
+        ("hours per FTE", 0, "above zero"),
+        ("contact set-up minutes", -1, "0 or more"),
+        ("backlog target hours", "none", "0 or more"),
+        ("hours per FTE", True, "above zero"),
+    ]:
+        with pytest.raises(KinfoldError, match=f"`{name}` should be a number {message}"):
+            plan_settings({name: value})

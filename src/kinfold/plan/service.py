@@ -10,6 +10,7 @@ Settings (kinfold.yaml), all optional:
     hours per FTE: 37            # paid hours a week of one full-time equivalent
     target occupancy: 0.85       # share of available hours spent handling work
     backlog target hours: 0      # the backlog is cleared when its work content is this
+    contact set-up minutes: 10   # the policy simulation: getting ready for one contact
 """
 
 from __future__ import annotations
@@ -34,7 +35,13 @@ HORIZON_WEEKS = 104  # the burn-down looks this far ahead
 STAFF_DAYS = 28  # staffed FTE: the roster of the last four weeks
 SHRINKAGE_DAYS = 84  # shrinkage: the last twelve weeks
 TEAM_SHARE_DAYS = 56  # a team's share of an item type's arrivals: the last eight weeks
-DEFAULTS = {"hours per FTE": 37.0, "target occupancy": 0.85, "backlog target hours": 0.0}
+DEFAULTS = {
+    "hours per FTE": 37.0,
+    "target occupancy": 0.85,
+    "backlog target hours": 0.0,
+    "contact set-up minutes": 10.0,
+}
+MAY_BE_ZERO = {"backlog target hours", "contact set-up minutes"}
 
 
 @dataclass(frozen=True)
@@ -127,7 +134,7 @@ def make_plan(
     """The plan as of the frame's moment: clear the backlog by `by` (if given) and hold
     `level` (default: 90% within 5 working days), as things are and in each scenario."""
     level = level or ServiceLevel(0.9, 5)
-    settings = _settings(frame.settings)
+    settings = plan_settings(frame.settings)
     today = frame.as_of.date()
     if by is not None and by <= today:
         raise KinfoldError(
@@ -136,8 +143,10 @@ def make_plan(
         )
     notes: list[str] = []
     kpis.prepare(frame, "month", [kpis.BY_NAME["productivity"]])  # the standard times
-    minutes = dict(frame.sql("SELECT item_type, minutes FROM standard WHERE minutes > 0"))
-    arrivals = _arrivals(frame, today)
+    minutes = dict(
+        frame.sql("SELECT item_type, minutes FROM standard WHERE minutes > 0 ORDER BY 1")
+    )
+    arrivals = arrivals_by_type(frame, today)
     if arrivals.empty:
         raise KinfoldError("There are no items to plan for.", "Import items first.")
     _check_item_types(scenarios, set(minutes) | set(arrivals.columns))
@@ -147,15 +156,8 @@ def make_plan(
             f"{len(unknown)} item type(s) have no standard time and no completed work to "
             f"learn one from, so their work is not counted: {', '.join(unknown)}."
         )
-    surges = [found for kind in ["all", *arrivals.columns] if (found := _surge(arrivals, kind))]
-    if surges and surges[0].group == "all":  # a surge is work come early, not the new normal
-        arrivals = arrivals.iloc[: -surges[0].days]
-        notes.append(
-            f"Arrivals surged ({surges[0].describe()}): the forecast is made from the days "
-            "before the surge, whose items are in the backlog. If demand stays this high, "
-            "plan a scenario with more demand."
-        )
-    staffing = _staffing(frame, today, settings, None)
+    arrivals, surges = without_surge(arrivals, notes)
+    staffing = staffing_of(frame, today, settings, None)
     if staffing.fte == 0:
         notes.append("No roster in the last four weeks: there is no capacity to plan with.")
     counted = set(minutes).union(*(s.standard_minutes for s in scenarios))
@@ -170,7 +172,7 @@ def make_plan(
             )
         ),
         by_type={
-            kind: _weekly_forecast(arrivals[kind], kind, monday)
+            kind: weekly_forecast(arrivals[kind], kind, monday)
             for kind in sorted(counted)
             if kind in arrivals
         },
@@ -290,22 +292,38 @@ def _check_item_types(scenarios: Sequence[Scenario], known: set[str]) -> None:
 _OPEN = "closed_at IS NULL AND status = 'open'"
 
 
+def without_surge(arrivals: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, list[Surge]]:
+    """The surges in all arrivals and each item type's, and the arrivals to forecast from:
+    a surge in all is work come early, not the new normal, so its days are left out."""
+    surges = [found for kind in ["all", *arrivals.columns] if (found := _surge(arrivals, kind))]
+    if surges and surges[0].group == "all":
+        arrivals = arrivals.iloc[: -surges[0].days]
+        notes.append(
+            f"Arrivals surged ({surges[0].describe()}): the forecast is made from the days "
+            "before the surge, whose items are in the backlog. If demand stays this high, "
+            "plan a scenario with more demand."
+        )
+    return arrivals, surges
+
+
 def daily_total(arrivals: pd.DataFrame) -> pd.Series:
     return arrivals.sum(axis=1)
 
 
-def _settings(given: dict[str, Any]) -> dict[str, float]:
+def plan_settings(given: dict[str, Any]) -> dict[str, float]:
     found = {}
     for name, default in DEFAULTS.items():
         value = given.get(name, default)
         limit = 1 if name == "target occupancy" else math.inf
+        least = "0 or more" if name in MAY_BE_ZERO else "above zero"
         if (
             not isinstance(value, int | float)
+            or isinstance(value, bool)
             or not (0 <= value <= limit)
-            or (value == 0 and name != "backlog target hours")
+            or (value == 0 and name not in MAY_BE_ZERO)
         ):
             raise KinfoldError(
-                f"kinfold.yaml: `{name}` should be a number above zero"
+                f"kinfold.yaml: `{name}` should be a number {least}"
                 + (" and at most 1." if limit == 1 else "."),
                 f"For example:  {name}: {default:g}",
             )
@@ -313,13 +331,16 @@ def _settings(given: dict[str, Any]) -> dict[str, float]:
     return found
 
 
-def _arrivals(frame: Frame, today: date) -> pd.DataFrame:
-    """Items received per whole day before today, a column per item type."""
+def arrivals_by_type(frame: Frame, today: date, team: str | None = None) -> pd.DataFrame:
+    """Items received per whole day before today (of one team's cases, if given), a
+    column per item type."""
     first = today - timedelta(days=HISTORY_DAYS)
     rows = frame.sql(
         "SELECT CAST(received_at AS DATE), item_type, count(*) FROM items "
-        "WHERE received_at >= ? AND received_at < ? GROUP BY ALL",
-        [first, today],
+        "WHERE received_at >= ? AND received_at < ? "
+        + ("AND team = ? " if team else "")
+        + "GROUP BY ALL",
+        [first, today, *([team] if team else [])],
     )
     if not rows:
         return pd.DataFrame()
@@ -333,7 +354,7 @@ def _arrivals(frame: Frame, today: date) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
-def _weekly_forecast(days: pd.Series, kind: str, monday: date) -> Forecast:
+def weekly_forecast(days: pd.Series, kind: str, monday: date) -> Forecast:
     """Arrivals a week from the week of `monday` on, for HORIZON_WEEKS weeks."""
     history = weekly(days)
     gap = (pd.Timestamp(monday) - history.index[-1]).days // 7 - 1 if len(history) else 0
@@ -346,7 +367,7 @@ def _weekly_forecast(days: pd.Series, kind: str, monday: date) -> Forecast:
     )
 
 
-def _staffing(
+def staffing_of(
     frame: Frame, today: date, settings: dict[str, float], team: str | None
 ) -> cap.Staffing:
     where = "" if team is None else "AND team = ?"
@@ -464,7 +485,7 @@ def _needs(frame: Frame, settings: dict[str, float], inputs: _Inputs) -> list[Ne
             _Work(),
         )
         backlog = sum(_hours(n, inputs.minutes.get(k, 0.0)) for t, k, n in team_open if t == team)
-        staffing = _staffing(frame, ask.today, settings, team)
+        staffing = staffing_of(frame, ask.today, settings, team)
         needs.append(
             _need("team", team, staffing, replace(arriving, backlog=backlog), ask, staffing.fte)
         )
