@@ -14,7 +14,6 @@ from sqlalchemy import Engine, text
 
 from kinfold import clock
 from kinfold.errors import KinfoldError
-from kinfold.measure import kpis
 from kinfold.measure.frame import Frame
 from kinfold.plan import service
 from kinfold.plan.simulate import (
@@ -74,10 +73,7 @@ def simulate_policies(
             f"The teams are: {', '.join(sorted(known_teams))}.",
         )
     notes: list[str] = []
-    kpis.prepare(frame, "month", [kpis.BY_NAME["productivity"]])  # the standard times
-    minutes = dict(
-        frame.sql("SELECT item_type, minutes FROM standard WHERE minutes > 0 ORDER BY 1")
-    )
+    minutes = service.standard_minutes(frame)
     staffing = service.staffing_of(frame, today, settings, team)
     with engine.connect() as conn:
         _, rule_text = rule_in_force(conn)

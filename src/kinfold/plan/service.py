@@ -142,10 +142,7 @@ def make_plan(
             "Give a date in the future.",
         )
     notes: list[str] = []
-    kpis.prepare(frame, "month", [kpis.BY_NAME["productivity"]])  # the standard times
-    minutes = dict(
-        frame.sql("SELECT item_type, minutes FROM standard WHERE minutes > 0 ORDER BY 1")
-    )
+    minutes = standard_minutes(frame)
     arrivals = arrivals_by_type(frame, today)
     if arrivals.empty:
         raise KinfoldError("There are no items to plan for.", "Import items first.")
@@ -306,6 +303,13 @@ def without_surge(arrivals: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFram
     return arrivals, surges
 
 
+def standard_minutes(frame: Frame) -> dict[str, float]:
+    """The standard time of each item type that has one, as the measures have them (set,
+    or the median handling time of completed items)."""
+    kpis.prepare(frame, "month", [kpis.BY_NAME["productivity"]])
+    return dict(frame.sql("SELECT item_type, minutes FROM standard WHERE minutes > 0 ORDER BY 1"))
+
+
 def daily_total(arrivals: pd.DataFrame) -> pd.Series:
     return arrivals.sum(axis=1)
 
@@ -439,7 +443,7 @@ def _service_level_met(inputs: _Inputs, weeks: list[Week], backlog: float, more:
         n * cap.share_within(start, week.incoming, week.capacity, allowed)
         for n, start, week in zip(items, ahead, quarter, strict=True)
     )
-    return within / sum(items) if sum(items) else 1.0
+    return float(within / sum(items)) if sum(items) else 1.0
 
 
 def _week_end(weeks: list[Week], number: int | None) -> date | None:
