@@ -9,7 +9,7 @@ routes every open case to its team, and re-ranks them. `queue` lists a backlog p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, text
@@ -35,6 +35,24 @@ class QueueRow:
     next_due: date | None
     harm_by: date | None
     reasons: str
+    group: str  # one of GROUPS
+
+
+# The backlog's groups, most pressing first: a case is in the first that fits it
+OVERDUE, HARM_SOON, DUE_SOON, NOT_DUE = "overdue", "harm within 2 days", "due soon", "not due yet"
+GROUPS = (OVERDUE, HARM_SOON, DUE_SOON, NOT_DUE)
+HARM_DAYS, DUE_DAYS = 2, 7
+GROUP_SQL = (
+    f"CASE WHEN c.next_due < :today THEN '{OVERDUE}' "
+    f"WHEN c.harm_by <= :harm_day THEN '{HARM_SOON}' "
+    f"WHEN c.next_due <= :due_day THEN '{DUE_SOON}' ELSE '{NOT_DUE}' END"
+)
+SORTS = {  # name -> ORDER BY; each ends with the rank, so the order is total
+    "priority": "c.priority_rank",
+    "harm": "CASE WHEN c.harm_by IS NULL THEN 1 ELSE 0 END, c.harm_by, c.priority_rank",
+    "due": "CASE WHEN c.next_due IS NULL THEN 1 ELSE 0 END, c.next_due, c.priority_rank",
+    "case": "c.id",
+}
 
 
 @dataclass(frozen=True)
@@ -90,15 +108,21 @@ def queue(
     area: str | None = None,
     owner: str | None = None,
     case_id: int | None = None,
+    group: str | None = None,
+    sort: str = "priority",
     limit: int = 25,
     offset: int = 0,
     today: date | None = None,
 ) -> QueuePage:
-    """Open cases in priority order, filtered by team name, need of any open item, area
-    (a postcode sector or district, such as "LS6 2" or "LS6"), owner, or one case."""
+    """Open cases in priority order (or by `sort`: one of SORTS), filtered by team name,
+    need of any open item, area (a postcode sector or district, such as "LS6 2" or
+    "LS6"), owner, group (one of GROUPS), or one case."""
     today = today or clock.now().date()
     where = ["c.status = 'open'", "c.priority_rank IS NOT NULL"]
-    values: dict[str, Any] = {"limit": limit, "offset": offset}
+    values: dict[str, Any] = {"limit": limit, "offset": offset, **_days(today)}
+    if group:
+        where.append(f"{GROUP_SQL} = :group")
+        values["group"] = group
     if team:
         where.append("lower(t.name) = :team")
         values["team"] = team.strip().lower()
@@ -125,20 +149,40 @@ def queue(
         found = conn.execute(text(
             "SELECT c.priority_rank, c.id, c.priority_score, t.name, w.worker_ref, "
             "c.work_state, c.waiting_until, c.next_due, c.harm_by, c.priority_reasons, "
-            "coalesce(h.person_count, 1) "
-            f"{body} ORDER BY c.priority_rank LIMIT :limit OFFSET :offset"
+            f"coalesce(h.person_count, 1), {GROUP_SQL} "
+            f"{body} ORDER BY {SORTS[sort]} LIMIT :limit OFFSET :offset"
         ), values).all()  # fmt: skip
         facts = _open_item_facts(conn, [row[1] for row in found])
     rows = []
-    for rank, case_id, score, team_name, worker, state, until, due, harm, reasons, people in found:
+    for (rank, case_id, score, team_name, worker, state, until, due, harm, reasons, people,
+         in_group) in found:  # fmt: skip
         needs, count, oldest = facts.get(case_id, ((), 0, None))
         rows.append(QueueRow(
             rank=rank, case_id=case_id, score=score, team=team_name, owner=worker, state=state,
             waiting_until=_maybe_day(until), people=people, open_items=count, needs=needs,
             oldest_days=(today - oldest).days if oldest else None, next_due=_maybe_day(due),
-            harm_by=_maybe_day(harm), reasons=reasons or "",
+            harm_by=_maybe_day(harm), reasons=reasons or "", group=in_group,
         ))  # fmt: skip
     return QueuePage(rows, total)
+
+
+def group_counts(engine: Engine, team: str | None, today: date | None = None) -> dict[str, int]:
+    """Open cases in each group (of one team's backlog, if given)."""
+    today = today or clock.now().date()
+    values = {**_days(today), "team": (team or "").lower()}
+    with engine.connect() as conn:
+        found: dict[str, int] = dict(conn.execute(text(
+            f"SELECT {GROUP_SQL}, count(*) FROM cases c LEFT JOIN teams t ON t.id = c.team_id "
+            "WHERE c.status = 'open' AND c.priority_rank IS NOT NULL "
+            + ("AND lower(t.name) = :team " if team else "") + f"GROUP BY {GROUP_SQL}"
+        ), values).all())  # fmt: skip
+    return {name: int(found.get(name, 0)) for name in GROUPS}
+
+
+def _days(today: date) -> dict[str, date]:
+    """The days the groups are told by."""
+    return {"today": today, "harm_day": today + timedelta(days=HARM_DAYS),
+            "due_day": today + timedelta(days=DUE_DAYS)}  # fmt: skip
 
 
 def _open_item_facts(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from kinfold.demo.accounts import add_demo_accounts
 from kinfold.demo.files import DemoSummary, generate_demo
 from kinfold.ingest.importer import ImportResult, import_items
 from kinfold.ingest.workforce import import_workforce
@@ -26,6 +27,7 @@ DEMO_FILES = (
 ITEM_SOURCES = ("benefits", "revenues", "housing")
 # how the demo council's three teams share the work, and what they aim for
 DEMO_SETTINGS = {
+    "demo": True,  # `kinfold serve` prints the demo's sign-ins
     "routing": {
         "default team": "Benefits team",
         "rules": [
@@ -66,4 +68,5 @@ def load_demo(
             result = import_workforce(workspace.engine, path, what, actor=actor)
         if on_import is not None:
             on_import(result)
+    add_demo_accounts(workspace.engine)
     return workspace

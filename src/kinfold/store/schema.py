@@ -337,3 +337,43 @@ goal_progress = Table(
     Column("status", String(10), nullable=False),  # met, at risk, missed
     Column("detail", Text, nullable=False),
 )
+
+# The web app's local accounts. A caseworker or team leader belongs to a team (and is a
+# worker of the roster, to be given cases); an analyst or admin may see every team.
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(100), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("password_hash", String(200), nullable=False),  # argon2id
+    Column("role", String(20), nullable=False),  # caseworker, team leader, analyst, admin
+    Column("team_id", Integer, ForeignKey("teams.id")),
+    Column("worker_id", Integer, ForeignKey("workers.id")),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("failed_sign_ins", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Signed-in sessions: the cookie holds a random token; only its SHA-256 is kept here.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+# Per-user API tokens (sent as `Authorization: Bearer ...`); only their SHA-256 is kept.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True)),
+)

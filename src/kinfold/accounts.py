@@ -1,0 +1,272 @@
+"""Local accounts of the web app and its API: roles, passwords, sessions, API tokens.
+
+- Passwords are hashed with argon2id; five wrong passwords in a row lock the account
+  for fifteen minutes (the lock-out is the same for a wrong name, so a name cannot be
+  told from the answer).
+- A session and an API token are random 256-bit secrets; the store keeps only their
+  SHA-256, so a copy of the database signs no one in. A session lasts eight hours and
+  carries its own CSRF token.
+- Roles: a caseworker sees and acts on their own team's cases; a team leader sees their
+  team's and manages its backlog and rule; an analyst sees every team, with people
+  pseudonymised; an admin manages users, teams, skills and routing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, Engine, delete, insert, select, update
+
+from kinfold import clock
+from kinfold.errors import KinfoldError
+from kinfold.store import events
+from kinfold.store.schema import api_tokens, sessions, teams, users, workers
+
+CASEWORKER, TEAM_LEADER, ANALYST, ADMIN = "caseworker", "team leader", "analyst", "admin"
+ROLES = (CASEWORKER, TEAM_LEADER, ANALYST, ADMIN)
+TEAM_ROLES = (CASEWORKER, TEAM_LEADER)  # these belong to one team and see only its cases
+MAX_FAILURES = 5
+LOCK_FOR = timedelta(minutes=15)
+SESSION_FOR = timedelta(hours=8)
+MIN_PASSWORD = 12
+
+_hasher = PasswordHasher()
+_NOBODY = _hasher.hash("a password no account has")  # checked against for unknown names
+
+
+class AccountError(KinfoldError):
+    """An account cannot be made or used as asked, and why."""
+
+
+@dataclass(frozen=True)
+class Account:
+    user_id: int
+    username: str
+    display_name: str
+    role: str
+    team_id: int | None
+    team: str | None
+    worker_ref: str | None  # the roster's worker this user is, to be given cases
+
+    @property
+    def sees_every_team(self) -> bool:
+        return self.role not in TEAM_ROLES
+
+    @property
+    def pseudonymised(self) -> bool:
+        """Analysts see people as pseudonyms unless they ask (and are audited)."""
+        return self.role == ANALYST
+
+    def may_see_team(self, team_id: int | None) -> bool:
+        return self.sees_every_team or (team_id is not None and team_id == self.team_id)
+
+
+@dataclass(frozen=True)
+class Session:
+    token: str  # the cookie's value (only its hash is stored)
+    csrf_token: str
+    account: Account
+
+
+def add_user(
+    engine: Engine,
+    username: str,
+    password: str,
+    role: str,
+    *,
+    display_name: str | None = None,
+    team: str | None = None,
+    worker_ref: str | None = None,
+    actor: str = "admin",
+) -> Account:
+    """A new account; a caseworker or team leader needs a team, and a caseworker is one
+    of the roster's workers (to be given cases)."""
+    username = username.strip().lower()
+    if (
+        not username
+        or len(username) > 100
+        or not username.replace(".", "").replace("-", "").replace("_", "").isalnum()
+    ):
+        raise AccountError(
+            f"'{username}' is not a user name.",
+            "Use letters, digits, dots, hyphens or underscores (at most 100).",
+        )
+    if role not in ROLES:
+        raise AccountError(f"'{role}' is not a role.", f"The roles are: {', '.join(ROLES)}.")
+    check_password(password)
+    with engine.begin() as conn:
+        if conn.execute(select(users.c.id).where(users.c.username == username)).first():
+            raise AccountError(f"There is already a user '{username}'.")
+        team_id = _team_id(conn, team) if team else None
+        if role in TEAM_ROLES and team_id is None:
+            raise AccountError(f"A {role} belongs to a team.", "Give --team.")
+        worker_id = _worker_id(conn, worker_ref) if worker_ref else None
+        if role == CASEWORKER and worker_id is None:
+            raise AccountError(
+                "A caseworker is one of the roster's workers.", "Give --worker (their reference)."
+            )
+        inserted = conn.execute(
+            insert(users).values(
+                username=username,
+                display_name=(display_name or username).strip(),
+                password_hash=_hasher.hash(password),
+                role=role,
+                team_id=team_id,
+                worker_id=worker_id,
+                active=True,
+                failed_sign_ins=0,
+                created_at=clock.now(),
+            )
+        )
+        user_id = int(inserted.inserted_primary_key[0])  # type: ignore[index]
+        events.record(conn, actor=actor, action="user.added", entity_type="user",
+                      entity_id=user_id, after={"username": username, "role": role,
+                                                "team": team, "worker": worker_ref})  # fmt: skip
+        return _account(conn, user_id)
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"A password has at least {MIN_PASSWORD} characters.")
+
+
+def sign_in(engine: Engine, username: str, password: str) -> Session:
+    """A new session, or `AccountError` saying only that the name or password is wrong,
+    or that the account is locked and until when."""
+    now = clock.now()
+    wrong = AccountError("The user name or password is not right.")
+    with engine.begin() as conn:
+        row = conn.execute(
+            select(users.c.id, users.c.password_hash, users.c.active, users.c.failed_sign_ins,
+                   users.c.locked_until).where(users.c.username == username.strip().lower())
+        ).first()  # fmt: skip
+        if row is None:
+            _verify(_NOBODY, password)  # the same time spent as for a real account
+            raise wrong
+        user_id, hashed, active, failures, locked_until = row
+        if locked_until is not None and clock.as_utc(locked_until) > now:
+            raise AccountError(
+                "This account is locked after too many wrong passwords.",
+                f"Try again after {clock.as_utc(locked_until):%H:%M} (UTC), or ask an admin.",
+            )
+        if not _verify(hashed, password) or not active:
+            failures += 1
+            locked = now + LOCK_FOR if failures >= MAX_FAILURES else None
+            conn.execute(update(users).where(users.c.id == user_id).values(
+                failed_sign_ins=0 if locked else failures, locked_until=locked))  # fmt: skip
+            events.record(conn, actor=username, action="user.sign_in_failed",
+                          entity_type="user", entity_id=user_id,
+                          after={"locked": locked is not None})  # fmt: skip
+            raise wrong
+        conn.execute(update(users).where(users.c.id == user_id)
+                     .values(failed_sign_ins=0, locked_until=None))  # fmt: skip
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        conn.execute(insert(sessions).values(token_hash=_digest(token), user_id=user_id,
+                                             csrf_token=csrf, created_at=now,
+                                             expires_at=now + SESSION_FOR))  # fmt: skip
+        events.record(conn, actor=username, action="user.signed_in", entity_type="user",
+                      entity_id=user_id)  # fmt: skip
+        return Session(token, csrf, _account(conn, user_id))
+
+
+def session(engine: Engine, token: str) -> Session | None:
+    """The live session of a cookie's token, if any."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(sessions.c.user_id, sessions.c.csrf_token, sessions.c.expires_at)
+            .join(users, users.c.id == sessions.c.user_id)
+            .where(sessions.c.token_hash == _digest(token), users.c.active)
+        ).first()
+        if row is None or clock.as_utc(row[2]) <= clock.now():
+            return None
+        return Session(token, row[1], _account(conn, row[0]))
+
+
+def sign_out(engine: Engine, token: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(delete(sessions).where(sessions.c.token_hash == _digest(token)))
+
+
+def new_api_token(engine: Engine, username: str, name: str) -> str:
+    """A new API token for the user: shown once, kept only as its hash."""
+    token = secrets.token_urlsafe(32)
+    with engine.begin() as conn:
+        user_id = conn.execute(
+            select(users.c.id).where(users.c.username == username.strip().lower())
+        ).scalar()
+        if user_id is None:
+            raise AccountError(f"There is no user '{username}'.")
+        conn.execute(insert(api_tokens).values(token_hash=_digest(token), user_id=user_id,
+                                               name=name, created_at=clock.now()))  # fmt: skip
+        events.record(conn, actor=username, action="user.token_created", entity_type="user",
+                      entity_id=user_id, after={"name": name})  # fmt: skip
+    return token
+
+
+def api_account(engine: Engine, token: str) -> Account | None:
+    """The account an API token belongs to, if it is a live one."""
+    with engine.begin() as conn:
+        user_id = conn.execute(
+            select(api_tokens.c.user_id)
+            .join(users, users.c.id == api_tokens.c.user_id)
+            .where(api_tokens.c.token_hash == _digest(token), users.c.active)
+        ).scalar()
+        if user_id is None:
+            return None
+        conn.execute(update(api_tokens).where(api_tokens.c.token_hash == _digest(token))
+                     .values(last_used_at=clock.now()))  # fmt: skip
+        return _account(conn, user_id)
+
+
+def list_users(engine: Engine) -> list[Account]:
+    with engine.connect() as conn:
+        ids = conn.execute(select(users.c.id).order_by(users.c.username)).scalars().all()
+        return [_account(conn, user_id) for user_id in ids]
+
+
+def _account(conn: Connection, user_id: int) -> Account:
+    row = conn.execute(
+        select(users.c.id, users.c.username, users.c.display_name, users.c.role,
+               users.c.team_id, teams.c.name, workers.c.worker_ref)
+        .outerjoin(teams, teams.c.id == users.c.team_id)
+        .outerjoin(workers, workers.c.id == users.c.worker_id)
+        .where(users.c.id == user_id)
+    ).one()  # fmt: skip
+    return Account(*row)
+
+
+def _team_id(conn: Connection, name: str) -> int:
+    found = conn.execute(select(teams.c.id).where(teams.c.name == name.strip())).scalar()
+    if found is None:
+        known = conn.execute(select(teams.c.name).order_by(teams.c.name)).scalars().all()
+        raise AccountError(f"There is no team '{name}'.", f"The teams are: {', '.join(known)}.")
+    return int(found)
+
+
+def _worker_id(conn: Connection, ref: str) -> int:
+    found = conn.execute(select(workers.c.id).where(workers.c.worker_ref == ref.strip())).scalar()
+    if found is None:
+        raise AccountError(f"There is no worker '{ref}' on the roster.")
+    return int(found)
+
+
+def _verify(hashed: str, password: str) -> bool:
+    try:
+        return _hasher.verify(hashed, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def as_dict(account: Account) -> dict[str, Any]:
+    return {"username": account.username, "name": account.display_name, "role": account.role,
+            "team": account.team}  # fmt: skip

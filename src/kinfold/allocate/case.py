@@ -1,0 +1,222 @@
+"""One case as a caseworker sees it: the household's people, every item from every
+source, the timeline of what happened, why it is where it is in the backlog, and what
+"enough" means before it closes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, or_, select
+
+from kinfold import clock
+from kinfold.allocate.work import checklist
+from kinfold.errors import KinfoldError
+from kinfold.store import events
+from kinfold.store.schema import cases, households, items, people, teams, workers
+from kinfold.store.schema import events as event_log
+
+
+class NoSuchCase(KinfoldError):
+    """There is no case with that number."""
+
+
+@dataclass(frozen=True)
+class Member:
+    person_id: int
+    name: str
+    date_of_birth: str | None
+    open_items: int
+
+
+@dataclass(frozen=True)
+class CaseItem:
+    item_id: int
+    source: str
+    source_ref: str
+    item_type: str
+    need: str | None
+    status: str
+    received_at: datetime
+    due_at: datetime | None
+    closed_at: datetime | None
+    person_id: int | None
+    flags: tuple[str, ...]
+    notes: str | None
+
+
+@dataclass(frozen=True)
+class Moment:
+    """One line of the timeline."""
+
+    at: datetime
+    actor: str
+    what: str  # in words
+    note: str | None
+
+
+@dataclass(frozen=True)
+class CaseView:
+    case_id: int
+    status: str
+    team_id: int | None
+    team: str | None
+    owner: str | None
+    work_state: str
+    waiting_until: date | None
+    address: str | None
+    rank: int | None
+    score: float | None
+    harm_by: date | None
+    next_due: date | None
+    reasons: tuple[str, ...]
+    members: list[Member]
+    items: list[CaseItem]
+    timeline: list[Moment]
+    enough: tuple[str, ...]
+
+
+def case_team(conn: Connection, case_id: int) -> int | None:
+    """The team a case is in (for the access rule), or `NoSuchCase`."""
+    row = conn.execute(select(cases.c.team_id).where(cases.c.id == case_id)).first()
+    if row is None:
+        raise NoSuchCase(f"There is no case {case_id}.")
+    return None if row[0] is None else int(row[0])
+
+
+def case_view(
+    conn: Connection, case_id: int, settings: dict[str, Any], pseudonymised: bool = False
+) -> CaseView:
+    row = conn.execute(
+        select(cases, teams.c.name.label("team_name"), workers.c.worker_ref,
+               households.c.address)
+        .outerjoin(teams, teams.c.id == cases.c.team_id)
+        .outerjoin(workers, workers.c.id == cases.c.owner_id)
+        .outerjoin(households, households.c.id == cases.c.household_id)
+        .where(cases.c.id == case_id)
+    ).mappings().first()  # fmt: skip
+    if row is None:
+        raise NoSuchCase(f"There is no case {case_id}.")
+    found = _items(conn, case_id, pseudonymised)
+    return CaseView(
+        case_id=case_id,
+        status=row["status"],
+        team_id=row["team_id"],
+        team=row["team_name"],
+        owner=row["worker_ref"],
+        work_state=row["work_state"],
+        waiting_until=_day(row["waiting_until"]),
+        address=None if pseudonymised else row["address"],
+        rank=row["priority_rank"],
+        score=row["priority_score"],
+        harm_by=_day(row["harm_by"]),
+        next_due=_day(row["next_due"]),
+        reasons=tuple(r for r in (row["priority_reasons"] or "").split("; ") if r),
+        members=_members(conn, row["household_id"], row["person_id"], found, pseudonymised),
+        items=found,
+        timeline=_timeline(conn, case_id, [item.item_id for item in found]),
+        enough=checklist(conn, case_id, settings),
+    )
+
+
+def _items(conn: Connection, case_id: int, pseudonymised: bool) -> list[CaseItem]:
+    query = select(items).where(items.c.case_id == case_id).order_by(items.c.received_at)
+    return [
+        CaseItem(
+            item_id=r.id,
+            source=r.source,
+            source_ref=r.source_ref,
+            item_type=r.item_type,
+            need=r.need,
+            status=r.status,
+            received_at=clock.moment_of(r.received_at),
+            due_at=_moment(r.due_at),
+            closed_at=_moment(r.closed_at),
+            person_id=r.person_id,
+            flags=tuple(f.replace("_", " ") for f in (r.flags or "").split(";") if f),
+            notes=None if pseudonymised else r.notes,
+        )
+        for r in conn.execute(query)
+    ]
+
+
+def record_view(conn: Connection, actor: str, view: CaseView, channel: str) -> None:
+    """The audit log's line for a view of a case and the people in it."""
+    events.record(conn, actor=actor, action="case.viewed", entity_type="case",
+                  entity_id=view.case_id,
+                  after={"people": [m.person_id for m in view.members], "by": channel})  # fmt: skip
+
+
+def pseudonym(person_id: int) -> str:
+    return f"Person {person_id}"
+
+
+def _members(
+    conn: Connection,
+    household_id: int | None,
+    person_id: int | None,
+    found: list[CaseItem],
+    pseudonymised: bool,
+) -> list[Member]:
+    if household_id is not None:
+        where = people.c.household_id == household_id
+    else:
+        where = people.c.id.in_({item.person_id for item in found} | {person_id} - {None})
+    open_items: dict[int | None, int] = {}
+    for item in found:
+        if item.status == "open":
+            open_items[item.person_id] = open_items.get(item.person_id, 0) + 1
+    return [
+        Member(
+            person_id=r.id,
+            name=pseudonym(r.id)
+            if pseudonymised
+            else " ".join(part for part in (r.first_name, r.last_name) if part) or "(no name)",
+            date_of_birth=None if pseudonymised else r.date_of_birth,
+            open_items=open_items.get(r.id, 0),
+        )
+        for r in conn.execute(select(people).where(where).order_by(people.c.id))
+    ]
+
+
+def _timeline(conn: Connection, case_id: int, item_ids: list[int]) -> list[Moment]:
+    """What happened to the case and its items, newest first (views are left out)."""
+    log = event_log
+    rows = conn.execute(
+        select(log.c.recorded_at, log.c.actor, log.c.action, log.c.outcome, log.c.after)
+        .where(or_(
+            (log.c.entity_type == "case") & (log.c.entity_id == str(case_id)),
+            (log.c.entity_type == "item") & log.c.entity_id.in_([str(i) for i in item_ids]),
+        ), ~log.c.action.like("%.viewed"))
+        .order_by(log.c.recorded_at.desc(), log.c.id.desc())
+    )  # fmt: skip
+    return [
+        Moment(clock.moment_of(at), actor, _words(action, outcome), _note(after))
+        for at, actor, action, outcome, after in rows
+    ]
+
+
+def _words(action: str, outcome: str | None) -> str:
+    if outcome:
+        return outcome[0].upper() + outcome[1:]
+    return action.replace("case.", "").replace("item.", "item ").replace("_", " ").capitalize()
+
+
+def _note(after: str | None) -> str | None:
+    if not after:
+        return None
+    try:
+        note = json.loads(after).get("note")
+    except (ValueError, AttributeError):
+        return None
+    return str(note) if note else None
+
+
+def _moment(value: Any) -> datetime | None:
+    return None if value is None else clock.moment_of(value)
+
+
+def _day(value: Any) -> date | None:
+    return None if value is None else clock.day_of(value)

@@ -1,0 +1,98 @@
+"""`kinfold serve` (the team's web app) and `kinfold user` (its accounts and API
+tokens). Registered on the app of `kinfold.cli`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.table import Table
+
+from kinfold import accounts
+from kinfold.accounts import ROLES
+from kinfold.cli import WorkspaceOption, app, command, console, guarded
+from kinfold.demo.accounts import SIGN_INS
+from kinfold.web.app import create_app
+from kinfold.workspace import open_workspace
+
+user_app = typer.Typer(help="The web app's users: add them, list them, give them API tokens.")
+app.add_typer(user_app, name="user")
+
+
+@command()
+def serve(
+    host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="The port.")] = 8000,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Serve the team's web app (and its API under /api/)."""
+    opened = open_workspace(workspace)
+    web = create_app(opened)
+    console.print(f"kinfold for {opened.name}: http://{host}:{port}/ (Ctrl+C stops it)")
+    if opened.settings.get("demo"):
+        table = Table("role", "user name", "password", title="Demo sign-ins")
+        for sign_in in SIGN_INS:
+            team = f" ({sign_in.team})" if sign_in.team else ""
+            table.add_row(sign_in.role + team, sign_in.username, sign_in.password)
+        console.print(table)
+    uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=True)
+
+
+@user_app.command("add")
+@guarded
+def user_add(
+    username: Annotated[str, typer.Argument(help="The user name they sign in with.")],
+    role: Annotated[str, typer.Option(help=f"One of: {', '.join(ROLES)}.")],
+    team: Annotated[
+        str | None, typer.Option(help="Their team (caseworkers, team leaders).")
+    ] = None,
+    worker: Annotated[
+        str | None, typer.Option(help="The roster's worker they are (to be given cases).")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Their name, as the app shows it.")] = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Add a user; their password is asked for (at least 12 characters)."""
+    password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    opened = open_workspace(workspace)
+    try:
+        added = accounts.add_user(opened.engine, username, password, role, display_name=name,
+                                  team=team, worker_ref=worker)  # fmt: skip
+    finally:
+        opened.close()
+    console.print(
+        f"Added {added.username} ({added.role}{', ' + added.team if added.team else ''})."
+    )
+
+
+@user_app.command("list")
+@guarded
+def user_list(workspace: WorkspaceOption = None) -> None:
+    """Every user, with their role and team."""
+    opened = open_workspace(workspace)
+    try:
+        found = accounts.list_users(opened.engine)
+    finally:
+        opened.close()
+    table = Table("user name", "name", "role", "team", "worker")
+    for account in found:
+        table.add_row(account.username, account.display_name, account.role, account.team or "",
+                      account.worker_ref or "")  # fmt: skip
+    console.print(table)
+
+
+@user_app.command("token")
+@guarded
+def user_token(
+    username: Annotated[str, typer.Argument(help="Whose token.")],
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "API",
+    workspace: WorkspaceOption = None,
+) -> None:
+    """A new API token for a user: shown once, send it as `Authorization: Bearer ...`."""
+    opened = open_workspace(workspace)
+    try:
+        token = accounts.new_api_token(opened.engine, username, name)
+    finally:
+        opened.close()
+    console.print(token, soft_wrap=True)

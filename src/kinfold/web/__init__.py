@@ -1,0 +1,1 @@
+"""The team's web app and its API."""

@@ -1,0 +1,282 @@
+"""The pages: sign in, the team backlog with get-next, and the case page with its
+actions. Each checks the role and team rule before it reads anything."""
+
+from __future__ import annotations
+
+import math
+import secrets
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+
+from kinfold import accounts
+from kinfold.allocate import backlog, peers
+from kinfold.allocate.case import case_team, case_view, record_view
+from kinfold.allocate.next import NextError, get_next
+from kinfold.allocate.work import ACTIONS, WorkError, record_action
+from kinfold.store.schema import teams
+from kinfold.web.render import render
+from kinfold.web.security import (
+    COOKIE,
+    PageSession,
+    WebState,
+    checked_form,
+    need_team,
+    need_worker,
+)
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 25
+NOTE_MAX = 2000
+SIGN_IN_COOKIE = "kinfold_sign_in"  # the sign-in form's CSRF token (no session yet)
+
+
+@router.get("/")
+def home() -> Response:
+    return RedirectResponse("/backlog", status_code=303)
+
+
+@router.get("/sign-in")
+def sign_in_page(request: Request, next: str = "/backlog") -> Response:
+    token = secrets.token_urlsafe(32)
+    response = render(request, "sign_in.html", title="Sign in", csrf=token, next=_local(next))
+    response.set_cookie(SIGN_IN_COOKIE, token, httponly=True, samesite="strict")
+    return response
+
+
+@router.post("/sign-in")
+def sign_in(
+    request: Request,
+    state: WebState,
+    username: Annotated[str, Form(max_length=100)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/backlog",
+) -> Response:
+    expected = request.cookies.get(SIGN_IN_COOKIE, "")
+    errors: dict[str, str] = {}
+    if not expected or not secrets.compare_digest(csrf_token, expected):
+        errors["username"] = "The form had expired. Please sign in again."
+    if not username.strip():
+        errors["username"] = "Enter your user name"
+    if not password:
+        errors["password"] = "Enter your password"
+    if not errors:
+        try:
+            session = accounts.sign_in(state.engine, username, password)
+        except accounts.AccountError as error:
+            errors["username"] = str(error).replace("\n", " ")
+        else:
+            signed_in = RedirectResponse(_local(next), status_code=303)
+            signed_in.set_cookie(COOKIE, session.token, httponly=True, samesite="lax",
+                                secure=state.secure_cookies,
+                                max_age=int(accounts.SESSION_FOR.total_seconds()))  # fmt: skip
+            signed_in.delete_cookie(SIGN_IN_COOKIE)
+            return signed_in
+    token = secrets.token_urlsafe(32)
+    response = render(request, "sign_in.html", 400, title="Sign in", csrf=token,
+                      next=_local(next), errors=errors, username=username)  # fmt: skip
+    response.set_cookie(SIGN_IN_COOKIE, token, httponly=True, samesite="strict")
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request, session: PageSession, state: WebState) -> Response:
+    await checked_form(request, session)
+    accounts.sign_out(state.engine, session.token)
+    response = RedirectResponse("/sign-in", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@router.get("/backlog")
+def backlog_page(
+    request: Request,
+    session: PageSession,
+    state: WebState,
+    team: Annotated[str | None, Query(max_length=200)] = None,
+    need: Annotated[str | None, Query(max_length=100)] = None,
+    area: Annotated[str | None, Query(max_length=20)] = None,
+    group: Annotated[str | None, Query(max_length=40)] = None,
+    sort: Annotated[str, Query(max_length=20)] = "priority",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+) -> Response:
+    return _backlog(request, session, state, team, need, area, group, sort, page)
+
+
+def _backlog(
+    request: Request,
+    session: PageSession,
+    state: WebState,
+    team: str | None = None,
+    need: str | None = None,
+    area: str | None = None,
+    group: str | None = None,
+    sort: str = "priority",
+    page: int = 1,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    account = session.account
+    if not account.sees_every_team:
+        team = account.team  # a caseworker's or team leader's own backlog, whatever is asked
+    errors = dict(errors or {})
+    if group and group not in backlog.GROUPS:
+        errors["group"] = f"Choose one of: {', '.join(backlog.GROUPS)}"
+        group = None
+    if sort not in backlog.SORTS:
+        errors["sort"] = f"Choose one of: {', '.join(backlog.SORTS)}"
+        sort = "priority"
+    found = backlog.queue(state.engine, team=team or None, need=need or None, area=area or None,
+                          group=group, sort=sort, limit=PAGE_SIZE,
+                          offset=(page - 1) * PAGE_SIZE)  # fmt: skip
+    filters = {"team": team or "", "need": need or "", "area": area or "", "group": group or "",
+               "sort": sort}  # fmt: skip
+    return render(
+        request,
+        "backlog.html",
+        400 if errors else 200,
+        title=f"{team} backlog" if team else "Every team's backlog",
+        page_title=team or "Every team",
+        rows=found.rows,
+        total=found.total,
+        first=(page - 1) * PAGE_SIZE + 1,
+        page=page,
+        pages=max(1, math.ceil(found.total / PAGE_SIZE)),
+        counts=backlog.group_counts(state.engine, team or None),
+        groups=backlog.GROUPS,
+        sorts=list(backlog.SORTS),
+        filters=filters,
+        link=lambda **changes: "/backlog?" + urlencode({**filters, "page": page, **changes}),
+        teams=_teams(state) if account.sees_every_team else [],
+        errors=errors,
+        today=date.today(),
+    )
+
+
+@router.post("/next")
+async def next_case(request: Request, session: PageSession, state: WebState) -> Response:
+    await checked_form(request, session)
+    worker = need_worker(session.account)
+    try:
+        given = get_next(state.engine, worker, state.settings)
+    except NextError as error:
+        return _backlog(request, session, state, errors={"next": str(error)})
+    return RedirectResponse(f"/cases/{given.case_id}?given=1", status_code=303)
+
+
+@router.get("/cases/{case_id}")
+def case_page(
+    request: Request, case_id: int, session: PageSession, state: WebState, given: int = 0
+) -> Response:
+    return _case(request, session, state, case_id, given=bool(given))
+
+
+@router.post("/cases/{case_id}/actions")
+async def act(request: Request, case_id: int, session: PageSession, state: WebState) -> Response:
+    form = await checked_form(request, session)
+    account = session.account
+    with state.engine.connect() as conn:
+        need_team(account, case_team(conn, case_id), f"Case {case_id}")
+    worker = need_worker(account)
+    errors, asked = _action_form(form)
+    if not errors:
+        try:
+            done = record_action(state.engine, state.settings, worker, case_id, **asked)
+        except WorkError as error:
+            errors["action"] = str(error).replace("\n", " ")
+        else:
+            return _case(request, session, state, case_id, done=done.summary)
+    return _case(request, session, state, case_id, errors=errors, form=form, status=400)
+
+
+@router.post("/cases/{case_id}/questions")
+async def ask_peer(
+    request: Request, case_id: int, session: PageSession, state: WebState
+) -> Response:
+    form = await checked_form(request, session)
+    with state.engine.connect() as conn:
+        need_team(session.account, case_team(conn, case_id), f"Case {case_id}")
+    worker = need_worker(session.account)
+    question = str(form.get("question", "")).strip()
+    if not question:
+        errors = {"question": "Enter your question"}
+    elif len(question) > NOTE_MAX:
+        errors = {"question": f"Your question must be {NOTE_MAX:,} characters or fewer"}
+    else:
+        try:
+            peers.ask(state.engine, worker, case_id, question)
+        except WorkError as error:
+            errors = {"question": str(error)}
+        else:
+            return _case(request, session, state, case_id, done="Your question is with your team.")
+    return _case(request, session, state, case_id, errors=errors, form=form, status=400)
+
+
+def _case(
+    request: Request,
+    session: PageSession,
+    state: WebState,
+    case_id: int,
+    status: int = 200,
+    **context: Any,
+) -> Response:
+    account = session.account
+    with state.engine.begin() as conn:
+        need_team(account, case_team(conn, case_id), f"Case {case_id}")
+        view = case_view(conn, case_id, state.settings, pseudonymised=account.pseudonymised)
+        record_view(conn, account.username, view, "web")
+    return render(
+        request,
+        "case.html",
+        status,
+        title=f"Case {case_id}",
+        case=view,
+        actions=list(ACTIONS),
+        mine=view.owner is not None and view.owner == account.worker_ref,
+        today=date.today(),
+        **{"errors": {}, "form": {}, **context},
+    )
+
+
+def _action_form(form: dict[str, str | list[str]]) -> tuple[dict[str, str], dict[str, Any]]:
+    """The action form's fields, checked: (errors by field, record_action's arguments)."""
+    errors: dict[str, str] = {}
+    action = str(form.get("action", ""))
+    if action not in ACTIONS:
+        errors["action"] = "Select what you did"
+    note = str(form.get("note", "")).strip()
+    if len(note) > NOTE_MAX:
+        errors["note"] = f"The note must be {NOTE_MAX:,} characters or fewer"
+    asked: dict[str, Any] = {"action": action, "note": note or None}
+    if action == "item completed":
+        item = str(form.get("item", ""))
+        if not item.isdigit():
+            errors["item"] = "Select the item you completed"
+        else:
+            asked["item_id"] = int(item)
+    if action == "waiting for the customer":
+        parts = [str(form.get(f"until-{part}", "")).strip() for part in ("day", "month", "year")]
+        try:
+            asked["until"] = date(int(parts[2]), int(parts[1]), int(parts[0]))
+        except ValueError:
+            errors["until"] = "Enter the date you are waiting until, such as 27 11 2026"
+    if action == "case closed":
+        met = form.get("met[]", [])
+        asked["met"] = tuple([met] if isinstance(met, str) else met)
+        override = str(form.get("override", "")).strip()
+        asked["override"] = override or None
+    return errors, asked
+
+
+def _teams(state: WebState) -> list[str]:
+    with state.engine.connect() as conn:
+        return list(conn.execute(select(teams.c.name).order_by(teams.c.name)).scalars())
+
+
+def _local(path: str) -> str:
+    """Only a path on this site (no open redirect)."""
+    return path if path.startswith("/") and not path.startswith("//") else "/backlog"

@@ -1,0 +1,16 @@
+"""What the web app holds while it runs: the workspace's database and settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+
+
+@dataclass
+class Web:
+    engine: Engine
+    settings: dict[str, Any]
+    name: str  # the workspace's, shown in the header
+    secure_cookies: bool  # only over HTTPS (on whenever the app is served on TLS)
