@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -163,16 +163,24 @@ def sign_in(engine: Engine, username: str, password: str) -> Session:
             events.record(conn, actor=username, action="user.sign_in_failed",
                           entity_type="user", entity_id=user_id,
                           after={"locked": locked is not None})  # fmt: skip
-            raise wrong
-        conn.execute(update(users).where(users.c.id == user_id)
-                     .values(failed_sign_ins=0, locked_until=None))  # fmt: skip
-        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        conn.execute(insert(sessions).values(token_hash=_digest(token), user_id=user_id,
-                                             csrf_token=csrf, created_at=now,
-                                             expires_at=now + SESSION_FOR))  # fmt: skip
-        events.record(conn, actor=username, action="user.signed_in", entity_type="user",
-                      entity_id=user_id)  # fmt: skip
-        return Session(token, csrf, _account(conn, user_id))
+            started = None  # the failure is kept: raised once the transaction is written
+        else:
+            started = _start_session(conn, user_id, username, now)
+    if started is None:
+        raise wrong
+    return started
+
+
+def _start_session(conn: Connection, user_id: int, username: str, now: datetime) -> Session:
+    conn.execute(update(users).where(users.c.id == user_id)
+                 .values(failed_sign_ins=0, locked_until=None))  # fmt: skip
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    conn.execute(insert(sessions).values(token_hash=_digest(token), user_id=user_id,
+                                         csrf_token=csrf, created_at=now,
+                                         expires_at=now + SESSION_FOR))  # fmt: skip
+    events.record(conn, actor=username, action="user.signed_in", entity_type="user",
+                  entity_id=user_id)  # fmt: skip
+    return Session(token, csrf, _account(conn, user_id))
 
 
 def session(engine: Engine, token: str) -> Session | None:
