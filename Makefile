@@ -1,4 +1,5 @@
-# kinfold: `make run` builds the demo workspace and starts the product; `make test` checks it.
+# kinfold: `make run` builds the demo workspace and serves the team's web app on
+# http://127.0.0.1:8000/ (it prints the demo's sign-ins); `make test` checks it.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,11 +9,12 @@ DEMO ?= demo-workspace
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml scripts/install-system.sh
+$(VENV)/.installed: pyproject.toml package-lock.json scripts/install-system.sh scripts/build-web.sh
 	bash scripts/install-system.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	bash scripts/build-web.sh
 	touch $@
 
 run: install
@@ -20,7 +22,7 @@ run: install
 	$(BIN)/kinfold demo --out $(DEMO) --load
 	$(BIN)/kinfold resolve --workspace $(DEMO)
 	$(BIN)/kinfold status --workspace $(DEMO)
-	$(BIN)/kinfold queue --workspace $(DEMO)
+	$(BIN)/kinfold serve --workspace $(DEMO)
 
 lint: install
 	$(BIN)/ruff format --check src tests bench
@@ -42,4 +44,4 @@ bench-allocate: install  # get next on SQLite and on a throwaway PostgreSQL
 	bash -c 'source scripts/postgres.sh && trap pg_stop EXIT && $(BIN)/python -m bench.allocate'
 
 clean:
-	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO) node_modules src/kinfold/web/static/vendor .pytest_cache .mypy_cache .ruff_cache

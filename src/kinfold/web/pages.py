@@ -268,6 +268,8 @@ def _action_form(form: dict[str, str | list[str]]) -> tuple[dict[str, str], dict
         met = form.get("met[]", [])
         asked["met"] = tuple([met] if isinstance(met, str) else met)
         override = str(form.get("override", "")).strip()
+        if len(override) > NOTE_MAX:
+            errors["override"] = f"The reason must be {NOTE_MAX:,} characters or fewer"
         asked["override"] = override or None
     return errors, asked
 

@@ -1,0 +1,162 @@
+"""Browser journeys in Debian's chromium (driven by Playwright; no browser is
+downloaded), each page checked with axe-core and photographed at desktop width and at
+375 px into tests/artifacts/."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
+
+from kinfold.allocate.backlog import queue
+from kinfold.demo.files import DemoSummary
+from kinfold.web.app import create_app
+from kinfold.workspace import Workspace
+from tests.web.conftest import PASSWORDS, ready_workspace
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]  # fmt: skip
+WIDTHS = {"desktop": 1280, "mobile": 375}
+
+
+@pytest.fixture(scope="module")
+def served(
+    demo_files: DemoSummary, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Workspace]]:
+    """The app on a free port of 127.0.0.1, in a thread, over its own demo workspace."""
+    workspace = ready_workspace(demo_files, tmp_path_factory.mktemp("browser") / "demo")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(workspace), host="127.0.0.1", port=port,
+                                           log_level="warning"))  # fmt: skip
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", workspace
+    server.should_exit = True
+    thread.join(timeout=10)
+    workspace.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": WIDTHS["desktop"], "height": 900})
+    opened = context.new_page()
+    problems: list[str] = []
+    opened.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+
+    def console_error(message: ConsoleMessage) -> None:
+        # a page answered 4xx on purpose is logged too: those are checked by status
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            problems.append(f"console: {message.text}")
+
+    def failed_file(response: Response) -> None:
+        if response.request.resource_type != "document" and response.status >= 400:
+            problems.append(f"{response.status} {response.url}")
+
+    opened.on("console", console_error)
+    opened.on("response", failed_file)
+    yield opened
+    context.close()
+    assert problems == [], problems  # no script errors, no CSP refusals
+
+
+def check(page: Page, name: str) -> None:
+    """axe-core finds no violation; screenshots at both widths."""
+    page.evaluate(AXE.read_text())  # by the browser's tools: the page's CSP stays on
+    found = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    violations = [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in found["violations"]]
+    assert violations == [], f"{name}: {violations}"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for label, width in WIDTHS.items():
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=ARTIFACTS / f"{name}-{label}.png", full_page=True)
+    page.set_viewport_size({"width": WIDTHS["desktop"], "height": 900})
+
+
+def sign_in(page: Page, url: str, username: str) -> None:
+    page.goto(f"{url}/sign-in")
+    check(page, "sign-in")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(PASSWORDS[username])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{url}/backlog")
+
+
+def test_get_next_record_an_action_and_the_case_leaves_the_queue(
+    served: tuple[str, Workspace], page: Page
+) -> None:
+    url, workspace = served
+    sign_in(page, url, "caseworker")
+    assert re.search(r"Showing 1 to 25 of [\d,]+ cases", page.inner_text("main"))
+    # GOV.UK Frontend's styles and font are in use (served from the app itself)
+    font = page.evaluate("getComputedStyle(document.querySelector('h1')).fontFamily")
+    assert "GDS Transport" in font
+    check(page, "backlog")
+    page.get_by_role("button", name="Get next case").click()
+    page.wait_for_url(re.compile(r".*/cases/\d+\?given=1"))
+    case_id = int(re.search(r"/cases/(\d+)", page.url).group(1))  # type: ignore[union-attr]
+    assert "is yours now" in page.inner_text("main")
+    check(page, "case")
+    page.get_by_role("tab", name=re.compile("Timeline")).click()  # GOV.UK tabs work
+    assert page.locator("#timeline").is_visible()
+    page.get_by_label("Case closed").check()
+    for box in page.locator("input[name='met[]']").all():
+        box.check()
+    page.get_by_label("Note").fill("Food voucher given; referred to the housing team.")
+    page.get_by_role("button", name="Record the action").click()
+    banner = page.get_by_role("alert")
+    assert f"Case {case_id} closed: enough." in banner.inner_text()
+    check(page, "case-closed")
+    assert queue(workspace.engine, case_id=case_id).total == 0  # it has left the queue
+    page.goto(f"{url}/backlog?sort=case")
+    assert f'/cases/{case_id}"' not in page.content()
+
+
+def test_a_bad_action_shows_the_error_summary(served: tuple[str, Workspace], page: Page) -> None:
+    url, _ = served
+    sign_in(page, url, "teamleader")
+    page.get_by_role("button", name="Get next case").click()
+    page.wait_for_url(re.compile(r".*/cases/\d+\?given=1"))
+    page.get_by_role("button", name="Record the action").click()
+    summary = page.locator(".govuk-error-summary")
+    assert "Select what you did" in summary.inner_text()
+    assert page.title().startswith("Error: ")
+    check(page, "case-error")
+
+
+def test_another_teams_case_by_url_is_refused(served: tuple[str, Workspace], page: Page) -> None:
+    url, workspace = served
+    sign_in(page, url, "caseworker")
+    other = next(row.case_id for row in queue(workspace.engine, team="Benefits team").rows)
+    response = page.goto(f"{url}/cases/{other}")
+    assert response is not None and response.status == 403
+    assert "is in another team" in page.inner_text("main")
+    check(page, "refused")
+    missing = page.goto(f"{url}/cases/99999999")
+    assert missing is not None and missing.status == 404
+    check(page, "not-found")
