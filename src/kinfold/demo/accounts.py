@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 
 from kinfold.accounts import ADMIN, ANALYST, CASEWORKER, TEAM_LEADER, add_user
-from kinfold.store.schema import teams, workers
+from kinfold.store.schema import teams, users, workers
 
 TEAM = "Housing team"
 
@@ -30,13 +30,17 @@ SIGN_INS = (
 
 
 def add_demo_accounts(engine: Engine) -> None:
-    """The caseworker and team leader are the first two workers of the Housing team."""
+    """The caseworker and team leader are the first two workers of the Housing team.
+    Loading the demo again leaves the accounts as they are."""
     with engine.connect() as conn:
+        existing = set(conn.execute(select(users.c.username)).scalars())
         refs = list(conn.execute(
             select(workers.c.worker_ref).join(teams, teams.c.id == workers.c.team_id)
             .where(teams.c.name == TEAM).order_by(workers.c.worker_ref).limit(2)
         ).scalars())  # fmt: skip
     for sign_in, worker in zip(SIGN_INS, [*refs, None, None], strict=True):
+        if sign_in.username in existing:
+            continue
         add_user(engine, sign_in.username, sign_in.password, sign_in.role,
                  display_name=f"Demo {sign_in.role}", team=sign_in.team, worker_ref=worker,
                  actor="demo")  # fmt: skip
