@@ -160,3 +160,14 @@ def test_another_teams_case_by_url_is_refused(served: tuple[str, Workspace], pag
     missing = page.goto(f"{url}/cases/99999999")
     assert missing is not None and missing.status == 404
     check(page, "not-found")
+
+
+def test_the_team_pages_are_accessible(served: tuple[str, Workspace], page: Page) -> None:
+    url, _ = served
+    sign_in(page, url, "teamleader")
+    for path, heading in [("/checkin", "Housing team"), ("/peers", "Peer questions"),
+                          ("/hotspots", "Hotspots"), ("/goals", "Goals")]:  # fmt: skip
+        response = page.goto(url + path)
+        assert response is not None and response.status == 200, path
+        assert heading in page.locator("h1").inner_text()
+        check(page, path.strip("/"))

@@ -159,3 +159,23 @@ def test_the_api_works_with_a_token_and_says_what_is_wrong(web_workspace: Worksp
     assert wrong.status_code == 422 and wrong.json()["problems"]
     assert api.get("/api/cases/999999").status_code == 404
     assert api.get("/api/queue", params={"sort": "shoe size"}).status_code == 403
+
+
+def test_a_question_asked_on_a_case_is_answered_by_a_peer(web_workspace: Workspace) -> None:
+    asking, csrf = signed_in(web_workspace, "caseworker")
+    given = asking.post("/next", data={"csrf_token": csrf}, follow_redirects=False)
+    case_url = given.headers["location"].split("?")[0]
+    empty = asking.post(case_url + "/questions", data={"csrf_token": csrf, "question": " "})
+    assert empty.status_code == 400 and "Enter your question" in empty.text
+    question = {"csrf_token": csrf, "question": "Is <b>Jo</b> in the household?"}
+    asked = asking.post(case_url + "/questions", data=question)
+    assert "Your question is with your team." in asked.text
+    peer, peer_csrf = signed_in(web_workspace, "teamleader")
+    listed = peer.get("/peers")
+    assert "Is &lt;b&gt;Jo&lt;/b&gt; in the household?" in listed.text
+    number = int(re.findall(r"/peers/(\d+)/answer", listed.text)[-1])
+    reply = {"csrf_token": peer_csrf, "answer": "Yes: same address since May."}
+    answered = peer.post(f"/peers/{number}/answer", data=reply)
+    assert "recorded on case" in answered.text and f"/peers/{number}/answer" not in answered.text
+    for path in ("/checkin", "/hotspots", "/goals"):
+        assert peer.get(path).status_code == 200

@@ -15,7 +15,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 
 from kinfold.allocate.case import NoSuchCase
 from kinfold.errors import KinfoldError
-from kinfold.web import api, pages
+from kinfold.web import api, pages, team
 from kinfold.web.render import WEB, render
 from kinfold.web.security import BadToken, NotSignedIn, Refused
 from kinfold.web.state import Web
@@ -48,6 +48,7 @@ def create_app(workspace: Workspace, secure_cookies: bool = False) -> FastAPI:
     app.add_middleware(_SecurityHeaders)
     _handlers(app)
     app.include_router(pages.router)
+    app.include_router(team.router)
     app.include_router(api.router)
     return app
 

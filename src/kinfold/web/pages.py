@@ -151,7 +151,7 @@ def _backlog(
         sorts=list(backlog.SORTS),
         filters=filters,
         link=lambda **changes: "/backlog?" + urlencode({**filters, "page": page, **changes}),
-        teams=_teams(state) if account.sees_every_team else [],
+        teams=teams_of(state) if account.sees_every_team else [],
         errors=errors,
         today=date.today(),
     )
@@ -274,7 +274,7 @@ def _action_form(form: dict[str, str | list[str]]) -> tuple[dict[str, str], dict
     return errors, asked
 
 
-def _teams(state: WebState) -> list[str]:
+def teams_of(state: WebState) -> list[str]:
     with state.engine.connect() as conn:
         return list(conn.execute(select(teams.c.name).order_by(teams.c.name)).scalars())
 

@@ -1,0 +1,115 @@
+"""The team's pages beside its backlog: the daily check-in, the peer questions, the
+hotspots with their suggested responses, and the goals."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from kinfold import clock
+from kinfold.allocate import peers
+from kinfold.allocate.checkin import checkin
+from kinfold.allocate.goals import progress_today
+from kinfold.allocate.work import WorkError
+from kinfold.fold.hotspots import KINDS, HotspotSettings, find_hotspots
+from kinfold.priority.score import harm_words
+from kinfold.web.pages import NOTE_MAX, teams_of
+from kinfold.web.render import render
+from kinfold.web.security import PageSession, WebState, checked_form, need_worker
+
+router = APIRouter(include_in_schema=False)
+
+
+def _team(session: PageSession, state: WebState, asked: str | None) -> str | None:
+    """A caseworker's or team leader's own team; anyone else's choice (None: not chosen)."""
+    account = session.account
+    if not account.sees_every_team:
+        return account.team
+    return asked if asked in teams_of(state) else None
+
+
+@router.get("/checkin")
+def checkin_page(
+    request: Request,
+    session: PageSession,
+    state: WebState,
+    team: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    chosen = _team(session, state, team)
+    day = checkin(state.engine, state.settings, chosen) if chosen else None
+    today = clock.now().date()
+    return render(request, "checkin.html", title="Daily check-in", team=chosen, day=day,
+                  teams=teams_of(state), today=today,
+                  harm=lambda harm_by: harm_words(harm_by, today))  # fmt: skip
+
+
+@router.get("/peers")
+def peers_page(request: Request, session: PageSession, state: WebState) -> Response:
+    return _peers(request, session, state)
+
+
+@router.post("/peers/{question_id}/answer")
+async def answer(
+    request: Request, question_id: int, session: PageSession, state: WebState
+) -> Response:
+    form = await checked_form(request, session)
+    worker = need_worker(session.account)
+    text = str(form.get("answer", "")).strip()
+    errors = {}
+    if not text:
+        errors[f"answer-{question_id}"] = "Enter your answer"
+    elif len(text) > NOTE_MAX:
+        errors[f"answer-{question_id}"] = f"Your answer must be {NOTE_MAX:,} characters or fewer"
+    else:
+        try:
+            answered = peers.answer(state.engine, worker, question_id, text)
+        except WorkError as error:
+            errors[f"answer-{question_id}"] = str(error).replace("\n", " ")
+        else:
+            done = f"Your answer is recorded on case {answered.case_id} as its decision."
+            return _peers(request, session, state, done=done)
+    return _peers(request, session, state, 400, errors=errors, form=form)
+
+
+def _peers(
+    request: Request,
+    session: PageSession,
+    state: WebState,
+    status: int = 200,
+    **context: object,
+) -> Response:
+    account = session.account
+    team = None if account.sees_every_team else account.team
+    waiting = peers.open_questions(state.engine, team)
+    return render(request, "peers.html", status, title="Peer questions", questions=waiting,
+                  **{"errors": {}, "form": {}, **context})  # fmt: skip
+
+
+@router.get("/hotspots")
+def hotspots_page(
+    request: Request,
+    session: PageSession,
+    state: WebState,
+    kind: Annotated[str | None, Query(max_length=20)] = None,
+) -> Response:
+    settings = HotspotSettings.from_settings(state.settings)
+    with state.engine.connect() as conn:
+        found = find_hotspots(conn, settings)
+    chosen = kind if kind in KINDS else None
+    return render(request, "hotspots.html", title="Hotspots", kinds=KINDS, kind=chosen,
+                  hotspots=[h for h in found if chosen in (None, h.kind)][:100],
+                  total=len(found))  # fmt: skip
+
+
+@router.get("/goals")
+def goals_page(request: Request, session: PageSession, state: WebState) -> Response:
+    account = session.account
+    found = [
+        progress
+        for progress in progress_today(state.engine, state.settings)
+        if account.sees_every_team or progress.goal.team in (None, account.team)
+    ]
+    return render(request, "goals.html", title="Goals", goals=found, today=date.today())
