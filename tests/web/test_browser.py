@@ -171,3 +171,34 @@ def test_the_team_pages_are_accessible(served: tuple[str, Workspace], page: Page
         assert response is not None and response.status == 200, path
         assert heading in page.locator("h1").inner_text()
         check(page, path.strip("/"))
+
+
+def test_a_team_leader_edits_the_rule_previews_saves_and_the_order_changes(
+    served: tuple[str, Workspace], page: Page
+) -> None:
+    url, workspace = served
+    before = [row.case_id for row in queue(workspace.engine, limit=10).rows]
+    sign_in(page, url, "teamleader")
+    page.get_by_role("link", name="Priority rule").click()
+    check(page, "rule")
+    rule = page.get_by_label("The rule (YAML)")
+    edited = rule.input_value().replace(
+        "no income:                {harm within days: 7, points: 25}",
+        "no income:                {harm within days: 7, points: 95}",
+    )
+    assert "points: 95" in edited
+    rule.fill(edited)
+    page.get_by_role("button", name="Preview what moves").click()
+    summary = page.locator("#moves-summary").inner_text()
+    assert re.match(r"[\d,]+ cases up, [\d,]+ down", summary) and "Nothing is saved" in summary
+    check(page, "rule-preview")
+    page.get_by_role("button", name="Save as a new version").click()
+    assert "Say why the rule changed" in page.locator(".govuk-error-summary").inner_text()
+    page.get_by_label("Why it changes").fill("No income is as urgent as eviction this winter.")
+    page.get_by_role("button", name="Save as a new version").click()
+    assert (
+        "is in force: every backlog is in its new order" in page.get_by_role("alert").inner_text()
+    )
+    after = queue(workspace.engine, limit=10).rows
+    assert [row.case_id for row in after] != before
+    assert "no income +95" in after[0].reasons

@@ -6,6 +6,8 @@ for partial updates, and a JSON API under /api/ for the same operations.
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -15,13 +17,14 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 
 from kinfold.allocate.case import NoSuchCase
 from kinfold.errors import KinfoldError
-from kinfold.web import api, pages, team
+from kinfold.web import api, pages, rule, team
 from kinfold.web.render import WEB, render
 from kinfold.web.security import BadToken, NotSignedIn, Refused
 from kinfold.web.state import Web
 from kinfold.workspace import Workspace
 
 VENDOR = WEB / "static" / "vendor"
+log = logging.getLogger("kinfold.web")
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
@@ -49,6 +52,7 @@ def create_app(workspace: Workspace, secure_cookies: bool = False) -> FastAPI:
     _handlers(app)
     app.include_router(pages.router)
     app.include_router(team.router)
+    app.include_router(rule.router)
     app.include_router(api.router)
     return app
 
@@ -113,6 +117,20 @@ def _handlers(app: FastAPI) -> None:
             400,
             title="The address is not right",
             message="; ".join(problems),
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> Response:
+        # the error's kind and place only: its message may hold what a user typed
+        log.error("%s at %s %s", type(error).__name__, request.method, request.url.path)
+        message = (
+            "Sorry, there is a problem with the service. If you were saving something, "
+            "it was not saved: please try again later."
+        )
+        if is_api(request):
+            return JSONResponse({"error": message}, status_code=500)
+        return render(
+            request, "error.html", 500, title="Sorry, there is a problem", message=message
         )
 
     @app.exception_handler(KinfoldError)
