@@ -202,3 +202,51 @@ def test_a_team_leader_edits_the_rule_previews_saves_and_the_order_changes(
     after = queue(workspace.engine, limit=10).rows
     assert [row.case_id for row in after] != before
     assert "no income +95" in after[0].reasons
+
+
+def test_an_upload_with_bad_rows_shows_its_quarantine(
+    served: tuple[str, Workspace], page: Page, tmp_path: Path
+) -> None:
+    url, _ = served
+    good = tmp_path / "claims.csv"
+    good.write_text(
+        "source_ref,item_type,received_at,full_name,postcode\n"
+        "WEB-1,Benefit claim,2026-11-20,Ada Lovelace,KF1 1AA\n"
+        "WEB-2,Benefit claim,not a date,Alan Turing,KF1 1AB\n"
+        "WEB-3,,2026-11-21,Grace Hopper,KF1 1AC\n"
+    )
+    sign_in(page, url, "teamleader")
+    page.get_by_role("link", name="Imports").click()
+    check(page, "imports")
+    page.get_by_role("button", name="Upload and import").click()  # nothing given
+    summary = page.locator(".govuk-error-summary").inner_text()
+    assert "Enter the source system" in summary and "Select a file" in summary
+    page.get_by_label("Source system").fill("web benefits")
+    page.get_by_label("The file").set_input_files(str(good))
+    page.get_by_role("button", name="Upload and import").click()
+    page.wait_for_url(re.compile(r".*/imports/\d+$"))
+    main = page.inner_text("main")
+    assert re.search(r"Rows read\s+3", main) and re.search(r"In quarantine\s+2", main)
+    assert "received_at" in main and "item_type" in main
+    check(page, "import")
+    odd = tmp_path / "odd.csv"
+    odd.write_text("Ref,Type,Date In,Customer\nODD-1,Housing repair,2026-11-19,Jo Bloggs\n")
+    page.goto(url + "/imports")
+    page.get_by_label("Source system").fill("housing export")
+    page.get_by_label("The file").set_input_files(str(odd))
+    page.get_by_role("button", name="Upload and import").click()
+    assert "Match the file's columns" in page.locator("h1").inner_text()
+    check(page, "import-map")
+    for field, column in [("Source ref", "Ref"), ("Item type", "Type"),
+                          ("Received at", "Date In"), ("Full name", "Customer")]:  # fmt: skip
+        page.get_by_label(re.compile(f"^{field}")).select_option(column)
+    page.get_by_role("button", name="Import with these columns").click()
+    page.wait_for_url(re.compile(r".*/imports/\d+$"))
+    assert re.search(r"New items\s+1", page.inner_text("main"))
+    wrong = tmp_path / "notes.txt"
+    wrong.write_text("hello")
+    page.goto(url + "/imports")
+    page.get_by_label("Source system").fill("x")
+    page.get_by_label("The file").set_input_files(str(wrong))
+    page.get_by_role("button", name="Upload and import").click()
+    assert "The file must be one of" in page.locator(".govuk-error-summary").inner_text()

@@ -17,7 +17,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 
 from kinfold.allocate.case import NoSuchCase
 from kinfold.errors import KinfoldError
-from kinfold.web import api, pages, rule, team
+from kinfold.web import api, imports, pages, rule, team
 from kinfold.web.render import WEB, render
 from kinfold.web.security import BadToken, NotSignedIn, Refused
 from kinfold.web.state import Web
@@ -44,7 +44,9 @@ def create_app(workspace: Workspace, secure_cookies: bool = False) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.state.web = Web(workspace.engine, workspace.settings, workspace.name, secure_cookies)
+    app.state.web = Web(
+        workspace.engine, workspace.path, workspace.settings, workspace.name, secure_cookies
+    )
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     # GOV.UK and MOJ Frontend's stylesheets load their fonts and images from /assets/
     app.mount("/assets", StaticFiles(directory=VENDOR / "assets"), name="assets")
@@ -53,6 +55,7 @@ def create_app(workspace: Workspace, secure_cookies: bool = False) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(team.router)
     app.include_router(rule.router)
+    app.include_router(imports.router)
     app.include_router(api.router)
     return app
 

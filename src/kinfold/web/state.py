@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -11,6 +12,7 @@ from sqlalchemy import Engine
 @dataclass
 class Web:
     engine: Engine
+    folder: Path  # the workspace's folder
     settings: dict[str, Any]
     name: str  # the workspace's, shown in the header
     secure_cookies: bool  # only over HTTPS (on whenever the app is served on TLS)

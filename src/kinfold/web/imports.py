@@ -1,0 +1,207 @@
+"""The imports page: upload a file of items, map its columns to kinfold's fields when
+they are not its own, and see what was imported and what went to quarantine, and why.
+Team leaders and admins import; everyone may read the history.
+
+An upload is kept in the workspace's `uploads/` folder only until it is imported."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+from pathlib import Path
+
+import yaml
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from starlette.datastructures import FormData, UploadFile
+
+from kinfold.accounts import ADMIN, TEAM_LEADER
+from kinfold.errors import KinfoldError
+from kinfold.ingest.fields import CANONICAL, NAME_FIELDS, REQUIRED
+from kinfold.ingest.importer import import_items
+from kinfold.ingest.mapping import canonical_mapping
+from kinfold.ingest.readers import read_table
+from kinfold.store.schema import imports, quarantine
+from kinfold.web.render import render
+from kinfold.web.security import PageSession, WebState, checked_form, need_role
+
+router = APIRouter(include_in_schema=False)
+IMPORTERS = (TEAM_LEADER, ADMIN)
+MAX_BYTES = 50 * 1024 * 1024
+TYPES = (".csv", ".xlsx", ".json", ".jsonl", ".xes", ".gz")
+SOURCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}")
+TOKEN = re.compile(r"[0-9a-f]{16}")
+QUARANTINE_SHOWN = 200
+
+
+@router.get("/imports")
+def imports_page(request: Request, session: PageSession, state: WebState) -> Response:
+    return _page(request, session, state)
+
+
+@router.post("/imports")
+async def upload(request: Request, session: PageSession, state: WebState) -> Response:
+    need_role(session.account, *IMPORTERS)
+    if int(request.headers.get("content-length") or 0) > MAX_BYTES + 1_000_000:
+        return _page(request, session, state, 413, errors={"file": _too_big()})
+    form = await request.form(max_files=1, max_fields=20)
+    try:
+        await checked_form(request, session)
+        return await _upload_form(request, session, state, form)
+    finally:
+        await form.close()  # the upload's spooled copy
+
+
+async def _upload_form(
+    request: Request, session: PageSession, state: WebState, form: FormData
+) -> Response:
+    errors: dict[str, str] = {}
+    source = str(form.get("source", "")).strip()
+    if not SOURCE.fullmatch(source):
+        errors["source"] = (
+            "Enter the source system's name, such as benefits (letters, digits, spaces)"
+        )
+    given = form.get("file")
+    if not isinstance(given, UploadFile) or not given.filename:
+        errors["file"] = "Select a file to import"
+    elif not given.filename.lower().endswith(TYPES):
+        errors["file"] = f"The file must be one of: {', '.join(TYPES)}"
+    elif (given.size or 0) > MAX_BYTES:
+        errors["file"] = _too_big()
+    if errors:
+        return _page(request, session, state, 400, errors=errors, source=source)
+    assert isinstance(given, UploadFile) and given.filename
+    token = secrets.token_hex(8)
+    folder = _uploads(state) / token
+    folder.mkdir(parents=True)
+    path = folder / _safe_name(given.filename)
+    with path.open("wb") as out:
+        shutil.copyfileobj(given.file, out)
+    (folder / "source.txt").write_text(source, encoding="utf-8")
+    return await run_in_threadpool(
+        _import_or_map, request, session, state, token, path, source, None
+    )
+
+
+@router.post("/imports/{token}/map")
+async def map_columns(
+    request: Request, token: str, session: PageSession, state: WebState
+) -> Response:
+    need_role(session.account, *IMPORTERS)
+    form = await checked_form(request, session)
+    folder = _upload(state, token)
+    path = next(p for p in folder.iterdir() if p.name not in ("source.txt", "mapping.yaml"))
+    source = (folder / "source.txt").read_text(encoding="utf-8")
+    chosen = {field: str(form.get(f"field-{field}", "")) for field in CANONICAL}
+    fields = {field: column for field, column in chosen.items() if column}
+    errors = {
+        f"field-{field}": f"Choose the column that holds {field.replace('_', ' ')}"
+        for field in REQUIRED
+        if field not in fields
+    }
+    if not any(field in fields for field in NAME_FIELDS):
+        errors["field-full_name"] = "Choose the column (or columns) holding the person's name"
+    if errors:
+        return _mapping_page(request, token, read_table(path).columns, source, errors, chosen, 400)
+    mapping = folder / "mapping.yaml"
+    mapping.write_text(yaml.safe_dump({"fields": fields}, allow_unicode=True), encoding="utf-8")
+    return await run_in_threadpool(
+        _import_or_map, request, session, state, token, path, source, mapping
+    )
+
+
+@router.get("/imports/{import_id}")
+def import_page(
+    request: Request, import_id: int, session: PageSession, state: WebState
+) -> Response:
+    with state.engine.connect() as conn:
+        found = conn.execute(select(imports).where(imports.c.id == import_id)).first()
+        if found is None:
+            raise KinfoldError(f"There is no import {import_id}.")
+        rows = conn.execute(
+            select(quarantine.c.row_number, quarantine.c.column_name, quarantine.c.reason)
+            .where(quarantine.c.import_id == import_id)
+            .order_by(quarantine.c.row_number)
+            .limit(QUARANTINE_SHOWN)
+        ).all()
+    return render(request, "import.html", title=f"Import {import_id}", found=found,
+                  quarantined=rows, shown=QUARANTINE_SHOWN)  # fmt: skip
+
+
+def _import_or_map(
+    request: Request,
+    session: PageSession,
+    state: WebState,
+    token: str,
+    path: Path,
+    source: str,
+    mapping: Path | None,
+) -> Response:
+    """Import the upload; first ask how its columns match kinfold's fields, when they are
+    not kinfold's own and no matching was given."""
+    try:
+        columns = read_table(path).columns
+    except KinfoldError as error:
+        shutil.rmtree(path.parent, ignore_errors=True)
+        return _page(request, session, state, 400, errors={"file": str(error)}, source=source)
+    if mapping is None:
+        rules = canonical_mapping(columns).rules
+        if not all(f in rules for f in REQUIRED) or not any(f in rules for f in NAME_FIELDS):
+            guess = {field: rule.columns[0] for field, rule in rules.items()}
+            return _mapping_page(request, token, columns, source, {}, guess, 200)
+    try:
+        result = import_items(state.engine, path, source, mapping_path=mapping,
+                              actor=session.account.username)  # fmt: skip
+    except KinfoldError as error:
+        return _page(request, session, state, 400, errors={"file": str(error)}, source=source)
+    finally:
+        shutil.rmtree(path.parent, ignore_errors=True)  # personal data: not kept
+    return RedirectResponse(f"/imports/{result.import_id}", status_code=303)
+
+
+def _mapping_page(
+    request: Request,
+    token: str,
+    columns: list[str],
+    source: str,
+    errors: dict[str, str],
+    chosen: dict[str, str],
+    status: int,
+) -> Response:
+    return render(request, "map.html", status, title="Match the columns", token=token,
+                  columns=columns, fields=CANONICAL, required=REQUIRED, names=NAME_FIELDS,
+                  source=source, errors=errors, chosen=chosen)  # fmt: skip
+
+
+def _page(
+    request: Request, session: PageSession, state: WebState, status: int = 200, **context: object
+) -> Response:
+    with state.engine.connect() as conn:
+        history = conn.execute(select(imports).order_by(imports.c.id.desc()).limit(50)).all()
+    return render(request, "imports.html", status, title="Imports", history=history,
+                  importer=session.account.role in IMPORTERS, max_mb=MAX_BYTES // 1024 // 1024,
+                  types=TYPES, **{"errors": {}, "source": "", **context})  # fmt: skip
+
+
+def _uploads(state: WebState) -> Path:
+    return state.folder / "uploads"
+
+
+def _upload(state: WebState, token: str) -> Path:
+    folder = _uploads(state) / token
+    if not TOKEN.fullmatch(token) or not folder.is_dir():
+        raise KinfoldError("That upload is not waiting any more.", "Upload the file again.")
+    return folder
+
+
+def _safe_name(name: str) -> str:
+    """The file's own name, without any folder, in characters safe on every disk."""
+    base = Path(name.replace("\\", "/")).name
+    return re.sub(r"[^A-Za-z0-9._ -]", "_", base)[:200] or "upload"
+
+
+def _too_big() -> str:
+    return f"The file must be smaller than {MAX_BYTES // 1024 // 1024} MB"
