@@ -250,3 +250,32 @@ def test_an_upload_with_bad_rows_shows_its_quarantine(
     page.get_by_label("The file").set_input_files(str(wrong))
     page.get_by_role("button", name="Upload and import").click()
     assert "The file must be one of" in page.locator(".govuk-error-summary").inner_text()
+
+
+def test_the_measures_and_the_plan_are_charted_in_the_page(
+    served: tuple[str, Workspace], page: Page
+) -> None:
+    url, _ = served
+    sign_in(page, url, "analyst")
+    page.goto(url + "/measures?period=week&by=team")
+    page.wait_for_selector(".kf-chart svg")  # drawn by vega-embed, under the page's CSP
+    assert page.locator(".kf-chart svg").count() >= 5
+    check(page, "measures")
+    page.get_by_role("link", name=re.compile("records of Throughput")).first.click()
+    assert "Throughput: the records behind the figure" in page.locator("h1").inner_text()
+    assert page.locator("tbody tr").count() > 0
+    check(page, "measure-records")
+    page.goto(url + "/plan")
+    page.wait_for_selector(".kf-chart svg")
+    assert "Cleared by" in page.inner_text("main")
+    page.get_by_label("Staff in").fill("5")
+    page.get_by_label("Sickness").fill("lots")
+    page.get_by_role("button", name="Show the plan").click()
+    assert "Enter sickness as a number" in page.locator(".govuk-error-summary").inner_text()
+    page.get_by_label("Sickness").fill("8")
+    page.get_by_role("button", name="Show the plan").click()
+    page.wait_for_selector(".kf-chart svg")
+    rows = page.locator("caption:has-text('what if') + thead + tbody tr")
+    assert rows.count() == 2 and "5 FTE in; sickness 8%" not in rows.nth(0).inner_text()
+    assert "sickness 8%; 5 FTE in" in rows.nth(1).inner_text()
+    check(page, "plan")

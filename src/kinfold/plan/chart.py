@@ -26,7 +26,7 @@ def burn_down_chart(plan: Plan, path: Path) -> Path:
     if path.suffix.lower() not in FORMATS:
         raise ValueError(f"a chart is written as {' or '.join(FORMATS)}, not {path.suffix}")
     now = plan.now
-    shown = now.weeks[: _weeks_shown(plan)]
+    shown = now.weeks[: weeks_shown(plan)]
     starts = pd.DatetimeIndex([week.starts for week in shown])
     figure, axes = plt.subplots(figsize=(9, 4.5), dpi=100)
     axes.fill_between(
@@ -76,7 +76,7 @@ def burn_down_chart(plan: Plan, path: Path) -> Path:
     return path
 
 
-def _weeks_shown(plan: Plan) -> int:
+def weeks_shown(plan: Plan) -> int:
     """Up to a few weeks past the latest clearance date of any scenario, or all the
     horizon if one never clears."""
     weeks = plan.now.weeks

@@ -17,7 +17,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 
 from kinfold.allocate.case import NoSuchCase
 from kinfold.errors import KinfoldError
-from kinfold.web import api, imports, pages, rule, team
+from kinfold.web import api, imports, measures, pages, rule, team
 from kinfold.web.render import WEB, render
 from kinfold.web.security import BadToken, NotSignedIn, Refused
 from kinfold.web.state import Web
@@ -56,6 +56,7 @@ def create_app(workspace: Workspace, secure_cookies: bool = False) -> FastAPI:
     app.include_router(team.router)
     app.include_router(rule.router)
     app.include_router(imports.router)
+    app.include_router(measures.router)
     app.include_router(api.router)
     return app
 

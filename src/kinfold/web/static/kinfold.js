@@ -1,4 +1,5 @@
-// The page's behaviour: GOV.UK and MOJ Frontend's components, once the page is read.
+// The page's behaviour: GOV.UK and MOJ Frontend's components, and the charts (Vega-Lite,
+// drawn by vega-embed with its expression interpreter, so the page needs no eval).
 import { initAll } from "/static/vendor/govuk/govuk-frontend.min.js";
 import { initAll as initMoj } from "/static/vendor/moj/moj-frontend.min.js";
 
@@ -8,3 +9,12 @@ if ("noModule" in HTMLScriptElement.prototype) {
 }
 initAll();
 initMoj();
+
+for (const element of document.querySelectorAll("[data-chart]")) {
+  const spec = JSON.parse(document.getElementById(element.dataset.chart).textContent);
+  window.vegaEmbed(element, spec, {
+    actions: false, ast: true, renderer: "svg", defaultStyle: false,
+    tooltip: { disableDefaultStyle: true },  // its look is in kinfold.css (no inline style)
+  })
+    .catch((error) => console.error("chart:", error));
+}

@@ -1,0 +1,214 @@
+"""The KPI dashboard (each measure's figures per period and group, charted with Altair as
+Vega-Lite and drawn in the page, with the records behind every figure) and the planning
+page (burn-down, FTE needed, what-if). Both work from the same frame as `kinfold kpis`
+and `kinfold plan`: one version of the truth."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import altair as alt
+import pandas as pd
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from kinfold.accounts import ADMIN, ANALYST, TEAM_LEADER
+from kinfold.errors import KinfoldError
+from kinfold.measure.frame import Frame, from_store
+from kinfold.measure.kpis import BY_NAME, DIMENSIONS, GRAINS, MEASURES, compute, drill
+from kinfold.plan.chart import weeks_shown
+from kinfold.plan.scenario import Scenario
+from kinfold.plan.service import Plan, ServiceLevel, make_plan
+from kinfold.web.render import render
+from kinfold.web.security import PageSession, WebState, need_role
+
+router = APIRouter(include_in_schema=False)
+DRILLERS = (TEAM_LEADER, ANALYST, ADMIN)  # the records behind a figure name items and staff
+PERIODS_SHOWN = 12
+RECORDS_SHOWN = 500
+SHARE_UNITS = {"share"}
+
+
+def frame_of(state: WebState, as_of: datetime | None = None) -> Frame:
+    return from_store(state.engine, state.settings, as_of)
+
+
+@router.get("/measures")
+def measures_page(
+    request: Request,
+    session: PageSession,
+    state: WebState,
+    period: Annotated[str, Query(max_length=10)] = "month",
+    by: Annotated[str | None, Query(max_length=20)] = None,
+) -> Response:
+    errors = {}
+    if period not in GRAINS:
+        errors["period"] = f"Choose one of: {', '.join(GRAINS)}"
+        period = "month"
+    if by and by not in DIMENSIONS:
+        errors["by"] = f"Choose one of: {', '.join(DIMENSIONS)}"
+        by = None
+    figures = compute(frame_of(state), period, by or None)
+    panels = []
+    for measure in MEASURES:
+        found = [f for f in figures.figures if f.measure == measure.name]
+        if not found:
+            continue
+        periods = sorted({f.period for f in found if f.period}, reverse=True)[:PERIODS_SHOWN]
+        shown = [f for f in found if f.period in periods or f.period is None]
+        latest = [f for f in shown if f.period == (periods[0] if periods else None)]
+        panels.append({
+            "measure": measure,
+            "latest": sorted(latest, key=lambda f: f.group),
+            "latest_period": periods[0] if periods else None,
+            "chart": _chart(measure.name, measure.unit, shown, period),
+        })  # fmt: skip
+    return render(request, "measures.html", 400 if errors else 200, title="Measures", charts=True,
+                  panels=panels, period=period, by=by or "", grains=GRAINS,
+                  dimensions=DIMENSIONS, skipped=figures.skipped, as_of=figures.as_of,
+                  errors=errors, drill=session.account.role in DRILLERS,
+                  shown=lambda value, unit: _shown(value, unit))  # fmt: skip
+
+
+@router.get("/measures/records")
+def records_page(
+    request: Request,
+    session: PageSession,
+    state: WebState,
+    measure: Annotated[str, Query(max_length=100)],
+    period: Annotated[str, Query(max_length=10)] = "month",
+    at: date | None = None,
+    by: Annotated[str | None, Query(max_length=20)] = None,
+    group: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    need_role(session.account, *DRILLERS)
+    if measure.casefold() not in BY_NAME or period not in GRAINS or (by and by not in DIMENSIONS):
+        raise KinfoldError("There is no such figure.", "Choose one from the measures page.")
+    columns, rows = drill(frame_of(state), measure, period, by or None, at, group,
+                          limit=RECORDS_SHOWN)  # fmt: skip
+    return render(request, "records.html", title=f"{measure}: its records", measure=measure,
+                  period=period, at=at, by=by, group=group, columns=columns, rows=rows,
+                  limit=RECORDS_SHOWN)  # fmt: skip
+
+
+@router.get("/plan")
+def plan_page(
+    request: Request,
+    session: PageSession,
+    state: WebState,
+    by: Annotated[str, Query(max_length=20)] = "",
+    level: Annotated[str, Query(max_length=20)] = "0.9:5",
+    sickness: Annotated[str, Query(max_length=10)] = "",
+    staff: Annotated[str, Query(max_length=10)] = "",
+    demand: Annotated[str, Query(max_length=10)] = "",
+    overtime: Annotated[str, Query(max_length=10)] = "",
+) -> Response:
+    asked = {"sickness": sickness, "staff": staff, "demand": demand, "overtime": overtime}
+    errors: dict[str, str] = {}
+    numbers = {name: _number(name, text, errors) for name, text in asked.items() if text.strip()}
+    clear_by = None
+    if by.strip():
+        try:
+            clear_by = date.fromisoformat(by.strip())
+        except ValueError:
+            errors["by"] = "Enter the date to clear by as YYYY-MM-DD, such as 2027-03-31"
+    try:
+        service_level = ServiceLevel.parse(level)
+    except KinfoldError as error:
+        errors["level"] = error.message
+        service_level = ServiceLevel(0.9, 5)
+    scenarios = []
+    if numbers and not errors:
+        scenarios.append(Scenario(
+            "What if",
+            sickness=numbers["sickness"] / 100 if "sickness" in numbers else None,
+            staff=numbers.get("staff", 0.0),
+            demand=numbers.get("demand", 0.0) / 100,
+            overtime=numbers.get("overtime", 0.0),
+        ))  # fmt: skip
+    found: Plan | None = None
+    try:
+        found = make_plan(frame_of(state), clear_by, service_level, scenarios)
+    except KinfoldError as error:
+        errors["by" if "clear by" in error.message else "what-if"] = error.message
+    return render(request, "plan.html", 400 if errors else 200, title="Plan", plan=found,
+                  charts=True, asked=asked, by=by, level=level, errors=errors,
+                  chart=_burn_down(found) if found else None)  # fmt: skip
+
+
+def _number(name: str, text: str, errors: dict[str, str]) -> float:
+    limits = {"sickness": (0, 99), "staff": (-1000, 1000), "demand": (-99, 1000),
+              "overtime": (0, 10_000)}  # fmt: skip
+    low, high = limits[name]
+    try:
+        value = float(text.strip().rstrip("%"))
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:
+        errors[name] = f"Enter {name} as a number from {low:,} to {high:,}"
+    return value
+
+
+def _chart(name: str, unit: str, figures: list[Any], period: str) -> dict[str, Any] | None:
+    rows = [{"period": f.period, "group": f.group, "value": f.value} for f in figures
+            if f.period is not None and f.value is not None]  # fmt: skip
+    if len({row["period"] for row in rows}) < 2:
+        return None  # one period: the table says it all
+    data = pd.DataFrame(rows)
+    data["period"] = pd.to_datetime(data["period"])
+    axis = alt.Axis(format="%") if unit in SHARE_UNITS else alt.Axis()
+    chart = (
+        alt.Chart(data, title=name)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("period:T", title=period.capitalize()),
+            y=alt.Y("value:Q", title=unit, axis=axis),
+            color=alt.Color("group:N", title=None),
+            tooltip=["group:N", "period:T", alt.Tooltip("value:Q", format=",.3~f")],
+        )
+        .properties(width="container", height=220)
+    )
+    spec: dict[str, Any] = chart.to_dict()
+    return spec
+
+
+def _burn_down(found: Plan) -> dict[str, Any] | None:
+    weeks = found.now.weeks[: weeks_shown(found)]
+    if not weeks:
+        return None
+    rows = [
+        {"week": w.starts.isoformat(), "what": outcome.scenario.name, "hours": week.backlog}
+        for outcome in found.outcomes
+        for w, week in zip(weeks, outcome.weeks, strict=False)
+    ]
+    band = pd.DataFrame([{"week": w.starts.isoformat(), "low": w.backlog_low,
+                          "high": w.backlog_high} for w in weeks])  # fmt: skip
+    lines = (
+        alt.Chart(pd.DataFrame(rows))
+        .mark_line()
+        .encode(
+            x=alt.X("week:T", title="Week"),
+            y=alt.Y("hours:Q", title="Backlog (hours of work)"),
+            color=alt.Color("what:N", title=None),
+        )
+    )
+    area = (
+        alt.Chart(band)
+        .mark_area(opacity=0.3, color="#b1b4b6")
+        .encode(x="week:T", y="low:Q", y2="high:Q")
+    )
+    spec: dict[str, Any] = (
+        (area + lines).properties(width="container", height=260, title="Burn-down").to_dict()
+    )
+    return spec
+
+
+def _shown(value: float | None, unit: str) -> str:
+    if value is None:
+        return "no records"
+    if unit in SHARE_UNITS:
+        return f"{value:.1%}"
+    if unit == "money":
+        return f"£{value:,.2f}"
+    return f"{value:,.1f}" if unit in ("hours", "minutes", "days") else f"{value:,.0f}"
