@@ -278,3 +278,23 @@ def _digest(token: str) -> str:
 def as_dict(account: Account) -> dict[str, Any]:
     return {"username": account.username, "name": account.display_name, "role": account.role,
             "team": account.team}  # fmt: skip
+
+
+def set_active(engine: Engine, username: str, active: bool, actor: str) -> None:
+    """Let a user sign in again (and lift a lock-out), or stop them (their sessions end)."""
+    with engine.begin() as conn:
+        user_id = conn.execute(select(users.c.id).where(users.c.username == username)).scalar()
+        if user_id is None:
+            raise AccountError(f"There is no user '{username}'.")
+        conn.execute(update(users).where(users.c.id == user_id).values(
+            active=active, failed_sign_ins=0, locked_until=None))  # fmt: skip
+        if not active:
+            conn.execute(delete(sessions).where(sessions.c.user_id == user_id))
+        events.record(conn, actor=actor, action="user.activated" if active else "user.stopped",
+                      entity_type="user", entity_id=user_id)  # fmt: skip
+
+
+def is_active(engine: Engine, username: str) -> bool:
+    with engine.connect() as conn:
+        return bool(conn.execute(select(users.c.active).where(users.c.username == username))
+                    .scalar())  # fmt: skip

@@ -279,3 +279,44 @@ def test_the_measures_and_the_plan_are_charted_in_the_page(
     assert rows.count() == 2 and "5 FTE in; sickness 8%" not in rows.nth(0).inner_text()
     assert "sickness 8%; 5 FTE in" in rows.nth(1).inner_text()
     check(page, "plan")
+
+
+def test_review_and_admin_pages_work_and_are_accessible(
+    served: tuple[str, Workspace], page: Page
+) -> None:
+    url, _ = served
+    sign_in(page, url, "admin")
+    page.get_by_role("link", name="Review links").click()
+    assert "Review uncertain links" in page.locator("h1").inner_text()
+    check(page, "review")
+    page.get_by_label("One item (SOURCE:REF)").fill("nowhere:1")
+    page.get_by_label("The other item (SOURCE:REF)").fill("nowhere:2")
+    page.get_by_role("button", name="They are the same person").click()
+    assert (
+        "There is no item 1 from source 'nowhere'"
+        in page.locator(".govuk-error-summary").inner_text()
+    )
+    page.get_by_role("link", name="Admin").click()
+    check(page, "admin")
+    page.get_by_label("User name").fill("new.worker")
+    page.get_by_label("Role").select_option("analyst")
+    page.get_by_label("Password").fill("short")
+    page.get_by_role("button", name="Add the user").click()
+    assert "at least 12 characters" in page.locator(".govuk-error-summary").inner_text()
+    page.get_by_label("Password").fill("a long enough password")
+    page.get_by_role("button", name="Add the user").click()
+    assert "Added new.worker." in page.get_by_role("alert").inner_text()
+    page.get_by_role("button", name="Stop new.worker").click()
+    assert "new.worker can no longer sign in." in page.get_by_role("alert").inner_text()
+    for tab in ("Teams", "Skills", "Routing rules"):
+        page.get_by_role("tab", name=tab).click()
+    check(page, "admin-routing")
+
+
+def test_each_role_sees_only_its_pages(served: tuple[str, Workspace], page: Page) -> None:
+    url, _ = served
+    sign_in(page, url, "caseworker")
+    for path in ("/admin", "/review"):
+        response = page.goto(url + path)
+        assert response is not None and response.status == 403, path
+    assert page.get_by_role("link", name="Admin").count() == 0

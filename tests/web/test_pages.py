@@ -179,3 +179,22 @@ def test_a_question_asked_on_a_case_is_answered_by_a_peer(web_workspace: Workspa
     assert "recorded on case" in answered.text and f"/peers/{number}/answer" not in answered.text
     for path in ("/checkin", "/hotspots", "/goals"):
         assert peer.get(path).status_code == 200
+
+
+def test_a_reviewer_decides_a_link_and_applies_it(web_workspace: Workspace) -> None:
+    client, csrf = signed_in(web_workspace, "teamleader")
+    page = client.get("/review")
+    links = re.findall(r'name="link" value="(\d+)"', page.text)
+    assert links, "the demo has uncertain links to review"
+    decision = {"csrf_token": csrf, "link": links[0], "action": "split"}
+    decided = client.post("/review/decide", data=decision)
+    assert "are different people." in decided.text
+    assert f'name="link" value="{links[0]}"' not in decided.text  # decided: off the list
+    applied = client.post("/review/apply", data={"csrf_token": csrf})
+    assert "Resolved again:" in applied.text
+    with web_workspace.engine.connect() as conn:
+        actions = set(conn.execute(select(events.c.action).where(
+            events.c.actor == "teamleader")).scalars())  # fmt: skip
+    assert {"review.viewed", "review.split"} <= actions
+    analyst, _ = signed_in(web_workspace, "analyst")
+    assert analyst.get("/review").status_code == 403  # people's details: reviewers only

@@ -17,7 +17,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 
 from kinfold.allocate.case import NoSuchCase
 from kinfold.errors import KinfoldError
-from kinfold.web import api, imports, measures, pages, rule, team
+from kinfold.web import admin, api, imports, measures, pages, review, rule, team
 from kinfold.web.render import WEB, render
 from kinfold.web.security import BadToken, NotSignedIn, Refused
 from kinfold.web.state import Web
@@ -57,6 +57,8 @@ def create_app(workspace: Workspace, secure_cookies: bool = False) -> FastAPI:
     app.include_router(rule.router)
     app.include_router(imports.router)
     app.include_router(measures.router)
+    app.include_router(review.router)
+    app.include_router(admin.router)
     app.include_router(api.router)
     return app
 

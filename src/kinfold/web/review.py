@@ -1,0 +1,75 @@
+"""Clerical review of the links kinfold was unsure of: the two items side by side with
+the evidence for and against, and the decision (the same person, different people, or
+two items kinfold kept apart merged). Decisions apply from the next resolve, which a
+reviewer may run from here. Team leaders and admins review (they see people's details)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from kinfold.accounts import ADMIN, TEAM_LEADER
+from kinfold.allocate.backlog import refresh
+from kinfold.resolve.review import ReviewError, decide, uncertain_links
+from kinfold.resolve.run import Thresholds, resolve_workspace
+from kinfold.store import events
+from kinfold.web.render import render
+from kinfold.web.security import PageSession, WebState, checked_form, need_role
+
+router = APIRouter(include_in_schema=False)
+REVIEWERS = (TEAM_LEADER, ADMIN)
+SHOWN = 20
+VERDICTS = {"confirm": "the same person", "split": "different people", "merge": "the same person"}
+
+
+@router.get("/review")
+def review_page(request: Request, session: PageSession, state: WebState) -> Response:
+    need_role(session.account, *REVIEWERS)
+    return _page(request, session, state)
+
+
+@router.post("/review/decide")
+async def review_decide(request: Request, session: PageSession, state: WebState) -> Response:
+    need_role(session.account, *REVIEWERS)
+    form = await checked_form(request, session)
+    action = str(form.get("action", ""))
+    link = str(form.get("link", ""))
+    refs = (str(form.get("item", "")).strip(), str(form.get("other", "")).strip())
+    try:
+        with state.engine.begin() as conn:
+            if action == "merge":
+                item, other = decide(conn, action, session.account.username, refs=refs)
+            else:
+                link_id = int(link) if link.isdigit() else -1
+                item, other = decide(conn, action, session.account.username, link_id=link_id)
+    except ReviewError as error:
+        field = "item" if action == "merge" else "decision"
+        return _page(request, session, state, 400, errors={field: str(error)}, form=form)
+    done = f"Recorded: {item.ref} and {other.ref} are {VERDICTS[action]}."
+    return _page(request, session, state, done=done)
+
+
+@router.post("/review/apply")
+async def review_apply(request: Request, session: PageSession, state: WebState) -> Response:
+    need_role(session.account, *REVIEWERS)
+    await checked_form(request, session)
+    actor = session.account.username
+    result = await run_in_threadpool(resolve_workspace, state.engine, state.settings, actor)
+    await run_in_threadpool(refresh, state.engine, state.settings, actor)
+    done = (f"Resolved again: {result.people:,} people in {result.households:,} households; "
+            "every backlog is re-ordered.")  # fmt: skip
+    return _page(request, session, state, done=done)
+
+
+def _page(
+    request: Request, session: PageSession, state: WebState, status: int = 200, **context: object
+) -> Response:
+    thresholds = Thresholds.from_settings(state.settings)
+    with state.engine.begin() as conn:
+        found = uncertain_links(conn, thresholds.review_to, SHOWN)
+        events.record(conn, actor=session.account.username, action="review.viewed",
+                      entity_type="review", entity_id="links",
+                      after={"links": [link.link_id for link in found]})  # fmt: skip
+    return render(request, "review.html", status, title="Review uncertain links", links=found,
+                  **{"errors": {}, "form": {}, **context})  # fmt: skip
