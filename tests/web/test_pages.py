@@ -158,7 +158,16 @@ def test_the_api_works_with_a_token_and_says_what_is_wrong(web_workspace: Worksp
     wrong = api.post(f"/api/cases/{given['case_id']}/actions", json={"action": "danced"})
     assert wrong.status_code == 422 and wrong.json()["problems"]
     assert api.get("/api/cases/999999").status_code == 404
-    assert api.get("/api/queue", params={"sort": "shoe size"}).status_code == 403
+    assert api.get("/api/queue", params={"sort": "shoe size"}).status_code == 400
+    assert api.get("/api/kpis", params={"by": "team"}).json()["figures"]
+    assert api.get("/api/plan").json()["scenarios"][0]["name"] == "As now"
+    csv = b"source_ref,item_type,received_at,full_name\nAPI-1,Benefit claim,2026-11-20,Ada Byron\n"
+    imported = api.post("/api/imports", data={"source": "api test"},
+                        files={"file": ("claims.csv", csv, "text/csv")})  # fmt: skip
+    assert imported.status_code == 200 and imported.json()["new"] == 1
+    wrong = api.post("/api/imports", data={"source": "api test"},
+                     files={"file": ("claims.exe", b"MZ", "application/octet-stream")})  # fmt: skip
+    assert wrong.status_code == 400 and "must be one of" in wrong.json()["error"]
 
 
 def test_a_question_asked_on_a_case_is_answered_by_a_peer(web_workspace: Workspace) -> None:

@@ -4,11 +4,14 @@ same role and team rules. Described at /openapi.json."""
 
 from __future__ import annotations
 
+import secrets
+import shutil
 from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Form, Query, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from kinfold.accounts import as_dict
@@ -16,7 +19,21 @@ from kinfold.allocate import backlog
 from kinfold.allocate.case import case_team, case_view, record_view
 from kinfold.allocate.next import get_next
 from kinfold.allocate.work import ACTIONS, record_action
-from kinfold.web.security import ApiAccount, Refused, WebState, need_team, need_worker
+from kinfold.errors import KinfoldError
+from kinfold.ingest.importer import import_items
+from kinfold.measure.kpis import DIMENSIONS, GRAINS, compute
+from kinfold.plan.documents import plan_document
+from kinfold.plan.service import ServiceLevel, make_plan
+from kinfold.web.imports import IMPORTERS, good_source, safe_name, upload_problem
+from kinfold.web.measures import frame_of
+from kinfold.web.security import (
+    ApiAccount,
+    Refused,
+    WebState,
+    need_role,
+    need_team,
+    need_worker,
+)
 
 router = APIRouter(prefix="/api", tags=["kinfold"])
 PAGE_SIZE = 25
@@ -53,9 +70,9 @@ def queue(
             raise Refused(f"The {team} backlog is another team's.")
         team = account.team
     if group and group not in backlog.GROUPS:
-        raise Refused(f"group: choose one of {', '.join(backlog.GROUPS)}.")
+        raise KinfoldError(f"group: choose one of {', '.join(backlog.GROUPS)}.")
     if sort not in backlog.SORTS:
-        raise Refused(f"sort: choose one of {', '.join(backlog.SORTS)}.")
+        raise KinfoldError(f"sort: choose one of {', '.join(backlog.SORTS)}.")
     found = backlog.queue(state.engine, team=team, need=need, area=area, group=group, sort=sort,
                           limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)  # fmt: skip
     return {"total": found.total, "page": page, "page_size": PAGE_SIZE,
@@ -75,6 +92,60 @@ def case(case_id: int, account: ApiAccount, state: WebState) -> dict[str, Any]:
         view = case_view(conn, case_id, state.settings, pseudonymised=account.pseudonymised)
         record_view(conn, account.username, view, "api")
     return asdict(view)
+
+
+@router.get("/kpis", summary="The measures per period and group, each with its record count")
+def kpis(
+    account: ApiAccount,
+    state: WebState,
+    period: Annotated[str, Query(max_length=10)] = "month",
+    by: Annotated[str | None, Query(max_length=20)] = None,
+) -> dict[str, Any]:
+    if period not in GRAINS or (by and by not in DIMENSIONS):
+        raise KinfoldError(
+            f"period: one of {', '.join(GRAINS)}; by: one of {', '.join(DIMENSIONS)}."
+        )
+    found = compute(frame_of(state), period, by)
+    return {"as_of": found.as_of, "period": period, "by": by, "skipped": found.skipped,
+            "figures": [asdict(figure) for figure in found.figures]}  # fmt: skip
+
+
+@router.get("/plan", summary="The plan: forecast, surges, burn-down, FTE needed")
+def plan(
+    account: ApiAccount,
+    state: WebState,
+    by: date | None = None,
+    service_level: Annotated[str, Query(max_length=20)] = "0.9:5",
+) -> dict[str, Any]:
+    found = make_plan(frame_of(state), by, ServiceLevel.parse(service_level))
+    return plan_document(found)
+
+
+@router.post("/imports", summary="Import a file of items (kinfold's canonical columns)")
+async def import_file(
+    account: ApiAccount,
+    state: WebState,
+    file: UploadFile,
+    source: Annotated[str, Form(max_length=100)],
+) -> dict[str, Any]:
+    need_role(account, *IMPORTERS)
+    problem = upload_problem(file) or (
+        None if good_source(source) else "source: letters, digits and spaces, such as benefits"
+    )
+    if problem:
+        raise KinfoldError(problem)
+    folder = state.folder / "uploads" / secrets.token_hex(8)
+    folder.mkdir(parents=True)
+    path = folder / safe_name(file.filename or "upload")
+    try:
+        with path.open("wb") as out:
+            shutil.copyfileobj(file.file, out)
+        result = await run_in_threadpool(
+            import_items, state.engine, path, source.strip(), actor=account.username
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {"import_id": result.import_id, **result.counts(), "notes": result.notes}
 
 
 @router.post("/cases/{case_id}/actions", summary="Record an action on a case you own")

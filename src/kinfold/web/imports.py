@@ -60,24 +60,21 @@ async def _upload_form(
 ) -> Response:
     errors: dict[str, str] = {}
     source = str(form.get("source", "")).strip()
-    if not SOURCE.fullmatch(source):
+    if not good_source(source):
         errors["source"] = (
             "Enter the source system's name, such as benefits (letters, digits, spaces)"
         )
     given = form.get("file")
-    if not isinstance(given, UploadFile) or not given.filename:
-        errors["file"] = "Select a file to import"
-    elif not given.filename.lower().endswith(TYPES):
-        errors["file"] = f"The file must be one of: {', '.join(TYPES)}"
-    elif (given.size or 0) > MAX_BYTES:
-        errors["file"] = _too_big()
+    problem = upload_problem(given if isinstance(given, UploadFile) else None)
+    if problem:
+        errors["file"] = problem
     if errors:
         return _page(request, session, state, 400, errors=errors, source=source)
     assert isinstance(given, UploadFile) and given.filename
     token = secrets.token_hex(8)
     folder = _uploads(state) / token
     folder.mkdir(parents=True)
-    path = folder / _safe_name(given.filename)
+    path = folder / safe_name(given.filename)
     with path.open("wb") as out:
         shutil.copyfileobj(given.file, out)
     (folder / "source.txt").write_text(source, encoding="utf-8")
@@ -197,7 +194,22 @@ def _upload(state: WebState, token: str) -> Path:
     return folder
 
 
-def _safe_name(name: str) -> str:
+def upload_problem(given: UploadFile | None) -> str | None:
+    """What is wrong with an upload, if anything."""
+    if given is None or not given.filename:
+        return "Select a file to import"
+    if not given.filename.lower().endswith(TYPES):
+        return f"The file must be one of: {', '.join(TYPES)}"
+    if (given.size or 0) > MAX_BYTES:
+        return _too_big()
+    return None
+
+
+def good_source(name: str) -> bool:
+    return SOURCE.fullmatch(name.strip()) is not None
+
+
+def safe_name(name: str) -> str:
     """The file's own name, without any folder, in characters safe on every disk."""
     base = Path(name.replace("\\", "/")).name
     return re.sub(r"[^A-Za-z0-9._ -]", "_", base)[:200] or "upload"
