@@ -65,6 +65,7 @@ class Refreshed:
 class QueuePage:
     rows: list[QueueRow]
     total: int  # cases meeting the filters
+    groups: dict[str, int]  # cases meeting the filters other than the group, in each group
 
 
 def refresh(
@@ -120,12 +121,6 @@ def queue(
     today = today or clock.now().date()
     where = ["c.status = 'open'", "c.priority_rank IS NOT NULL"]
     values: dict[str, Any] = {"limit": limit, "offset": offset, **_days(today)}
-    if group:
-        where.append(f"{GROUP_SQL} = :group")
-        values["group"] = group
-    if team:
-        where.append("lower(t.name) = :team")
-        values["team"] = team.strip().lower()
     if case_id is not None:
         where.append("c.id = :case")
         values["case"] = case_id
@@ -139,20 +134,38 @@ def queue(
     if area:
         where.append("(upper(h.postcode_sector) = :area OR upper(h.postcode_district) = :area)")
         values["area"] = " ".join(area.upper().split())
-    body = (
+    joins = (
         "FROM cases c LEFT JOIN teams t ON t.id = c.team_id "
         "LEFT JOIN workers w ON w.id = c.owner_id "
-        "LEFT JOIN households h ON h.id = c.household_id WHERE " + " AND ".join(where)
+        "LEFT JOIN households h ON h.id = c.household_id WHERE "
+    )
+    counted = (  # the counts join only what their filters need
+        "FROM cases c "
+        + ("JOIN workers w ON w.id = c.owner_id " if owner else "")
+        + ("JOIN households h ON h.id = c.household_id " if area else "")
+        + "WHERE "
     )
     with engine.connect() as conn:
-        total = conn.execute(text(f"SELECT count(*) {body}"), values).scalar_one()
+        if team:  # by its id, so the backlog's index is used
+            values["team"] = conn.execute(
+                text("SELECT id FROM teams WHERE lower(name) = :name"),
+                {"name": team.strip().lower()},
+            ).scalar()
+            where.append("c.team_id = :team")
+        groups = dict.fromkeys(GROUPS, 0) | dict(conn.execute(text(
+            f"SELECT {GROUP_SQL}, count(*) {counted}{' AND '.join(where)} GROUP BY 1"
+        ), values).all())  # fmt: skip
+        if group:
+            where.append(f"{GROUP_SQL} = :group")
+            values["group"] = group
         found = conn.execute(text(
             "SELECT c.priority_rank, c.id, c.priority_score, t.name, w.worker_ref, "
             "c.work_state, c.waiting_until, c.next_due, c.harm_by, c.priority_reasons, "
             f"coalesce(h.person_count, 1), {GROUP_SQL} "
-            f"{body} ORDER BY {SORTS[sort]} LIMIT :limit OFFSET :offset"
+            f"{joins}{' AND '.join(where)} ORDER BY {SORTS[sort]} LIMIT :limit OFFSET :offset"
         ), values).all()  # fmt: skip
         facts = _open_item_facts(conn, [row[1] for row in found])
+    total = groups.get(group, 0) if group else sum(groups.values())
     rows = []
     for (rank, case_id, score, team_name, worker, state, until, due, harm, reasons, people,
          in_group) in found:  # fmt: skip
@@ -163,20 +176,7 @@ def queue(
             oldest_days=(today - oldest).days if oldest else None, next_due=_maybe_day(due),
             harm_by=_maybe_day(harm), reasons=reasons or "", group=in_group,
         ))  # fmt: skip
-    return QueuePage(rows, total)
-
-
-def group_counts(engine: Engine, team: str | None, today: date | None = None) -> dict[str, int]:
-    """Open cases in each group (of one team's backlog, if given)."""
-    today = today or clock.now().date()
-    values = {**_days(today), "team": (team or "").lower()}
-    with engine.connect() as conn:
-        found: dict[str, int] = dict(conn.execute(text(
-            f"SELECT {GROUP_SQL}, count(*) FROM cases c LEFT JOIN teams t ON t.id = c.team_id "
-            "WHERE c.status = 'open' AND c.priority_rank IS NOT NULL "
-            + ("AND lower(t.name) = :team " if team else "") + f"GROUP BY {GROUP_SQL}"
-        ), values).all())  # fmt: skip
-    return {name: int(found.get(name, 0)) for name in GROUPS}
+    return QueuePage(rows, total, groups)
 
 
 def _days(today: date) -> dict[str, date]:

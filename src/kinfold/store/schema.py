@@ -256,6 +256,9 @@ cases = Table(
         postgresql_where=text(UNOWNED),
     ),
     Index("ix_cases_merged_into", "merged_into"),
+    # the team backlog: a page in priority order, and its groups counted from the index
+    Index("ix_cases_backlog", "team_id", "priority_rank"),
+    Index("ix_cases_groups", "team_id", "status", "next_due", "harm_by", "priority_rank"),
 )
 
 # Every version of the workspace's priority rule, as written; the highest is in force.

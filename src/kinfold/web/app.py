@@ -7,6 +7,7 @@ for partial updates, and a JSON API under /api/ for the same operations.
 from __future__ import annotations
 
 import logging
+import time
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -64,8 +65,13 @@ def create_app(workspace: Workspace, secure_cookies: bool = False) -> FastAPI:
 
 
 class _SecurityHeaders(BaseHTTPMiddleware):
+    """The security headers of every response, and how long the app took to make it
+    (`Server-Timing: app;dur=12.3`, in milliseconds)."""
+
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        started = time.perf_counter()
         response = await call_next(request)
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["X-Content-Type-Options"] = "nosniff"

@@ -146,7 +146,7 @@ def _backlog(
         first=(page - 1) * PAGE_SIZE + 1,
         page=page,
         pages=max(1, math.ceil(found.total / PAGE_SIZE)),
-        counts=backlog.group_counts(state.engine, team or None),
+        counts=found.groups,
         groups=backlog.GROUPS,
         sorts=list(backlog.SORTS),
         filters=filters,
