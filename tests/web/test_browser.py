@@ -320,3 +320,16 @@ def test_each_role_sees_only_its_pages(served: tuple[str, Workspace], page: Page
         response = page.goto(url + path)
         assert response is not None and response.status == 403, path
     assert page.get_by_role("link", name="Admin").count() == 0
+
+
+def test_the_backlog_pages_in_place_with_htmx(served: tuple[str, Workspace], page: Page) -> None:
+    url, _ = served
+    sign_in(page, url, "teamleader")
+    page.evaluate("window.kfSamePage = true")  # gone if the whole page were loaded again
+    page.get_by_role("link", name="Page 2").click()
+    page.wait_for_url(re.compile(r".*page=2"))
+    page.wait_for_selector("text=Showing 26 to")
+    page.get_by_role("link", name=re.compile(r"^Overdue")).click()
+    page.wait_for_selector("a[aria-current='page']:has-text('Overdue')")
+    assert page.evaluate("window.kfSamePage") is True
+    check(page, "backlog-overdue")
