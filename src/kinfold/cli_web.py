@@ -24,11 +24,14 @@ app.add_typer(user_app, name="user")
 def serve(
     host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="The port.")] = 8000,
+    secure_cookies: Annotated[
+        bool, typer.Option(help="Send cookies over HTTPS only (behind a TLS proxy).")
+    ] = False,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Serve the team's web app (and its API under /api/)."""
     opened = open_workspace(workspace)
-    web = create_app(opened)
+    web = create_app(opened, secure_cookies=secure_cookies)
     console.print(f"kinfold for {opened.name}: http://{host}:{port}/ (Ctrl+C stops it)")
     if opened.settings.get("demo"):
         table = Table("role", "user name", "password", title="Demo sign-ins")

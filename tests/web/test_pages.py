@@ -207,3 +207,18 @@ def test_a_reviewer_decides_a_link_and_applies_it(web_workspace: Workspace) -> N
     assert {"review.viewed", "review.split"} <= actions
     analyst, _ = signed_in(web_workspace, "analyst")
     assert analyst.get("/review").status_code == 403  # people's details: reviewers only
+
+
+def test_an_upload_too_large_is_refused_before_it_is_read(web_workspace: Workspace) -> None:
+    client, csrf = signed_in(web_workspace, "teamleader")
+    big = client.post("/imports", data={"csrf_token": csrf, "source": "big"},
+                      headers={"content-length": str(60 * 1024 * 1024)},
+                      files={"file": ("big.csv", b"x", "text/csv")})  # fmt: skip
+    assert big.status_code == 413 and "smaller than 50 MB" in big.text
+    secure = TestClient(create_app(web_workspace, secure_cookies=True))
+    form = secure.get("/sign-in")
+    given = {"username": "analyst", "password": "demo-analyst-2026",
+             "csrf_token": csrf_of(form.text)}  # fmt: skip
+    signed = secure.post("/sign-in", data=given, follow_redirects=False)
+    cookie = signed.headers["set-cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
