@@ -53,6 +53,7 @@ class Account:
     team_id: int | None
     team: str | None
     worker_ref: str | None  # the roster's worker this user is, to be given cases
+    active: bool = True  # may sign in
 
     @property
     def sees_every_team(self) -> bool:
@@ -187,13 +188,13 @@ def session(engine: Engine, token: str) -> Session | None:
     """The live session of a cookie's token, if any."""
     with engine.connect() as conn:
         row = conn.execute(
-            select(sessions.c.user_id, sessions.c.csrf_token, sessions.c.expires_at)
-            .join(users, users.c.id == sessions.c.user_id)
+            _ACCOUNTS.add_columns(sessions.c.csrf_token, sessions.c.expires_at)
+            .join(sessions, sessions.c.user_id == users.c.id)
             .where(sessions.c.token_hash == _digest(token), users.c.active)
-        ).first()
-        if row is None or clock.as_utc(row[2]) <= clock.now():
-            return None
-        return Session(token, row[1], _account(conn, row[0]))
+        ).first()  # fmt: skip
+    if row is None or clock.as_utc(row.expires_at) <= clock.now():
+        return None
+    return Session(token, row.csrf_token, Account(*row[:_FIELDS]))
 
 
 def sign_out(engine: Engine, token: str) -> None:
@@ -205,11 +206,7 @@ def new_api_token(engine: Engine, username: str, name: str) -> str:
     """A new API token for the user: shown once, kept only as its hash."""
     token = secrets.token_urlsafe(32)
     with engine.begin() as conn:
-        user_id = conn.execute(
-            select(users.c.id).where(users.c.username == username.strip().lower())
-        ).scalar()
-        if user_id is None:
-            raise AccountError(f"There is no user '{username}'.")
+        user_id = _user_id(conn, username)
         conn.execute(insert(api_tokens).values(token_hash=_digest(token), user_id=user_id,
                                                name=name, created_at=clock.now()))  # fmt: skip
         events.record(conn, actor=username, action="user.token_created", entity_type="user",
@@ -219,34 +216,45 @@ def new_api_token(engine: Engine, username: str, name: str) -> str:
 
 def api_account(engine: Engine, token: str) -> Account | None:
     """The account an API token belongs to, if it is a live one."""
+    digest = _digest(token)
     with engine.begin() as conn:
-        user_id = conn.execute(
-            select(api_tokens.c.user_id)
-            .join(users, users.c.id == api_tokens.c.user_id)
-            .where(api_tokens.c.token_hash == _digest(token), users.c.active)
-        ).scalar()
-        if user_id is None:
+        row = conn.execute(
+            _ACCOUNTS.join(api_tokens, api_tokens.c.user_id == users.c.id)
+            .where(api_tokens.c.token_hash == digest, users.c.active)
+        ).first()  # fmt: skip
+        if row is None:
             return None
-        conn.execute(update(api_tokens).where(api_tokens.c.token_hash == _digest(token))
+        conn.execute(update(api_tokens).where(api_tokens.c.token_hash == digest)
                      .values(last_used_at=clock.now()))  # fmt: skip
-        return _account(conn, user_id)
+    return Account(*row)
 
 
 def list_users(engine: Engine) -> list[Account]:
     with engine.connect() as conn:
-        ids = conn.execute(select(users.c.id).order_by(users.c.username)).scalars().all()
-        return [_account(conn, user_id) for user_id in ids]
+        return [Account(*row) for row in conn.execute(_ACCOUNTS.order_by(users.c.username))]
+
+
+# An account's fields, in the order of Account's
+_ACCOUNTS = (
+    select(users.c.id, users.c.username, users.c.display_name, users.c.role, users.c.team_id,
+           teams.c.name, workers.c.worker_ref, users.c.active)
+    .outerjoin(teams, teams.c.id == users.c.team_id)
+    .outerjoin(workers, workers.c.id == users.c.worker_id)
+)  # fmt: skip
+_FIELDS = len(_ACCOUNTS.selected_columns)
 
 
 def _account(conn: Connection, user_id: int) -> Account:
-    row = conn.execute(
-        select(users.c.id, users.c.username, users.c.display_name, users.c.role,
-               users.c.team_id, teams.c.name, workers.c.worker_ref)
-        .outerjoin(teams, teams.c.id == users.c.team_id)
-        .outerjoin(workers, workers.c.id == users.c.worker_id)
-        .where(users.c.id == user_id)
-    ).one()  # fmt: skip
-    return Account(*row)
+    return Account(*conn.execute(_ACCOUNTS.where(users.c.id == user_id)).one())
+
+
+def _user_id(conn: Connection, username: str) -> int:
+    found = conn.execute(
+        select(users.c.id).where(users.c.username == username.strip().lower())
+    ).scalar()
+    if found is None:
+        raise AccountError(f"There is no user '{username}'.")
+    return int(found)
 
 
 def _team_id(conn: Connection, name: str) -> int:
@@ -283,18 +291,10 @@ def as_dict(account: Account) -> dict[str, Any]:
 def set_active(engine: Engine, username: str, active: bool, actor: str) -> None:
     """Let a user sign in again (and lift a lock-out), or stop them (their sessions end)."""
     with engine.begin() as conn:
-        user_id = conn.execute(select(users.c.id).where(users.c.username == username)).scalar()
-        if user_id is None:
-            raise AccountError(f"There is no user '{username}'.")
+        user_id = _user_id(conn, username)
         conn.execute(update(users).where(users.c.id == user_id).values(
             active=active, failed_sign_ins=0, locked_until=None))  # fmt: skip
         if not active:
             conn.execute(delete(sessions).where(sessions.c.user_id == user_id))
         events.record(conn, actor=actor, action="user.activated" if active else "user.stopped",
                       entity_type="user", entity_id=user_id)  # fmt: skip
-
-
-def is_active(engine: Engine, username: str) -> bool:
-    with engine.connect() as conn:
-        return bool(conn.execute(select(users.c.active).where(users.c.username == username))
-                    .scalar())  # fmt: skip

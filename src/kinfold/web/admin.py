@@ -93,7 +93,6 @@ def _page(
     routing = Routing.from_settings(state.settings, [name for name, _ in team_rows])
     return render(
         request, "admin.html", status, title="Admin", users=users,
-        active={u.username: accounts.is_active(state.engine, u.username) for u in users},
         roles=ROLES, teams=team_rows, open_cases=open_cases, kinds=kinds, grid=grid,
         levels=LEVELS, routing=routing, **{"errors": {}, "form": {}, **context},
     )  # fmt: skip
