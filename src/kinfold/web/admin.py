@@ -94,5 +94,5 @@ def _page(
     return render(
         request, "admin.html", status, title="Admin", users=users,
         roles=ROLES, teams=team_rows, open_cases=open_cases, kinds=kinds, grid=grid,
-        levels=LEVELS, routing=routing, **{"errors": {}, "form": {}, **context},
+        levels=LEVELS, routing=routing, **context,
     )  # fmt: skip

@@ -4,7 +4,6 @@ same role and team rules. Described at /openapi.json."""
 
 from __future__ import annotations
 
-import secrets
 import shutil
 from dataclasses import asdict
 from datetime import date
@@ -16,7 +15,6 @@ from pydantic import BaseModel, Field
 
 from kinfold.accounts import as_dict
 from kinfold.allocate import backlog
-from kinfold.allocate.case import case_team, case_view, record_view
 from kinfold.allocate.next import get_next
 from kinfold.allocate.work import ACTIONS, record_action
 from kinfold.errors import KinfoldError
@@ -24,15 +22,17 @@ from kinfold.ingest.importer import import_items
 from kinfold.measure.kpis import DIMENSIONS, GRAINS, compute
 from kinfold.plan.documents import plan_document
 from kinfold.plan.service import ServiceLevel, make_plan
-from kinfold.web.imports import IMPORTERS, good_source, safe_name, upload_problem
+from kinfold.web.imports import IMPORTERS, good_source, save_upload, upload_problem
 from kinfold.web.measures import frame_of
+from kinfold.web.pages import NOTE_MAX
 from kinfold.web.security import (
     ApiAccount,
     Refused,
     WebState,
+    need_case,
     need_role,
-    need_team,
     need_worker,
+    viewed_case,
 )
 
 router = APIRouter(prefix="/api", tags=["kinfold"])
@@ -42,11 +42,11 @@ Action = Literal[tuple(ACTIONS)]  # type: ignore[valid-type]
 
 class ActionIn(BaseModel):
     action: Action  # type: ignore[valid-type]
-    note: Annotated[str | None, Field(max_length=2000)] = None
+    note: Annotated[str | None, Field(max_length=NOTE_MAX)] = None
     item_id: int | None = None
     until: date | None = None
     met: Annotated[list[Annotated[str, Field(max_length=500)]], Field(max_length=50)] = []
-    override: Annotated[str | None, Field(max_length=2000)] = None
+    override: Annotated[str | None, Field(max_length=NOTE_MAX)] = None
 
 
 @router.get("/me", summary="Who the token belongs to")
@@ -87,11 +87,7 @@ def next_case(account: ApiAccount, state: WebState) -> dict[str, Any]:
 
 @router.get("/cases/{case_id}", summary="One case: its people, items, timeline, reasons")
 def case(case_id: int, account: ApiAccount, state: WebState) -> dict[str, Any]:
-    with state.engine.begin() as conn:
-        need_team(account, case_team(conn, case_id), f"Case {case_id}")
-        view = case_view(conn, case_id, state.settings, pseudonymised=account.pseudonymised)
-        record_view(conn, account.username, view, "api")
-    return asdict(view)
+    return asdict(viewed_case(state, account, case_id, "api"))
 
 
 @router.get("/kpis", summary="The measures per period and group, each with its record count")
@@ -134,24 +130,19 @@ async def import_file(
     )
     if problem:
         raise KinfoldError(problem)
-    folder = state.folder / "uploads" / secrets.token_hex(8)
-    folder.mkdir(parents=True)
-    path = folder / safe_name(file.filename or "upload")
+    path = save_upload(state, file)
     try:
-        with path.open("wb") as out:
-            shutil.copyfileobj(file.file, out)
         result = await run_in_threadpool(
             import_items, state.engine, path, source.strip(), actor=account.username
         )
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(path.parent, ignore_errors=True)  # personal data: not kept
     return {"import_id": result.import_id, **result.counts(), "notes": result.notes}
 
 
 @router.post("/cases/{case_id}/actions", summary="Record an action on a case you own")
 def act(case_id: int, given: ActionIn, account: ApiAccount, state: WebState) -> dict[str, Any]:
-    with state.engine.connect() as conn:
-        need_team(account, case_team(conn, case_id), f"Case {case_id}")
+    need_case(state, account, case_id)
     done = record_action(
         state.engine,
         state.settings,

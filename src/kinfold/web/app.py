@@ -53,14 +53,8 @@ def create_app(workspace: Workspace, secure_cookies: bool = False) -> FastAPI:
     app.mount("/assets", StaticFiles(directory=VENDOR / "assets"), name="assets")
     app.add_middleware(_SecurityHeaders)
     _handlers(app)
-    app.include_router(pages.router)
-    app.include_router(team.router)
-    app.include_router(rule.router)
-    app.include_router(imports.router)
-    app.include_router(measures.router)
-    app.include_router(review.router)
-    app.include_router(admin.router)
-    app.include_router(api.router)
+    for routes in (pages, team, rule, imports, measures, review, admin, api):
+        app.include_router(routes.router)
     return app
 
 

@@ -70,16 +70,11 @@ async def _upload_form(
         errors["file"] = problem
     if errors:
         return _page(request, session, state, 400, errors=errors, source=source)
-    assert isinstance(given, UploadFile) and given.filename
-    token = secrets.token_hex(8)
-    folder = _uploads(state) / token
-    folder.mkdir(parents=True)
-    path = folder / safe_name(given.filename)
-    with path.open("wb") as out:
-        shutil.copyfileobj(given.file, out)
-    (folder / "source.txt").write_text(source, encoding="utf-8")
+    assert isinstance(given, UploadFile)
+    path = save_upload(state, given)
+    (path.parent / "source.txt").write_text(source, encoding="utf-8")
     return await run_in_threadpool(
-        _import_or_map, request, session, state, token, path, source, None
+        _import_or_map, request, session, state, path.parent.name, path, source, None
     )
 
 
@@ -180,7 +175,7 @@ def _page(
         history = conn.execute(select(imports).order_by(imports.c.id.desc()).limit(50)).all()
     return render(request, "imports.html", status, title="Imports", history=history,
                   importer=session.account.role in IMPORTERS, max_mb=MAX_BYTES // 1024 // 1024,
-                  types=TYPES, **{"errors": {}, "source": "", **context})  # fmt: skip
+                  types=TYPES, **{"source": "", **context})  # fmt: skip
 
 
 def _uploads(state: WebState) -> Path:
@@ -192,6 +187,17 @@ def _upload(state: WebState, token: str) -> Path:
     if not TOKEN.fullmatch(token) or not folder.is_dir():
         raise KinfoldError("That upload is not waiting any more.", "Upload the file again.")
     return folder
+
+
+def save_upload(state: WebState, given: UploadFile) -> Path:
+    """The upload, written to a folder of its own under the workspace's `uploads/` (its
+    name is the upload's token)."""
+    folder = _uploads(state) / secrets.token_hex(8)
+    folder.mkdir(parents=True)
+    path = folder / _safe_name(given.filename or "upload")
+    with path.open("wb") as out:
+        shutil.copyfileobj(given.file, out)
+    return path
 
 
 def upload_problem(given: UploadFile | None) -> str | None:
@@ -209,7 +215,7 @@ def good_source(name: str) -> bool:
     return SOURCE.fullmatch(name.strip()) is not None
 
 
-def safe_name(name: str) -> str:
+def _safe_name(name: str) -> str:
     """The file's own name, without any folder, in characters safe on every disk."""
     base = Path(name.replace("\\", "/")).name
     return re.sub(r"[^A-Za-z0-9._ -]", "_", base)[:200] or "upload"

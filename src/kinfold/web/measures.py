@@ -68,7 +68,7 @@ def measures_page(
                   panels=panels, period=period, by=by or "", grains=GRAINS,
                   dimensions=DIMENSIONS, skipped=figures.skipped, as_of=figures.as_of,
                   errors=errors, drill=session.account.role in DRILLERS,
-                  shown=lambda value, unit: _shown(value, unit))  # fmt: skip
+                  shown=_shown)  # fmt: skip
 
 
 @router.get("/measures/records")

@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from kinfold import accounts
 from kinfold.allocate import backlog, peers
-from kinfold.allocate.case import case_team, case_view, record_view
 from kinfold.allocate.next import NextError, get_next
 from kinfold.allocate.work import ACTIONS, WorkError, record_action
 from kinfold.store.schema import teams
@@ -25,8 +24,9 @@ from kinfold.web.security import (
     PageSession,
     WebState,
     checked_form,
-    need_team,
+    need_case,
     need_worker,
+    viewed_case,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -42,10 +42,7 @@ def home() -> Response:
 
 @router.get("/sign-in")
 def sign_in_page(request: Request, next: str = "/backlog") -> Response:
-    token = secrets.token_urlsafe(32)
-    response = render(request, "sign_in.html", title="Sign in", csrf=token, next=_local(next))
-    response.set_cookie(SIGN_IN_COOKIE, token, httponly=True, samesite="strict")
-    return response
+    return _sign_in_form(request, 200, next)
 
 
 @router.post("/sign-in")
@@ -77,9 +74,14 @@ def sign_in(
                                 max_age=int(accounts.SESSION_FOR.total_seconds()))  # fmt: skip
             signed_in.delete_cookie(SIGN_IN_COOKIE)
             return signed_in
+    return _sign_in_form(request, 400, next, errors=errors, username=username)
+
+
+def _sign_in_form(request: Request, status: int, next: str, **context: Any) -> Response:
+    """The sign-in form, with a fresh CSRF token in the form and in a cookie of its own."""
     token = secrets.token_urlsafe(32)
-    response = render(request, "sign_in.html", 400, title="Sign in", csrf=token,
-                      next=_local(next), errors=errors, username=username)  # fmt: skip
+    response = render(request, "sign_in.html", status, title="Sign in", csrf=token,
+                      next=_local(next), **context)  # fmt: skip
     response.set_cookie(SIGN_IN_COOKIE, token, httponly=True, samesite="strict")
     return response
 
@@ -148,12 +150,10 @@ def _backlog(
         pages=max(1, math.ceil(found.total / PAGE_SIZE)),
         counts=found.groups,
         groups=backlog.GROUPS,
-        sorts=list(backlog.SORTS),
         filters=filters,
         link=lambda **changes: "/backlog?" + urlencode({**filters, "page": page, **changes}),
         teams=teams_of(state) if account.sees_every_team else [],
         errors=errors,
-        today=date.today(),
     )
 
 
@@ -178,10 +178,8 @@ def case_page(
 @router.post("/cases/{case_id}/actions")
 async def act(request: Request, case_id: int, session: PageSession, state: WebState) -> Response:
     form = await checked_form(request, session)
-    account = session.account
-    with state.engine.connect() as conn:
-        need_team(account, case_team(conn, case_id), f"Case {case_id}")
-    worker = need_worker(account)
+    need_case(state, session.account, case_id)
+    worker = need_worker(session.account)
     errors, asked = _action_form(form)
     if not errors:
         try:
@@ -198,14 +196,13 @@ async def ask_peer(
     request: Request, case_id: int, session: PageSession, state: WebState
 ) -> Response:
     form = await checked_form(request, session)
-    with state.engine.connect() as conn:
-        need_team(session.account, case_team(conn, case_id), f"Case {case_id}")
+    need_case(state, session.account, case_id)
     worker = need_worker(session.account)
     question = str(form.get("question", "")).strip()
     if not question:
         errors = {"question": "Enter your question"}
-    elif len(question) > NOTE_MAX:
-        errors = {"question": f"Your question must be {NOTE_MAX:,} characters or fewer"}
+    elif long := too_long(question, "Your question"):
+        errors = {"question": long}
     else:
         try:
             peers.ask(state.engine, worker, case_id, question)
@@ -225,10 +222,7 @@ def _case(
     **context: Any,
 ) -> Response:
     account = session.account
-    with state.engine.begin() as conn:
-        need_team(account, case_team(conn, case_id), f"Case {case_id}")
-        view = case_view(conn, case_id, state.settings, pseudonymised=account.pseudonymised)
-        record_view(conn, account.username, view, "web")
+    view = viewed_case(state, account, case_id, "web")
     return render(
         request,
         "case.html",
@@ -237,8 +231,7 @@ def _case(
         case=view,
         actions=list(ACTIONS),
         mine=view.owner is not None and view.owner == account.worker_ref,
-        today=date.today(),
-        **{"errors": {}, "form": {}, **context},
+        **context,
     )
 
 
@@ -249,8 +242,8 @@ def _action_form(form: dict[str, str | list[str]]) -> tuple[dict[str, str], dict
     if action not in ACTIONS:
         errors["action"] = "Select what you did"
     note = str(form.get("note", "")).strip()
-    if len(note) > NOTE_MAX:
-        errors["note"] = f"The note must be {NOTE_MAX:,} characters or fewer"
+    if long := too_long(note, "The note"):
+        errors["note"] = long
     asked: dict[str, Any] = {"action": action, "note": note or None}
     if action == "item completed":
         item = str(form.get("item", ""))
@@ -268,10 +261,15 @@ def _action_form(form: dict[str, str | list[str]]) -> tuple[dict[str, str], dict
         met = form.get("met[]", [])
         asked["met"] = tuple([met] if isinstance(met, str) else met)
         override = str(form.get("override", "")).strip()
-        if len(override) > NOTE_MAX:
-            errors["override"] = f"The reason must be {NOTE_MAX:,} characters or fewer"
+        if long := too_long(override, "The reason"):
+            errors["override"] = long
         asked["override"] = override or None
     return errors, asked
+
+
+def too_long(text: str, what: str) -> str | None:
+    """The error for a note, reason or answer longer than a form takes, if it is."""
+    return f"{what} must be {NOTE_MAX:,} characters or fewer" if len(text) > NOTE_MAX else None
 
 
 def teams_of(state: WebState) -> list[str]:

@@ -42,6 +42,8 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
             "account": session.account if session else None,
             "service": request.app.state.web.name,
             "path": request.url.path,
+            "errors": {},  # a form's errors by field, and what was typed in it
+            "form": {},
             **context,
         },
         status_code=status_code,

@@ -72,4 +72,4 @@ def _page(
                       entity_type="review", entity_id="links",
                       after={"links": [link.link_id for link in found]})  # fmt: skip
     return render(request, "review.html", status, title="Review uncertain links", links=found,
-                  **{"errors": {}, "form": {}, **context})  # fmt: skip
+                  **context)  # fmt: skip

@@ -10,8 +10,8 @@ from fastapi.responses import RedirectResponse, Response
 from kinfold.accounts import ADMIN, TEAM_LEADER
 from kinfold.allocate.backlog import refresh
 from kinfold.priority.rule import RuleError
-from kinfold.priority.run import preview, rule_in_force, rule_versions, save_rule
-from kinfold.web.pages import NOTE_MAX
+from kinfold.priority.run import Move, preview, rule_in_force, rule_versions, save_rule
+from kinfold.web.pages import too_long
 from kinfold.web.render import render
 from kinfold.web.security import PageSession, WebState, checked_form, need_role
 
@@ -51,8 +51,8 @@ async def rule_save(request: Request, session: PageSession, state: WebState) -> 
     note = str(form.get("note", "")).strip()
     if not note:
         errors["note"] = "Say why the rule changed, for its history"
-    elif len(note) > NOTE_MAX:
-        errors["note"] = f"The reason must be {NOTE_MAX:,} characters or fewer"
+    elif long := too_long(note, "The reason"):
+        errors["note"] = long
     if not errors:
         try:
             version = save_rule(state.engine, text, session.account.username,
@@ -75,13 +75,17 @@ def _text(form: dict[str, str | list[str]]) -> tuple[str, dict[str, str]]:
 
 
 def _page(
-    request: Request, session: PageSession, state: WebState, status: int = 200, **context: object
+    request: Request,
+    session: PageSession,
+    state: WebState,
+    status: int = 200,
+    moves: list[Move] | None = None,
+    **context: object,
 ) -> Response:
     with state.engine.connect() as conn:
         version, _ = rule_in_force(conn)
         versions = rule_versions(conn)
-    moves = context.pop("moves", None)
-    moved = [m for m in moves if m.places] if isinstance(moves, list) else None
+    moved = None if moves is None else [m for m in moves if m.places]
     return render(
         request,
         "rule.html",
@@ -90,9 +94,9 @@ def _page(
         version=version,
         versions=versions,
         editor=session.account.role in EDITORS,
-        moves=moved[:SHOWN_MOVES] if moved is not None else None,
+        moves=None if moved is None else moved[:SHOWN_MOVES],
         up=sum(m.places > 0 for m in moved or []),
         down=sum(m.places < 0 for m in moved or []),
-        unmoved=len(moves) - len(moved) if isinstance(moves, list) and moved is not None else 0,
-        **{"errors": {}, "note": "", **context},
+        unmoved=0 if moves is None or moved is None else len(moves) - len(moved),
+        **{"note": "", **context},
     )

@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 
 from kinfold import accounts
 from kinfold.accounts import Account, Session
+from kinfold.allocate.case import CaseView, case_team, case_view, record_view
 from kinfold.web.state import Web
 
 COOKIE = "kinfold_session"
@@ -80,6 +81,21 @@ def need_team(account: Account, team_id: int | None, what: str) -> None:
     """Refuse a case (or anything of a team) outside the account's team."""
     if not account.may_see_team(team_id):
         raise Refused(f"{what} is in another team's backlog.")
+
+
+def need_case(state: Web, account: Account, case_id: int) -> None:
+    """Refuse a case outside the account's team (or `NoSuchCase`)."""
+    with state.engine.connect() as conn:
+        need_team(account, case_team(conn, case_id), f"Case {case_id}")
+
+
+def viewed_case(state: Web, account: Account, case_id: int, channel: str) -> CaseView:
+    """A case the account may see, as they may see it; the view is in the audit log."""
+    with state.engine.begin() as conn:
+        need_team(account, case_team(conn, case_id), f"Case {case_id}")
+        view = case_view(conn, case_id, state.settings, pseudonymised=account.pseudonymised)
+        record_view(conn, account.username, view, channel)
+    return view
 
 
 def need_worker(account: Account) -> str:

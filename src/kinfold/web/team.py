@@ -3,7 +3,6 @@ hotspots with their suggested responses, and the goals."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -16,19 +15,11 @@ from kinfold.allocate.goals import progress_today
 from kinfold.allocate.work import WorkError
 from kinfold.fold.hotspots import KINDS, HotspotSettings, find_hotspots
 from kinfold.priority.score import harm_words
-from kinfold.web.pages import NOTE_MAX, teams_of
+from kinfold.web.pages import teams_of, too_long
 from kinfold.web.render import render
 from kinfold.web.security import PageSession, WebState, checked_form, need_worker
 
 router = APIRouter(include_in_schema=False)
-
-
-def _team(session: PageSession, state: WebState, asked: str | None) -> str | None:
-    """A caseworker's or team leader's own team; anyone else's choice (None: not chosen)."""
-    account = session.account
-    if not account.sees_every_team:
-        return account.team
-    return asked if asked in teams_of(state) else None
 
 
 @router.get("/checkin")
@@ -38,12 +29,13 @@ def checkin_page(
     state: WebState,
     team: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    chosen = _team(session, state, team)
+    account, names = session.account, teams_of(state)
+    # a caseworker's or team leader's own team; anyone else's choice (None: not chosen)
+    chosen = account.team if not account.sees_every_team else team if team in names else None
     day = checkin(state.engine, state.settings, chosen) if chosen else None
     today = clock.now().date()
     return render(request, "checkin.html", title="Daily check-in", team=chosen, day=day,
-                  teams=teams_of(state), today=today,
-                  harm=lambda harm_by: harm_words(harm_by, today))  # fmt: skip
+                  teams=names, harm=lambda harm_by: harm_words(harm_by, today))  # fmt: skip
 
 
 @router.get("/peers")
@@ -61,8 +53,8 @@ async def answer(
     errors = {}
     if not text:
         errors[f"answer-{question_id}"] = "Enter your answer"
-    elif len(text) > NOTE_MAX:
-        errors[f"answer-{question_id}"] = f"Your answer must be {NOTE_MAX:,} characters or fewer"
+    elif long := too_long(text, "Your answer"):
+        errors[f"answer-{question_id}"] = long
     else:
         try:
             answered = peers.answer(state.engine, worker, question_id, text)
@@ -85,7 +77,7 @@ def _peers(
     team = None if account.sees_every_team else account.team
     waiting = peers.open_questions(state.engine, team)
     return render(request, "peers.html", status, title="Peer questions", questions=waiting,
-                  **{"errors": {}, "form": {}, **context})  # fmt: skip
+                  **context)  # fmt: skip
 
 
 @router.get("/hotspots")
@@ -112,4 +104,4 @@ def goals_page(request: Request, session: PageSession, state: WebState) -> Respo
         for progress in progress_today(state.engine, state.settings)
         if account.sees_every_team or progress.goal.team in (None, account.team)
     ]
-    return render(request, "goals.html", title="Goals", goals=found, today=date.today())
+    return render(request, "goals.html", title="Goals", goals=found, today=clock.now().date())
