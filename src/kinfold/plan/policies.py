@@ -182,13 +182,8 @@ def _daily_forecast(
     """Expected arrivals a day per item type (a week's forecast spread over its days),
     from today for `weeks`."""
     arrivals, _ = service.without_surge(service.arrivals_by_type(frame, today, team), notes)
-    monday = today - timedelta(days=today.weekday())
-    daily: dict[str, Sequence[float]] = {}
-    for kind in sorted(set(arrivals.columns) & timed):
-        found = service.weekly_forecast(arrivals[kind], kind, monday)
-        per_day = [
-            float(found.mean.iloc[n // 7]) / 7
-            for n in range(today.weekday(), today.weekday() + weeks * 7)
-        ]
-        daily[kind] = per_day
-    return daily
+    days = range(today.weekday(), today.weekday() + weeks * 7)  # from the week's Monday
+    return {
+        kind: [float(found.mean.iloc[day // 7]) / 7 for day in days]
+        for kind, found in service.type_forecasts(arrivals, timed, today).items()
+    }

@@ -158,7 +158,6 @@ def make_plan(
     if staffing.fte == 0:
         notes.append("No roster in the last four weeks: there is no capacity to plan with.")
     counted = set(minutes).union(*(s.standard_minutes for s in scenarios))
-    monday = today - timedelta(days=today.weekday())
     inputs = _Inputs(
         ask=_Asked(today, by, level),
         staffing=staffing,
@@ -168,11 +167,7 @@ def make_plan(
                 f"SELECT item_type, count(*) FROM items WHERE {_OPEN} GROUP BY ALL ORDER BY 1"
             )
         ),
-        by_type={
-            kind: weekly_forecast(arrivals[kind], kind, monday)
-            for kind in sorted(counted)
-            if kind in arrivals
-        },
+        by_type=type_forecasts(arrivals, counted, today),
         target=settings["backlog target hours"],
     )
     if not inputs.by_type:
@@ -358,7 +353,17 @@ def arrivals_by_type(frame: Frame, today: date, team: str | None = None) -> pd.D
     return pd.DataFrame(columns)
 
 
-def weekly_forecast(days: pd.Series, kind: str, monday: date) -> Forecast:
+def type_forecasts(arrivals: pd.DataFrame, kinds: set[str], today: date) -> dict[str, Forecast]:
+    """Weekly arrivals ahead of each of `kinds` that has arrivals, from the week of today."""
+    monday = today - timedelta(days=today.weekday())
+    return {
+        kind: _weekly_forecast(arrivals[kind], kind, monday)
+        for kind in sorted(kinds)
+        if kind in arrivals
+    }
+
+
+def _weekly_forecast(days: pd.Series, kind: str, monday: date) -> Forecast:
     """Arrivals a week from the week of `monday` on, for HORIZON_WEEKS weeks."""
     history = weekly(days)
     gap = (pd.Timestamp(monday) - history.index[-1]).days // 7 - 1 if len(history) else 0

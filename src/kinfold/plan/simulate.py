@@ -213,10 +213,9 @@ def run(
             yield env.timeout(hours / parameters.hours_a_day)
             worked[0] += hours
             completed.extend((item.item_id, env.now) for item in taken)
-            for person in {item.person for item in taken} if policy == CASES else ():
+            people = [item.person for item in taken]  # an item, or a household's case
+            for person in set(people) if policy == CASES else people:
                 contacts[person] += 1
-            for item in taken if policy == ITEMS else ():
-                contacts[item.person] += 1
 
     def mornings() -> Generator[simpy.Event, object, None]:
         while True:
