@@ -54,7 +54,7 @@ def test_the_command_prints_the_parameters_and_both_policies(demo_workspace: Wor
     assert table.exit_code == 0, table.output
     words = " ".join(table.output.split())
     assert "contact set-up 15 minutes" in words and "touches per person" in words
-    assert "in no case (run `kinfold fold`)" in words  # the demo as imported, not yet folded
+    assert "in no case (run `kinfold resolve`)" in words  # the demo as imported, not yet folded
     result = CliRunner().invoke(app, [*arguments, "--format", "json", "--seed", "3"])
     found = json.loads(result.output)
     assert found["parameters"]["set_up_minutes"] == 15 and found["parameters"]["seed"] == 3

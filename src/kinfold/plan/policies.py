@@ -155,7 +155,7 @@ def _items(
         )
     if unfolded:
         notes.append(
-            f"{unfolded:,} items are in no case (run `kinfold fold`): each is simulated as a "
+            f"{unfolded:,} items are in no case (run `kinfold resolve`): each is simulated as a "
             "case of its own."
         )
     return waiting, recent, households
