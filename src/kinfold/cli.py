@@ -645,6 +645,12 @@ def when(moment: Any) -> str:
     return f"{moment.day} {moment:%B %Y, %H:%M}"
 
 
+def check_format(given: str, formats: tuple[str, ...]) -> None:
+    """Refuse an output format the command does not write."""
+    if given not in formats:
+        raise KinfoldError(f"'{given}' is not a format.", f"Choose one of: {', '.join(formats)}.")
+
+
 def iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)

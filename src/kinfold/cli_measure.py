@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from rich.table import Table
 
 from kinfold import clock
-from kinfold.cli import WorkspaceOption, command, console, iso_date
+from kinfold.cli import WorkspaceOption, check_format, command, console, iso_date
 from kinfold.errors import KinfoldError
 from kinfold.measure.checks import Finding, findings
 from kinfold.measure.frame import from_store
@@ -54,10 +54,7 @@ def kpis(
     workspace: WorkspaceOption = None,
 ) -> None:
     """The sixteen back-office measures per period and group, each with its records."""
-    if output_format not in FORMATS:
-        raise KinfoldError(
-            f"'{output_format}' is not a format.", f"Choose one of: {', '.join(FORMATS)}."
-        )
+    check_format(output_format, FORMATS)
     if output_format == "xlsx" and out is None:
         raise KinfoldError("A workbook needs a file to go to.", "Add --out kpis.xlsx.")
     moment = datetime.combine(iso_date(as_of), datetime.max.time()) if as_of else None

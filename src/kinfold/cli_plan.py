@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from kinfold.cli import WorkspaceOption, command, console, iso_date
+from kinfold.cli import WorkspaceOption, check_format, command, console, iso_date
 from kinfold.errors import KinfoldError
 from kinfold.measure.frame import from_store
 from kinfold.plan import chart as charts
@@ -46,10 +46,7 @@ def plan(
     workspace: WorkspaceOption = None,
 ) -> None:
     """How much work is coming, when the backlog clears, and how many people it takes."""
-    if output_format not in FORMATS:
-        raise KinfoldError(
-            f"'{output_format}' is not a format.", f"Choose one of: {', '.join(FORMATS)}."
-        )
+    check_format(output_format, FORMATS)
     if chart.suffix.lower() not in charts.FORMATS:
         raise KinfoldError(
             f"{chart.name}: a chart is a .png or .svg file.",
@@ -92,10 +89,7 @@ def simulate(
 ) -> None:
     """Work the backlog and forecast arrivals item by item, first in first out, and as
     household cases in priority order: time to clear, harm horizons passed, touches."""
-    if output_format not in FORMATS:
-        raise KinfoldError(
-            f"'{output_format}' is not a format.", f"Choose one of: {', '.join(FORMATS)}."
-        )
+    check_format(output_format, FORMATS)
     opened = open_workspace(workspace)
     try:
         frame = from_store(opened.engine, opened.settings)
