@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from ruamel.yaml import YAML
 from sqlalchemy import Engine
 
 from kinfold import clock
@@ -83,6 +84,23 @@ def open_workspace(path: Path | None = None) -> Workspace:
         )
     migrate(engine)
     return Workspace(path=path, engine=engine, settings=settings)
+
+
+def save_setting(path: Path, key: str, value: Any) -> None:
+    """Set one top-level setting in the workspace's kinfold.yaml, keeping the rest of the
+    file (comments and order too). The file is replaced whole, so a crash leaves the old
+    one or the new one."""
+    settings_path = path / SETTINGS_FILE
+    round_trip = YAML()
+    round_trip.preserve_quotes = True
+    document = round_trip.load(settings_path.read_text(encoding="utf-8")) or {}
+    document[key] = value
+    written = settings_path.with_name(f".{SETTINGS_FILE}.new")
+    with written.open("w", encoding="utf-8") as out:
+        round_trip.dump(document, out)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(written, settings_path)
 
 
 def _read_settings(settings_path: Path) -> dict[str, Any]:

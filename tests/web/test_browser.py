@@ -308,8 +308,20 @@ def test_review_and_admin_pages_work_and_are_accessible(
     assert "Added new.worker." in page.get_by_role("alert").inner_text()
     page.get_by_role("button", name="Stop new.worker").click()
     assert "new.worker can no longer sign in." in page.get_by_role("alert").inner_text()
-    for tab in ("Teams", "Skills", "Routing rules"):
-        page.get_by_role("tab", name=tab).click()
+    page.get_by_role("tab", name="Teams").click()
+    page.get_by_role("tab", name="Skills").click()
+    page.locator("#skills-team").select_option("Revenues team")
+    page.get_by_role("button", name="Show").click()
+    page.locator("#skill-1-1").select_option("expert")
+    page.get_by_role("button", name="Save the skills of Revenues team").click()
+    assert "Saved 1 changed skill level in Revenues team." in page.get_by_role("alert").inner_text()
+    assert page.locator("#skills").is_visible()  # back on the tab of the form
+    check(page, "admin-skills")
+    page.get_by_role("tab", name="Routing rules").click()
+    page.get_by_label("What rule 1 looks for").fill("income")
+    page.get_by_role("button", name="Preview what moves").click()
+    assert page.locator("#routing-preview").is_visible()
+    assert page.get_by_label("What rule 1 looks for").input_value() == "income"
     check(page, "admin-routing")
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from kinfold.store.events import event_row, record_many
 from kinfold.store.schema import events, items, qa_checks, roster, shrinkage, skills, teams, workers
 
 
@@ -55,6 +56,22 @@ def set_skill(conn: Connection, worker_id: int, item_type: str, level: int, exis
         )
     else:
         conn.execute(insert(skills).values(worker_id=worker_id, item_type=item_type, level=level))
+
+
+def change_skills(conn: Connection, levels: dict[tuple[int, str], int], actor: str) -> int:
+    """Set workers' levels in item types ((worker id, item type) -> level), logging each
+    change; how many changed."""
+    now = skill_levels(conn)
+    changed = {key: level for key, level in levels.items() if now.get(key, 0) != level}
+    for (worker_id, item_type), level in changed.items():
+        set_skill(conn, worker_id, item_type, level, exists=(worker_id, item_type) in now)
+    record_many(conn, [
+        event_row(actor=actor, action="skill.updated", entity_type="worker", entity_id=worker_id,
+                  before={"item_type": item_type, "level": now.get((worker_id, item_type), 0)},
+                  after={"item_type": item_type, "level": level})
+        for (worker_id, item_type), level in changed.items()
+    ])  # fmt: skip
+    return len(changed)
 
 
 def roster_days(conn: Connection) -> dict[tuple[int, str], dict[str, Any]]:
