@@ -25,7 +25,9 @@ def _open_cases(workspace: Workspace) -> dict[str, int]:
         ).all())  # fmt: skip
 
 
-def _routing_form(csrf: str, action: str, rules: list[tuple[str, str, str]], default: str) -> dict:
+def _routing_form(
+    csrf: str, action: str, rules: list[tuple[str, str, str]], default: str
+) -> dict[str, str]:
     form = {"csrf_token": csrf, "action": action, "default-team": default}
     for number, (match, value, team) in enumerate([*rules, ("", "", "")], start=1):
         form |= {f"rule-{number}-position": str(number), f"rule-{number}-match": match,
