@@ -9,7 +9,7 @@ import json
 import sys
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Annotated, Any
 
@@ -17,13 +17,12 @@ import typer
 from openpyxl import Workbook
 from rich.table import Table
 
-from kinfold import clock
 from kinfold.cli import WorkspaceOption, check_format, command, console, iso_date
 from kinfold.errors import KinfoldError
 from kinfold.measure.checks import Finding, findings
 from kinfold.measure.frame import from_store
 from kinfold.measure.kpis import BY_NAME, DIMENSIONS, GRAINS, Figure, Figures, compute, drill
-from kinfold.measure.report import month_end, safe_cell, write_pack
+from kinfold.measure.report import last_whole_month, month_end, month_of, safe_cell, write_pack
 from kinfold.workspace import open_workspace
 
 FORMATS = ("table", "csv", "json", "xlsx")
@@ -99,7 +98,7 @@ def report(
 ) -> None:
     """The monthly MI pack: a workbook of the measures, by team, twelve months' trend with
     charts, the backlog's age, data-quality findings and definitions."""
-    month = _month(period) if period else _last_whole_month()
+    month = month_of(period) if period else last_whole_month()
     out = out or Path(f"mi-pack-{month:%Y-%m}.xlsx")
     if out.suffix.lower() != ".xlsx":
         raise KinfoldError(f"The MI pack is a workbook; {out.name} is not an .xlsx file.",
@@ -112,20 +111,6 @@ def report(
     pack = write_pack(frame, month, out)
     console.print(f"Wrote the MI pack for {month:%B %Y} to {pack.path} ({pack.figures:,} "
                   f"figures; {pack.findings} data-quality findings).")  # fmt: skip
-
-
-def _month(text: str) -> date:
-    try:
-        return datetime.strptime(text.strip(), "%Y-%m").date()
-    except ValueError:
-        raise KinfoldError(
-            f"'{text}' is not a month.", "Write it as YYYY-MM, e.g. 2026-10."
-        ) from None
-
-
-def _last_whole_month() -> date:
-    first = clock.now().date().replace(day=1)
-    return (first - timedelta(days=1)).replace(day=1)
 
 
 def _rows(figures: Figures) -> list[list[Any]]:

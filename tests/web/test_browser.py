@@ -265,6 +265,14 @@ def test_the_measures_and_the_plan_are_charted_in_the_page(
     assert "Throughput: the records behind the figure" in page.locator("h1").inner_text()
     assert page.locator("tbody tr").count() > 0
     check(page, "measure-records")
+    with page.expect_download() as downloading:
+        page.get_by_role("link", name="Download every record as a spreadsheet").click()
+    assert downloading.value.suggested_filename == "records-throughput.xlsx"
+    page.goto(url + "/measures")
+    page.get_by_label("The monthly MI pack").fill("2026-10")
+    with page.expect_download() as downloading:
+        page.get_by_role("button", name="Download the MI pack").click()
+    assert downloading.value.suggested_filename == "mi-pack-2026-10.xlsx"
     page.goto(url + "/plan")
     page.wait_for_selector(".kf-chart svg")
     assert "Cleared by" in page.inner_text("main")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,8 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from kinfold import clock
+from kinfold.errors import KinfoldError
 from kinfold.measure.checks import Finding, findings
 from kinfold.measure.frame import Frame
 from kinfold.measure.kpis import AGE_BANDS, BY_NAME, MEASURES, Figure, band_name, compute
@@ -52,6 +54,21 @@ def safe_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+def month_of(text: str) -> date:
+    """The first day of the month written YYYY-MM."""
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m").date()
+    except ValueError:
+        raise KinfoldError(
+            f"'{text}' is not a month.", "Write it as YYYY-MM, e.g. 2026-10."
+        ) from None
+
+
+def last_whole_month() -> date:
+    first = clock.now().date().replace(day=1)
+    return (first - timedelta(days=1)).replace(day=1)
 
 
 def month_end(month: date) -> datetime:

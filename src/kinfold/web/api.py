@@ -24,7 +24,7 @@ from kinfold.plan.documents import plan_document
 from kinfold.plan.service import ServiceLevel, make_plan
 from kinfold.web.imports import IMPORTERS, good_source, save_upload, upload_problem
 from kinfold.web.measures import frame_of
-from kinfold.web.pages import NOTE_MAX
+from kinfold.web.pages import NOTE_MAX, Filters
 from kinfold.web.security import (
     ApiAccount,
     Refused,
@@ -55,27 +55,20 @@ def me(account: ApiAccount) -> dict[str, Any]:
 
 
 @router.get("/queue", summary="The backlog in priority order, a page at a time")
-def queue(
-    account: ApiAccount,
-    state: WebState,
-    team: Annotated[str | None, Query(max_length=200)] = None,
-    need: Annotated[str | None, Query(max_length=100)] = None,
-    area: Annotated[str | None, Query(max_length=20)] = None,
-    group: Annotated[str | None, Query(max_length=40)] = None,
-    sort: Annotated[str, Query(max_length=20)] = "priority",
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
-) -> dict[str, Any]:
+def queue(account: ApiAccount, state: WebState, filters: Filters) -> dict[str, Any]:
+    team = filters.team
     if not account.sees_every_team:
         if team and team.lower() != (account.team or "").lower():
             raise Refused(f"The {team} backlog is another team's.")
         team = account.team
-    if group and group not in backlog.GROUPS:
+    if filters.group and filters.group not in backlog.GROUPS:
         raise KinfoldError(f"group: choose one of {', '.join(backlog.GROUPS)}.")
-    if sort not in backlog.SORTS:
+    if filters.sort not in backlog.SORTS:
         raise KinfoldError(f"sort: choose one of {', '.join(backlog.SORTS)}.")
-    found = backlog.queue(state.engine, team=team, need=need, area=area, group=group, sort=sort,
-                          limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)  # fmt: skip
-    return {"total": found.total, "page": page, "page_size": PAGE_SIZE,
+    found = backlog.queue(state.engine, team=team, need=filters.need, area=filters.area,
+                          group=filters.group, sort=filters.sort, limit=PAGE_SIZE,
+                          offset=(filters.page - 1) * PAGE_SIZE)  # fmt: skip
+    return {"total": found.total, "page": filters.page, "page_size": PAGE_SIZE,
             "cases": [asdict(row) for row in found.rows]}  # fmt: skip
 
 

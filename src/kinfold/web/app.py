@@ -18,7 +18,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 
 from kinfold.allocate.case import NoSuchCase
 from kinfold.errors import KinfoldError
-from kinfold.web import admin, api, imports, measures, pages, review, rule, team
+from kinfold.web import admin, api, exports, imports, measures, pages, review, rule, team
 from kinfold.web.render import WEB, render
 from kinfold.web.security import BadToken, NotSignedIn, Refused
 from kinfold.web.state import Web
@@ -53,7 +53,7 @@ def create_app(workspace: Workspace, secure_cookies: bool = False) -> FastAPI:
     app.mount("/assets", StaticFiles(directory=VENDOR / "assets"), name="assets")
     app.add_middleware(_SecurityHeaders)
     _handlers(app)
-    for routes in (pages, team, rule, imports, measures, review, admin, api):
+    for routes in (pages, team, rule, imports, measures, exports, review, admin, api):
         app.include_router(routes.router)
     return app
 

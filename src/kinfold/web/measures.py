@@ -17,6 +17,7 @@ from kinfold.accounts import ADMIN, ANALYST, TEAM_LEADER
 from kinfold.errors import KinfoldError
 from kinfold.measure.frame import Frame, from_store
 from kinfold.measure.kpis import BY_NAME, DIMENSIONS, GRAINS, MEASURES, compute, drill
+from kinfold.measure.report import last_whole_month
 from kinfold.plan.chart import weeks_shown
 from kinfold.plan.scenario import Scenario
 from kinfold.plan.service import Plan, ServiceLevel, make_plan
@@ -68,7 +69,7 @@ def measures_page(
                   panels=panels, period=period, by=by or "", grains=GRAINS,
                   dimensions=DIMENSIONS, skipped=figures.skipped, as_of=figures.as_of,
                   errors=errors, drill=session.account.role in DRILLERS,
-                  shown=_shown)  # fmt: skip
+                  shown=_shown, pack_month=f"{last_whole_month():%Y-%m}")  # fmt: skip
 
 
 @router.get("/measures/records")
@@ -89,7 +90,8 @@ def records_page(
                           limit=RECORDS_SHOWN)  # fmt: skip
     return render(request, "records.html", title=f"{measure}: its records", measure=measure,
                   period=period, at=at, by=by, group=group, columns=columns, rows=rows,
-                  limit=RECORDS_SHOWN)  # fmt: skip
+                  limit=RECORDS_SHOWN,
+                  download=f"/measures/records.xlsx?{request.url.query}")  # fmt: skip
 
 
 @router.get("/plan")

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from kinfold import accounts
@@ -95,19 +96,25 @@ async def sign_out(request: Request, session: PageSession, state: WebState) -> R
     return response
 
 
+class BacklogFilters(BaseModel):
+    """The backlog's filters, order and page: as the page, its download and the API take them."""
+
+    team: str | None = Field(None, max_length=200)
+    need: str | None = Field(None, max_length=100)
+    area: str | None = Field(None, max_length=20)
+    group: str | None = Field(None, max_length=40, description=", ".join(backlog.GROUPS))
+    sort: str = Field("priority", max_length=20, description=", ".join(backlog.SORTS))
+    page: int = Field(1, ge=1, le=1_000_000)
+
+
+Filters = Annotated[BacklogFilters, Query()]
+
+
 @router.get("/backlog")
 def backlog_page(
-    request: Request,
-    session: PageSession,
-    state: WebState,
-    team: Annotated[str | None, Query(max_length=200)] = None,
-    need: Annotated[str | None, Query(max_length=100)] = None,
-    area: Annotated[str | None, Query(max_length=20)] = None,
-    group: Annotated[str | None, Query(max_length=40)] = None,
-    sort: Annotated[str, Query(max_length=20)] = "priority",
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    request: Request, session: PageSession, state: WebState, filters: Filters
 ) -> Response:
-    return _backlog(request, session, state, team, need, area, group, sort, page)
+    return _backlog(request, session, state, **filters.model_dump())
 
 
 def _backlog(
@@ -152,6 +159,7 @@ def _backlog(
         groups=backlog.GROUPS,
         filters=filters,
         link=lambda **changes: "/backlog?" + urlencode({**filters, "page": page, **changes}),
+        download="/backlog.xlsx?" + urlencode(filters),
         teams=teams_of(state) if account.sees_every_team else [],
         errors=errors,
     )
