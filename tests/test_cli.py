@@ -98,7 +98,7 @@ def test_fold_writes_people_households_and_cases(tmp_path: Path) -> None:
         'C1,Claim,2026-11-01,Ann,Lee,1970-01-02,"Flat 2, 10 High St",LS6 2AB\n'
         "C2,Claim,2026-11-02,Ann,Lee,1970-01-02,2/10 High Street,ls62ab\n"
         'C3,Claim,2026-11-03,Bo,Lee,2001-05-06,"Flat 2, 10 High Street",LS6 2AB\n'
-        "C4,Claim,2026-11-04,,,,,\n",
+        'C4,Claim,2026-11-04,,=HYPERLINK("http://example.com"),,,\n',
     )
     out = tmp_path / "out"
     code, output = run("fold", str(claims), "--out", str(out))
@@ -114,6 +114,9 @@ def test_fold_writes_people_households_and_cases(tmp_path: Path) -> None:
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     counts = ("items", "people", "households", "cases", "hotspots", "quarantined_rows")
     assert [summary[name] for name in counts] == [4, 3, 1, 2, 0, 0]
+    with (out / "people.csv").open(encoding="utf-8") as handle:
+        last_names = {row["last_name"] for row in csv.DictReader(handle)}
+    assert '\'=HYPERLINK("http://example.com")' in last_names  # shown, never run
     for name in ("people.csv", "households.csv", "cases.csv", "hotspots.csv"):
         assert (out / name).read_text(encoding="utf-8").count("\n") >= 1
 

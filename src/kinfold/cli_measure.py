@@ -22,7 +22,8 @@ from kinfold.errors import KinfoldError
 from kinfold.measure.checks import Finding, findings
 from kinfold.measure.frame import from_store
 from kinfold.measure.kpis import BY_NAME, DIMENSIONS, GRAINS, Figure, Figures, compute, drill
-from kinfold.measure.report import last_whole_month, month_end, month_of, safe_cell, write_pack
+from kinfold.measure.report import last_whole_month, month_end, month_of, write_pack
+from kinfold.spreadsheet import safe_cell
 from kinfold.workspace import open_workspace
 
 FORMATS = ("table", "csv", "json", "xlsx")

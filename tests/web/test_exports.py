@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from kinfold.allocate.backlog import queue
 from kinfold.measure.frame import from_store
 from kinfold.measure.kpis import drill
-from kinfold.measure.report import FORMULA_START
+from kinfold.spreadsheet import FORMULA_START
 from kinfold.store.schema import events
 from kinfold.web.exports import XLSX
 from kinfold.workspace import Workspace

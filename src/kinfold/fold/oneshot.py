@@ -23,6 +23,7 @@ from kinfold.ingest.fields import header_key
 from kinfold.ingest.importer import ImportResult, import_items, open_source
 from kinfold.priority.run import prioritise
 from kinfold.resolve.run import ResolveResult, Stage, resolve_workspace
+from kinfold.spreadsheet import safe_cell
 from kinfold.store.database import migrate, open_engine
 from kinfold.store.schema import cases, households, people
 
@@ -138,7 +139,7 @@ def _write(path: Path, header: Sequence[str], rows: Any) -> None:
         writer.writerow(header)
         width = len(header)
         for row in rows:
-            values = list(row)
+            values = [safe_cell(value) for value in row]
             writer.writerow(values + [""] * (width - len(values)))
 
 

@@ -25,8 +25,8 @@ from kinfold.errors import KinfoldError
 from kinfold.measure.checks import Finding, findings
 from kinfold.measure.frame import Frame
 from kinfold.measure.kpis import AGE_BANDS, BY_NAME, MEASURES, Figure, band_name, compute
+from kinfold.spreadsheet import safe_cell
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER_FORMATS = {"share": "0.0%", "money": '"£"#,##0.00', "items": "#,##0", "count": "#,##0.0"}
 TREND_MONTHS = 12
 # (chart title, its measures): line charts of the Trend sheet
@@ -46,14 +46,6 @@ class Pack:
     month: date
     figures: int
     findings: int
-
-
-def safe_cell(value: Any) -> Any:
-    """A cell a spreadsheet shows as written: text that would start a formula gets a
-    leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def month_of(text: str) -> date:

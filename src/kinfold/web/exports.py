@@ -19,7 +19,8 @@ from openpyxl import Workbook
 from kinfold.allocate import backlog
 from kinfold.errors import KinfoldError
 from kinfold.measure.kpis import BY_NAME, DIMENSIONS, GRAINS, drill
-from kinfold.measure.report import last_whole_month, month_end, month_of, safe_cell, write_pack
+from kinfold.measure.report import last_whole_month, month_end, month_of, write_pack
+from kinfold.spreadsheet import safe_cell
 from kinfold.store import events
 from kinfold.web.measures import DRILLERS, frame_of
 from kinfold.web.pages import Filters
