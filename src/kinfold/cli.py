@@ -676,4 +676,4 @@ def main(
     """kinfold: a backlog of things to do, turned into people to help."""
 
 
-from kinfold import cli_measure, cli_plan, cli_web, cli_work  # noqa: E402, F401  (they register their commands)
+from kinfold import cli_measure, cli_plan, cli_store, cli_web, cli_work  # noqa: E402, F401  (they register their commands)

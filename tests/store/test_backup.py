@@ -1,0 +1,119 @@
+"""Backup and restore: a snapshot taken while the workspace is written to comes back with
+every table's content equal, on SQLite and on PostgreSQL; a damaged backup changes nothing."""
+
+from __future__ import annotations
+
+import threading
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, update
+
+from kinfold.errors import KinfoldError
+from kinfold.store.backup import BEFORE_RESTORE, backup, checksums, restore
+from kinfold.store.events import record
+from kinfold.store.schema import items
+from kinfold.workspace import SETTINGS_FILE, Workspace, open_workspace
+from tests.conftest import write
+from tests.test_cli import run
+
+
+def _checksums(workspace: Workspace) -> dict[str, dict[str, object]]:
+    with workspace.engine.connect() as conn:
+        return checksums(conn)
+
+
+class Writer(threading.Thread):
+    """Adds events, one transaction each, until stopped."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.written = 0
+        self.started_writing = threading.Event()
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            with self.workspace.engine.begin() as conn:
+                record(conn, actor="test", action="test.write", entity_type="test",
+                       entity_id=self.written)  # fmt: skip
+            self.written += 1
+            self.started_writing.set()
+
+
+def test_a_backup_taken_while_writing_restores_every_table_equal(
+    backend: str, demo_workspace: Workspace, tmp_path: Path
+) -> None:
+    writer = Writer(demo_workspace)
+    writer.start()
+    writer.started_writing.wait(30)
+    try:
+        manifest = backup(demo_workspace.path, tmp_path / "backup.zip")
+        during = writer.written
+    finally:
+        writer.stop.set()
+        writer.join()
+    assert during > 0  # the backup ran while the store was written to
+    assert manifest.database == backend and manifest.tables["items"]["rows"] > 1000
+    after_backup = manifest.tables["events"]["rows"]
+    assert after_backup < _checksums(demo_workspace)["events"]["rows"]  # one moment's state
+
+    settings = (demo_workspace.path / SETTINGS_FILE).read_text(encoding="utf-8")
+    with demo_workspace.engine.begin() as conn:  # what the restore must undo
+        conn.execute(update(items).where(items.c.id > 100).values(notes="changed"))
+    write(demo_workspace.path / SETTINGS_FILE, settings + "changed: yes\n")
+    demo_workspace.close()
+    restore(tmp_path / "backup.zip", demo_workspace.path)
+
+    restored = open_workspace(demo_workspace.path)
+    try:
+        assert _checksums(restored) == manifest.tables  # every table's content, equal
+        assert (restored.path / SETTINGS_FILE).read_text(encoding="utf-8") == settings
+    finally:
+        restored.close()
+    kept = demo_workspace.path / (SETTINGS_FILE + BEFORE_RESTORE)
+    assert kept.read_text(encoding="utf-8").endswith("changed: yes\n")  # nothing lost
+    if backend == "sqlite":
+        assert (demo_workspace.path / ("kinfold.db" + BEFORE_RESTORE)).stat().st_size > 0
+
+
+def test_a_damaged_backup_is_refused_and_changes_nothing(
+    demo_workspace: Workspace, tmp_path: Path
+) -> None:
+    good = tmp_path / "backup.zip"
+    backup(demo_workspace.path, good)
+    before = _checksums(demo_workspace)
+    damaged = tmp_path / "damaged.zip"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(damaged, "w") as target:
+        for name in source.namelist():
+            content = source.read(name)
+            if name == "kinfold.db":  # some text changed, as a bad disk might
+                content = content.replace(b"Council tax arrears", b"Council tax arrEars")
+                assert b"arrEars" in content
+            target.writestr(name, content)
+    with pytest.raises(KinfoldError, match="does not match the backup's manifest"):
+        restore(damaged, demo_workspace.path)
+    not_zip = write(tmp_path / "text.zip", "not a zip")
+    for path, message in ((tmp_path / "none.zip", "There is no backup"),
+                          (not_zip, "is not a kinfold backup")):  # fmt: skip
+        with pytest.raises(KinfoldError, match=message):
+            restore(path, demo_workspace.path)
+    assert _checksums(demo_workspace) == before
+
+
+def test_the_backup_and_restore_commands(demo_workspace: Workspace, tmp_path: Path) -> None:
+    folder = str(demo_workspace.path)
+    code, output = run("backup", "-w", folder, "--out", str(tmp_path / "b.zip"))
+    assert code == 0 and "Backed up" in output, output
+    code, output = run("restore", str(tmp_path / "b.zip"), "-w", folder)
+    assert code == 1 and "add --replace" in output
+    code, output = run("restore", str(tmp_path / "b.zip"), "-w", str(tmp_path / "new"))
+    assert code == 0 and "every table's checksum matches" in output, output
+    copy = open_workspace(tmp_path / "new")
+    try:
+        with copy.engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(items)).scalar_one() > 1000
+    finally:
+        copy.close()
