@@ -58,10 +58,11 @@ def main() -> None:
         for attempt in range(options.runs):
             file = new_rows(path, attempt * 997, options.new, folder / f"new-{attempt}.csv")
             imported = import_items(workspace.engine, file, "late", actor="bench")
-            ids = new_item_ids(workspace.engine, imported)
-            started = time.perf_counter()
-            linked = link_new_items(workspace.engine, {}, ids, "bench")
-            seconds.append(time.perf_counter() - started)
+            with workspace.engine.begin() as conn:
+                ids = new_item_ids(conn, imported)
+                started = time.perf_counter()
+                linked = link_new_items(conn, {}, ids, "bench")
+                seconds.append(time.perf_counter() - started)
             assert linked is not None
             outcomes.append(linked)
             print(f"run {attempt + 1}: {seconds[-1]:.2f} s; {linked}")

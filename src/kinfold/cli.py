@@ -28,8 +28,9 @@ from kinfold.fold.hotspots import KINDS as HOTSPOT_KINDS
 from kinfold.fold.hotspots import HotspotSettings, find_hotspots
 from kinfold.fold.oneshot import fold_files
 from kinfold.ingest.eventlog import import_event_log
-from kinfold.ingest.importer import ImportResult, import_items
+from kinfold.ingest.importer import ImportResult
 from kinfold.ingest.workforce import KINDS, import_workforce
+from kinfold.intake import Intake, import_and_place, resolve_and_refresh
 from kinfold.priority.run import (
     Prioritised,
     preview,
@@ -39,12 +40,11 @@ from kinfold.priority.run import (
     save_rule,
 )
 from kinfold.priority.score import harm_words
-from kinfold.resolve.incremental import link_new_items, new_item_ids
 from kinfold.resolve.review import decide, uncertain_links
-from kinfold.resolve.run import ResolveResult, Thresholds, resolve_workspace
+from kinfold.resolve.run import ResolveResult, Thresholds
 from kinfold.status import workspace_status
 from kinfold.store import items as item_store
-from kinfold.workspace import init_workspace, open_workspace
+from kinfold.workspace import Workspace, init_workspace, open_workspace
 
 app = typer.Typer(
     help="kinfold: a backlog of things to do, turned into people to help.",
@@ -151,12 +151,8 @@ def import_command(
     linked = refreshed = None
     try:
         if kind == "items":
-            result = _import_with_progress(opened.engine, file, source, mapping, sheet)
-            linked = link_new_items(
-                opened.engine, opened.settings, new_item_ids(opened.engine, result), actor()
-            )
-            if linked is not None:
-                refreshed = refresh(opened.engine, opened.settings, actor())
+            intake = _import_with_progress(opened, file, source, mapping, sheet)
+            result, linked, refreshed = intake.imported, intake.linked, intake.refreshed
         elif kind == "events":
             result = import_event_log(
                 opened.engine, file, source, mapping_path=mapping, add_items=add_items,
@@ -178,8 +174,8 @@ def import_command(
 
 
 def _import_with_progress(
-    engine: Any, file: Path, source: str | None, mapping: Path | None, sheet: str | None
-) -> ImportResult:
+    opened: Workspace, file: Path, source: str | None, mapping: Path | None, sheet: str | None
+) -> Intake:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(
         *columns,
@@ -189,8 +185,9 @@ def _import_with_progress(
         disable=not errors.is_terminal,
     ) as progress:
         task = progress.add_task(f"Importing {file.name}", total=None)
-        return import_items(
-            engine,
+        return import_and_place(
+            opened.engine,
+            opened.settings,
             file,
             source,
             mapping_path=mapping,
@@ -308,9 +305,7 @@ def resolve(workspace: WorkspaceOption = None) -> None:
     opened = open_workspace(workspace)
     try:
         with _stages() as stage:
-            result = resolve_workspace(opened.engine, opened.settings, actor(), stage)
-            stage("Prioritising")
-            refreshed = refresh(opened.engine, opened.settings, actor())
+            result, refreshed = resolve_and_refresh(opened.engine, opened.settings, actor(), stage)
     finally:
         opened.close()
     _print_resolved(result)

@@ -175,7 +175,8 @@ def test_new_items_are_linked_without_a_full_resolve(
     demo_workspace: Workspace, tmp_path: Path
 ) -> None:
     engine = demo_workspace.engine
-    assert link_new_items(engine, {}, [1], "test") is None  # never resolved: nothing to do
+    with engine.begin() as conn:  # never resolved: nothing to do
+        assert link_new_items(conn, {}, [1], "test") is None
     resolve_workspace(engine, {}, "test")
     known = known_item(demo_workspace, items.c.household_id.is_not(None))
     same = {**known, "ni_number": None}
@@ -184,9 +185,10 @@ def test_new_items_are_linked_without_a_full_resolve(
               "postcode": known["postcode"]}  # fmt: skip
     new = late_file(tmp_path / "new.csv", [same, lodger, {}])
     imported = import_items(engine, new, "late", actor="test")
-    ids = new_item_ids(engine, imported)
-    assert len(ids) == 3
-    linked = link_new_items(engine, {}, ids, "test")
+    with engine.begin() as conn:
+        ids = new_item_ids(conn, imported)
+        assert len(ids) == 3
+        linked = link_new_items(conn, {}, ids, "test")
     assert linked is not None
     assert (linked.items, linked.joined_people, linked.new_people) == (3, 1, 2)
     after = placed(demo_workspace)

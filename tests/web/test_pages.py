@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from kinfold import accounts
 from kinfold.allocate.backlog import queue
@@ -165,6 +165,11 @@ def test_the_api_works_with_a_token_and_says_what_is_wrong(web_workspace: Worksp
     imported = api.post("/api/imports", data={"source": "api test"},
                         files={"file": ("claims.csv", csv, "text/csv")})  # fmt: skip
     assert imported.status_code == 200 and imported.json()["new"] == 1
+    with web_workspace.engine.connect() as conn:  # placed in a case, ranked in a backlog
+        placed = conn.execute(text(
+            "SELECT c.priority_rank FROM items i JOIN cases c ON c.id = i.case_id "
+            "WHERE i.source_ref = 'API-1'")).scalar_one()  # fmt: skip
+    assert placed is not None
     wrong = api.post("/api/imports", data={"source": "api test"},
                      files={"file": ("claims.exe", b"MZ", "application/octet-stream")})  # fmt: skip
     assert wrong.status_code == 400 and "must be one of" in wrong.json()["error"]

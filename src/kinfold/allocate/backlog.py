@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, text
 
 from kinfold import clock
 from kinfold.allocate.routing import route
-from kinfold.priority.run import Prioritised, prioritise
+from kinfold.priority.run import Prioritised, prioritise_in
 
 
 @dataclass(frozen=True)
@@ -71,11 +71,18 @@ class QueuePage:
 def refresh(
     engine: Engine, settings: dict[str, Any], actor: str, today: date | None = None
 ) -> Refreshed:
-    today = today or clock.now().date()
     with engine.begin() as conn:
-        settle_owners(conn, today)
-        teams = route(conn, settings)
-    return Refreshed(prioritise(engine, actor, today), teams)
+        return refresh_in(conn, settings, actor, today)
+
+
+def refresh_in(
+    conn: Connection, settings: dict[str, Any], actor: str, today: date | None = None
+) -> Refreshed:
+    """`refresh`, inside the caller's transaction (with the change that calls for it)."""
+    today = today or clock.now().date()
+    settle_owners(conn, today)
+    teams = route(conn, settings)
+    return Refreshed(prioritise_in(conn, actor, today), teams)
 
 
 def settle_owners(conn: Connection, today: date) -> None:

@@ -84,11 +84,13 @@ def import_items(
     progress: Progress | None = None,
     total: Callable[[int | None], None] | None = None,
     parallel: bool | None = None,
+    then: Callable[[Connection, ImportResult], None] | None = None,
 ) -> ImportResult:
     """Import the items of `path` from `source`; see the module's docstring.
 
     `parallel` builds items in worker processes; by default, for files of 50,000 rows
-    or more, where it pays for starting them.
+    or more, where it pays for starting them. `then` runs in the import's transaction,
+    after its rows are written: what it changes is committed with them, or not at all.
     """
     table, mapping = open_source(path, mapping_path, sheet)
     source = (source or mapping.source or "").strip()
@@ -103,6 +105,8 @@ def import_items(
         if parallel is None:
             parallel = (table.estimated_rows or 0) >= PARALLEL_FROM_ROWS
         _Loader(conn, result, mapping, table, actor, parallel).load(progress)
+        if then is not None:
+            then(conn, result)
     return result
 
 

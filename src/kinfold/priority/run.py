@@ -111,15 +111,20 @@ def _store(conn: Connection, text: str, actor: str, note: str | None) -> int:
 def prioritise(engine: Engine, actor: str, today: date | None = None) -> Prioritised:
     """Score and rank every open case under the rule in force; closed and merged cases
     lose their place. The first run keeps the default rule as version 1."""
+    with engine.begin() as conn:
+        return prioritise_in(conn, actor, today)
+
+
+def prioritise_in(conn: Connection, actor: str, today: date | None = None) -> Prioritised:
+    """`prioritise`, inside the caller's transaction."""
     started = time.perf_counter()
     today = today or clock.now().date()
-    with engine.begin() as conn:
-        version, text = rule_in_force(conn)
-        if version == 0:
-            version = _store(conn, text, SHIPPED_BY, "the rule kinfold ships with")
-        rule = parse_rule(text, f"priority rule version {version}")
-        ranked = rank(score(facts, rule, today) for facts in case_facts(conn, today))
-        _write(conn, ranked, version)
+    version, text = rule_in_force(conn)
+    if version == 0:
+        version = _store(conn, text, SHIPPED_BY, "the rule kinfold ships with")
+    rule = parse_rule(text, f"priority rule version {version}")
+    ranked = rank(score(facts, rule, today) for facts in case_facts(conn, today))
+    _write(conn, ranked, version)
     return Prioritised(len(ranked), version, round(time.perf_counter() - started, 2), ranked)
 
 

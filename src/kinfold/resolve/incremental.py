@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
-from sqlalchemy import Connection, Engine, func, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, func, insert, or_, select, tuple_, update
 
 from kinfold import clock
 from kinfold.resolve import people as people_model
@@ -50,24 +50,22 @@ def last_model(conn: Connection) -> dict[str, Any] | None:
     return json.loads(text) if text else None
 
 
-def new_item_ids(engine: Engine, imported: Any) -> list[int]:
+def new_item_ids(conn: Connection, imported: Any) -> list[int]:
     """The items an import added (an `ImportResult`), not yet placed in a case."""
-    with engine.connect() as conn:
-        return list(conn.execute(
-            select(items.c.id).where(items.c.first_import_id == imported.import_id,
-                                     items.c.case_id.is_(None))).scalars())  # fmt: skip
+    return list(conn.execute(
+        select(items.c.id).where(items.c.first_import_id == imported.import_id,
+                                 items.c.case_id.is_(None))).scalars())  # fmt: skip
 
 
 def link_new_items(
-    engine: Engine, settings: dict[str, Any], item_ids: Sequence[int], actor: str
+    conn: Connection, settings: dict[str, Any], item_ids: Sequence[int], actor: str
 ) -> LinkedNew | None:
     """Place `item_ids` (new, not yet placed) among the workspace's people, households and
     cases; None when the workspace has never been resolved."""
-    with engine.begin() as conn:
-        model = last_model(conn)
-        if model is None or not item_ids:
-            return None
-        return _link(conn, model, Thresholds.from_settings(settings), list(item_ids), actor)
+    model = last_model(conn)
+    if model is None or not item_ids:
+        return None
+    return _link(conn, model, Thresholds.from_settings(settings), list(item_ids), actor)
 
 
 def _link(

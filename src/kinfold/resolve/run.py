@@ -116,7 +116,10 @@ def resolve_workspace(
     settings: dict[str, Any],
     actor: str,
     stage: Stage | None = None,
+    then: Callable[[Connection], None] | None = None,
 ) -> ResolveResult:
+    """Link every item to people, households and cases again, from scratch. `then` runs
+    in the transaction that writes the result, after it."""
     thresholds = Thresholds.from_settings(settings)
     timer = _Timer(stage)
     started = clock.now()
@@ -126,6 +129,8 @@ def resolve_workspace(
     folded = fold(records, thresholds, timer, same, different)
     with timer("Writing"), engine.begin() as conn:
         result = write(conn, folded, thresholds, actor, started)
+        if then is not None:
+            then(conn)
     result.seconds = timer.seconds
     return result
 

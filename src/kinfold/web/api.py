@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import asdict
 from datetime import date
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query, UploadFile
@@ -18,7 +19,7 @@ from kinfold.allocate import backlog
 from kinfold.allocate.next import get_next
 from kinfold.allocate.work import ACTIONS, record_action
 from kinfold.errors import KinfoldError
-from kinfold.ingest.importer import import_items
+from kinfold.intake import import_and_place
 from kinfold.measure.kpis import DIMENSIONS, GRAINS, compute
 from kinfold.plan.documents import plan_document
 from kinfold.plan.service import ServiceLevel, make_plan
@@ -125,9 +126,11 @@ async def import_file(
         raise KinfoldError(problem)
     path = save_upload(state, file)
     try:
-        result = await run_in_threadpool(
-            import_items, state.engine, path, source.strip(), actor=account.username
-        )
+        intake = await run_in_threadpool(
+            partial(import_and_place, actor=account.username),
+            state.engine, state.settings, path, source.strip(),
+        )  # fmt: skip
+        result = intake.imported
     finally:
         shutil.rmtree(path.parent, ignore_errors=True)  # personal data: not kept
     return {"import_id": result.import_id, **result.counts(), "notes": result.notes}

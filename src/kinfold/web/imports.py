@@ -21,9 +21,9 @@ from starlette.datastructures import FormData, UploadFile
 from kinfold.accounts import ADMIN, TEAM_LEADER
 from kinfold.errors import KinfoldError
 from kinfold.ingest.fields import CANONICAL, NAME_FIELDS, REQUIRED
-from kinfold.ingest.importer import import_items
 from kinfold.ingest.mapping import canonical_mapping
 from kinfold.ingest.readers import read_table
+from kinfold.intake import import_and_place
 from kinfold.store.schema import imports, quarantine
 from kinfold.web.render import render
 from kinfold.web.security import PageSession, WebState, checked_form, need_role
@@ -145,13 +145,13 @@ def _import_or_map(
             guess = {field: rule.columns[0] for field, rule in rules.items()}
             return _mapping_page(request, token, columns, source, {}, guess, 200)
     try:
-        result = import_items(state.engine, path, source, mapping_path=mapping,
-                              actor=session.account.username)  # fmt: skip
+        intake = import_and_place(state.engine, state.settings, path, source,
+                                  mapping_path=mapping, actor=session.account.username)  # fmt: skip
     except KinfoldError as error:
         return _page(request, session, state, 400, errors={"file": str(error)}, source=source)
     finally:
         shutil.rmtree(path.parent, ignore_errors=True)  # personal data: not kept
-    return RedirectResponse(f"/imports/{result.import_id}", status_code=303)
+    return RedirectResponse(f"/imports/{intake.imported.import_id}", status_code=303)
 
 
 def _mapping_page(

@@ -10,9 +10,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from kinfold.accounts import ADMIN, TEAM_LEADER
-from kinfold.allocate.backlog import refresh
+from kinfold.intake import resolve_and_refresh
 from kinfold.resolve.review import ReviewError, decide, uncertain_links
-from kinfold.resolve.run import Thresholds, resolve_workspace
+from kinfold.resolve.run import Thresholds
 from kinfold.store import events
 from kinfold.web.render import render
 from kinfold.web.security import PageSession, WebState, checked_form, need_role
@@ -55,8 +55,7 @@ async def review_apply(request: Request, session: PageSession, state: WebState) 
     need_role(session.account, *REVIEWERS)
     await checked_form(request, session)
     actor = session.account.username
-    result = await run_in_threadpool(resolve_workspace, state.engine, state.settings, actor)
-    await run_in_threadpool(refresh, state.engine, state.settings, actor)
+    result, _ = await run_in_threadpool(resolve_and_refresh, state.engine, state.settings, actor)
     done = (f"Resolved again: {result.people:,} people in {result.households:,} households; "
             "every backlog is re-ordered.")  # fmt: skip
     return _page(request, session, state, done=done)
