@@ -88,14 +88,16 @@ def demo_files(tmp_path_factory: pytest.TempPathFactory) -> DemoSummary:
 
 
 @pytest.fixture
-def demo_workspace(demo_files: DemoSummary, tmp_path: Path) -> Workspace:
+def demo_workspace(demo_files: DemoSummary, tmp_path: Path) -> Iterator[Workspace]:
     """A copy of the demo, imported into a workspace (on the database of `backend`, when
-    a test asks for it too)."""
+    a test asks for it too); its connections are closed afterwards."""
     folder = tmp_path / "demo"
     folder.mkdir()
     for path in demo_files.out.iterdir():
         (folder / path.name).write_bytes(path.read_bytes())
-    return load_demo(folder)
+    workspace = load_demo(folder)
+    yield workspace
+    workspace.close()
 
 
 def write(path: Path, content: str | bytes) -> Path:

@@ -1,20 +1,26 @@
-"""`kinfold backup` and `kinfold restore`: a workspace's consistent snapshot, taken while
-the app runs, and its return. Registered on the app of `kinfold.cli`."""
+"""`kinfold backup` and `kinfold restore` (a workspace's consistent snapshot, taken while
+the app runs, and its return); `kinfold person export|erase` (a subject access request,
+an erasure) and `kinfold retention` (closed cases past their retention period). Registered
+on the app of `kinfold.cli`."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from kinfold import clock
-from kinfold.cli import WorkspaceOption, command, console
+from kinfold import clock, privacy
+from kinfold.cli import WorkspaceOption, actor, app, command, console
 from kinfold.errors import KinfoldError
 from kinfold.store.backup import backup as take_backup
 from kinfold.store.backup import restore as bring_back
 from kinfold.store.database import database_url, is_initialised, open_engine
-from kinfold.workspace import SETTINGS_FILE, default_path
+from kinfold.workspace import SETTINGS_FILE, default_path, open_workspace
+
+person_app = typer.Typer(help="One person's data: all of it on request, or erased on request.")
+app.add_typer(person_app, name="person")
 
 
 @command()
@@ -69,3 +75,68 @@ def _holds_data(folder: Path) -> bool:
         return is_initialised(engine)
     finally:
         engine.dispose()
+
+
+@command("export", on=person_app)
+def person_export(
+    person_id: Annotated[int, typer.Argument(help="The person's number (as on the case page).")],
+    out: Annotated[Path, typer.Option(help="The file to write (JSON).")],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Everything held about one person, for a subject access request (audited)."""
+    opened = open_workspace(workspace)
+    try:
+        with opened.engine.begin() as conn:
+            found = privacy.subject_access(conn, person_id, actor())
+    finally:
+        opened.close()
+    out.write_text(json.dumps(found, indent=2, default=str), encoding="utf-8")
+    console.print(f"Wrote person {person_id}'s data ({len(found['items'])} items, "
+                  f"{len(found['events'])} events) to {out}. It holds their personal data: "
+                  "send it securely and delete your copy.")  # fmt: skip
+
+
+@command("erase", on=person_app)
+def person_erase(
+    person_id: Annotated[int, typer.Argument(help="The person's number.")],
+    reason: Annotated[str, typer.Option(help="Why (kept in the audit log).")] = "",
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Erase one person's data; the work on their items stays, anonymous, in the measures."""
+    opened = open_workspace(workspace)
+    try:
+        with opened.engine.begin() as conn:
+            erased = privacy.erase_person(conn, person_id, actor(), reason)
+    finally:
+        opened.close()
+    household = "; their household's address too" if erased.household else ""
+    console.print(f"Erased person {person_id}: {erased.items} items kept as anonymous work, "
+                  f"{erased.events} events and {erased.quarantine} rejected rows cleared"
+                  f"{household}.")  # fmt: skip
+
+
+@command()
+def retention(
+    apply: Annotated[bool, typer.Option(help="Delete them (without it, only count them).")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Closed cases past the retention period in kinfold.yaml: count them, or delete them."""
+    opened = open_workspace(workspace)
+    try:
+        days = privacy.retention_days(opened.settings)
+        if days is None:
+            raise KinfoldError(
+                "kinfold.yaml sets no retention period, so every closed case is kept.",
+                f"Add:\nretention:\n  {privacy.RETENTION_KEY}: 2190   # six years",
+            )
+        with opened.engine.begin() as conn:
+            if not apply:
+                found = privacy.past_retention(conn, days)
+                console.print(f"{len(found):,} closed cases are past their retention of "
+                              f"{days:,} days; add --apply to delete them.")  # fmt: skip
+                return
+            done = privacy.delete_past_retention(conn, days, actor())
+    finally:
+        opened.close()
+    console.print(f"Deleted {done.cases:,} closed cases (last item closed before {done.cutoff}): "
+                  f"{done.items:,} items and {done.people:,} people.")  # fmt: skip

@@ -25,6 +25,7 @@ from kinfold.ingest.building import PARALLEL_FROM_ROWS, Builders, Outcome, Piece
 from kinfold.ingest.items import ITEM_FIELDS, Rejected, row_digest
 from kinfold.ingest.mapping import Mapping, canonical_mapping, load_mapping
 from kinfold.ingest.readers import SourceRow, SourceTable, Value, read_table, unreadable_row
+from kinfold.privacy import PERSONAL_FIELDS
 from kinfold.store import events
 from kinfold.store import items as store
 
@@ -247,6 +248,8 @@ class _Loader:
         updates, logged = [], []
         for item_id, item in changed.items():
             before = before_rows[item_id]
+            if before["erased_at"] is not None:  # the work goes on; the person stays erased
+                item.update(dict.fromkeys(PERSONAL_FIELDS))
             if item["closed_at"] is None and item["status"] == "closed":
                 item["closed_at"] = before["closed_at"]  # completed here, or by a log
             diff = [name for name in ITEM_FIELDS if _differs(before.get(name), item.get(name))]

@@ -66,7 +66,7 @@ def known_items(conn: Connection, source: str) -> dict[str, KnownItem]:
 INSERT_COLUMNS = tuple(
     column.name
     for column in items.columns
-    if column.name not in ("id", "person_id", "household_id", "case_id")
+    if column.name not in ("id", "person_id", "household_id", "case_id", "erased_at")
 )
 
 

@@ -86,6 +86,8 @@ items = Table(
     Column("person_id", Integer, index=True),
     Column("household_id", Integer, index=True),
     Column("case_id", Integer, index=True),
+    # when the person's data was erased on request: the item stays, as anonymous work
+    Column("erased_at", DateTime(timezone=True)),
     UniqueConstraint("source", "source_ref", name="uq_items_source_ref"),
 )
 
@@ -129,6 +131,8 @@ events = Table(
     Column("after", Text),  # JSON
     # A hash of the source row for events read from a file, so re-importing adds nothing.
     Column("event_key", String(32), unique=True),
+    # when personal data was taken out of `before` and `after` (the only change allowed)
+    Column("erased_at", DateTime(timezone=True)),
     Index("ix_events_entity", "entity_type", "entity_id"),
     Index("ix_events_action", "action"),
 )

@@ -1,0 +1,399 @@
+"""A person's data, as the law asks of it: all of it given on request (a subject access
+request), erased on request, and closed cases deleted once their retention period ends.
+
+Erasure takes the person out and keeps the work. Their items stay, as anonymous records
+of work (type, need, dates, status, case, team), so every measure of the back office
+stays as it was; their names, date of birth, contact details, identifiers, addresses and
+notes go from the items, the event log, the quarantine and the case's questions; their
+row in people goes; their household's address goes unless others still live there. The
+items are kept together by a reviewer's decision (so the next resolve does not scatter
+them), and an import that brings the same rows back again updates the work, never the
+personal data.
+
+Retention deletes closed cases whose last item closed more than the workspace's
+`retention: closed cases kept for days` ago: their items, people and households, with
+personal data taken out of the events about them (the event log keeps who did what, and
+when). Measures of periods older than the retention period then count fewer items.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from itertools import pairwise
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
+
+from kinfold import clock
+from kinfold.errors import KinfoldError, WorkspaceError
+from kinfold.store import events as event_log
+from kinfold.store.schema import (
+    cases,
+    events,
+    households,
+    items,
+    link_decisions,
+    links,
+    peer_questions,
+    people,
+    qa_checks,
+    quarantine,
+)
+
+# The columns of an item that are about the person (the rest is about the work)
+PERSONAL_FIELDS = (
+    "first_name",
+    "last_name",
+    "full_name",
+    "date_of_birth",
+    "address_line_1",
+    "address_line_2",
+    "address_line_3",
+    "town",
+    "postcode",
+    "uprn",
+    "phone",
+    "email",
+    "ni_number",
+    "person_ref",
+    "school",
+    "gp_practice",
+    "notes",
+    "extra",
+    "issues",
+)
+FREE_TEXT = ("note", "question", "answer", "reason")  # what people type about a case
+ERASED = "(erased)"
+ERASURE = "erasure"  # the actor of the decisions that keep an erased person's items together
+RETENTION_KEY = "closed cases kept for days"
+
+
+@dataclass(frozen=True)
+class Erased:
+    person_id: int
+    items: int
+    events: int  # events with personal data taken out
+    quarantine: int  # rejected rows of theirs deleted
+    household: bool  # whether their household's address went too (no one else lived there)
+
+
+@dataclass(frozen=True)
+class Retained:
+    cutoff: str  # ISO day: cases whose last item closed before it
+    cases: int
+    items: int
+    people: int
+
+
+def subject_access(conn: Connection, person_id: int, actor: str) -> dict[str, Any]:
+    """Everything the workspace holds about one person, as JSON-ready data: their record,
+    their items (every column), their household's address (not the others who live
+    there), their cases, the events about their items and cases, questions asked about
+    their cases and reviewers' decisions about their items. The request is audited."""
+    person = conn.execute(select(people).where(people.c.id == person_id)).mappings().first()
+    their_items = [
+        dict(row)
+        for row in conn.execute(
+            select(items).where(items.c.person_id == person_id).order_by(items.c.id)
+        ).mappings()
+    ]
+    if person is None and not their_items:
+        raise KinfoldError(f"There is no person {person_id}.")
+    item_ids = [row["id"] for row in their_items]
+    case_ids = sorted({row["case_id"] for row in their_items if row["case_id"] is not None})
+    household_id = person["household_id"] if person else None
+    household = (
+        conn.execute(
+            select(households.c.address, households.c.uprn, households.c.postcode).where(
+                households.c.id == household_id
+            )
+        )
+        .mappings()
+        .first()
+    )
+    about = conn.execute(
+        select(events).where(_about(item_ids, case_ids, person_id)).order_by(events.c.id)
+    ).mappings()
+    found = {
+        "person_id": person_id,
+        "made_at": clock.now().isoformat(),
+        "person": dict(person) if person else None,
+        "household": dict(household) if household else None,
+        "items": [{k: v for k, v in row.items() if k != "row_hash"} for row in their_items],
+        "cases": [
+            dict(row)
+            for row in conn.execute(
+                select(
+                    cases.c.id,
+                    cases.c.status,
+                    cases.c.created_at,
+                    cases.c.updated_at,
+                    cases.c.priority_reasons,
+                    cases.c.harm_by,
+                    cases.c.next_due,
+                ).where(cases.c.id.in_(case_ids))
+            ).mappings()
+        ],
+        "events": [
+            {**row, "before": _json(row["before"]), "after": _json(row["after"])} for row in about
+        ],
+        "questions": [
+            dict(row)
+            for row in conn.execute(
+                select(peer_questions).where(peer_questions.c.case_id.in_(case_ids))
+            ).mappings()
+        ],
+        "link_decisions": [
+            dict(row)
+            for row in conn.execute(
+                select(link_decisions).where(
+                    or_(
+                        link_decisions.c.item_id.in_(item_ids),
+                        link_decisions.c.other_item_id.in_(item_ids),
+                    )
+                )
+            ).mappings()
+        ],
+    }
+    event_log.record(
+        conn,
+        actor=actor,
+        action="person.exported",
+        entity_type="person",
+        entity_id=person_id,
+        after={"items": len(item_ids)},
+    )
+    return found
+
+
+def erase_person(conn: Connection, person_id: int, actor: str, reason: str) -> Erased:
+    """Erase one person's data on request; see the module's docstring."""
+    if not reason.strip():
+        raise KinfoldError("Say why the person's data is erased.", "Add --reason.")
+    rows = conn.execute(select(items).where(items.c.person_id == person_id)).mappings().all()
+    person = conn.execute(select(people).where(people.c.id == person_id)).mappings().first()
+    if person is None and not rows:
+        raise KinfoldError(f"There is no person {person_id}.")
+    item_ids = [row["id"] for row in rows]
+    now = clock.now()
+    quarantined = _delete_quarantined(conn, rows)
+    conn.execute(
+        update(items)
+        .where(items.c.id.in_(item_ids))
+        .values(erased_at=now, **dict.fromkeys(PERSONAL_FIELDS))
+    )
+    if len(item_ids) > 1:
+        conn.execute(
+            insert(link_decisions),
+            [
+                {
+                    "item_id": one,
+                    "other_item_id": other,
+                    "decision": "same",
+                    "actor": ERASURE,
+                    "decided_at": now,
+                    "note": "kept together when the person's data was erased",
+                }
+                for one, other in pairwise(item_ids)
+            ],
+        )
+    own_cases = _cases_only_of(conn, item_ids)
+    erased_events = _erase_events(conn, _about(item_ids, own_cases, person_id), now)
+    conn.execute(
+        update(peer_questions)
+        .where(peer_questions.c.case_id.in_(own_cases))
+        .values(question=ERASED, answer=None)
+    )
+    conn.execute(delete(people).where(people.c.id == person_id))
+    household_id = person["household_id"] if person else None
+    alone = (
+        household_id is not None
+        and not conn.execute(
+            select(func.count()).select_from(people).where(people.c.household_id == household_id)
+        ).scalar_one()
+    )
+    if alone:
+        conn.execute(
+            update(households)
+            .where(households.c.id == household_id)
+            .values(address=ERASED, uprn=None, postcode=None, school=None, gp_practice=None)
+        )
+    event_log.record(
+        conn,
+        actor=actor,
+        action="person.erased",
+        entity_type="person",
+        entity_id=person_id,
+        after={"items": len(item_ids), "reason": reason},
+    )
+    return Erased(person_id, len(item_ids), erased_events, quarantined, alone)
+
+
+def retention_days(settings: dict[str, Any]) -> int | None:
+    """`retention: closed cases kept for days` of kinfold.yaml (none: keep them all)."""
+    given = settings.get("retention")
+    if given is None:
+        return None
+    days = given.get(RETENTION_KEY) if isinstance(given, dict) else None
+    if (
+        not isinstance(days, int)
+        or isinstance(days, bool)
+        or days < 1
+        or set(given) != {RETENTION_KEY}
+    ):
+        raise WorkspaceError(
+            f"kinfold.yaml: `retention` takes `{RETENTION_KEY}`, a whole number of days.",
+            f"For example:\nretention:\n  {RETENTION_KEY}: 2190   # six years",
+        )
+    return days
+
+
+def past_retention(conn: Connection, days: int) -> list[int]:
+    """Closed cases whose last item closed more than `days` ago."""
+    cutoff = clock.now() - timedelta(days=days)
+    last_closed = (
+        select(
+            items.c.case_id,
+            func.max(items.c.closed_at).label("closed"),
+            func.count().filter(items.c.status == "open").label("open"),
+        )
+        .group_by(items.c.case_id)
+        .subquery()
+    )
+    query = (
+        select(cases.c.id)
+        .join(last_closed, last_closed.c.case_id == cases.c.id)
+        .where(cases.c.status == "closed", last_closed.c.open == 0, last_closed.c.closed < cutoff)
+        .order_by(cases.c.id)
+    )
+    return list(conn.scalars(query))
+
+
+def delete_past_retention(conn: Connection, days: int, actor: str) -> Retained:
+    """Delete the closed cases past their retention, with their items, people and
+    households; take personal data out of the events about them."""
+    cutoff = clock.now() - timedelta(days=days)
+    case_ids = past_retention(conn, days)
+    item_ids = list(conn.scalars(select(items.c.id).where(items.c.case_id.in_(case_ids))))
+    person_ids = set(conn.scalars(select(items.c.person_id).where(items.c.id.in_(item_ids))))
+    household_ids = set(conn.scalars(select(items.c.household_id).where(items.c.id.in_(item_ids))))
+    _erase_events(conn, _about(item_ids, case_ids, None), clock.now())
+    for table, column in (
+        (qa_checks, qa_checks.c.item_id),
+        (links, links.c.item_id),
+        (links, links.c.other_item_id),
+        (link_decisions, link_decisions.c.item_id),
+        (link_decisions, link_decisions.c.other_item_id),
+    ):
+        conn.execute(delete(table).where(column.in_(item_ids)))
+    conn.execute(delete(peer_questions).where(peer_questions.c.case_id.in_(case_ids)))
+    conn.execute(delete(items).where(items.c.id.in_(item_ids)))
+    conn.execute(delete(cases).where(cases.c.id.in_(case_ids)))
+    still = set(conn.scalars(select(items.c.person_id).where(items.c.person_id.in_(person_ids))))
+    gone_people = person_ids - still - {None}
+    conn.execute(delete(people).where(people.c.id.in_(gone_people)))
+    lived = set(
+        conn.scalars(select(items.c.household_id).where(items.c.household_id.in_(household_ids)))
+    )
+    conn.execute(delete(households).where(households.c.id.in_(household_ids - lived - {None})))
+    conn.execute(delete(quarantine).where(quarantine.c.created_at < cutoff))
+    kept = Retained(cutoff.date().isoformat(), len(case_ids), len(item_ids), len(gone_people))
+    event_log.record(
+        conn,
+        actor=actor,
+        action="retention.applied",
+        entity_type="workspace",
+        entity_id="retention",
+        after={"days": days, "cases": kept.cases, "items": kept.items, "people": kept.people},
+    )
+    return kept
+
+
+def _about(item_ids: Sequence[int], case_ids: Iterable[int], person_id: int | None) -> Any:
+    """The events about these items, cases or person."""
+    found = [
+        (events.c.entity_type == "item") & events.c.entity_id.in_([str(i) for i in item_ids]),
+        (events.c.entity_type == "case") & events.c.entity_id.in_([str(c) for c in case_ids]),
+    ]
+    if person_id is not None:
+        found.append((events.c.entity_type == "person") & (events.c.entity_id == str(person_id)))
+    return or_(*found)
+
+
+def _erase_events(conn: Connection, about: Any, now: Any) -> int:
+    """Take personal data and what people typed out of the events' `before` and `after`,
+    once each; who did what, and when, stays."""
+    changed = 0
+    query = select(events.c.id, events.c.before, events.c.after).where(
+        about, events.c.erased_at.is_(None)
+    )
+    for event_id, before, after in conn.execute(query).all():
+        conn.execute(
+            update(events)
+            .where(events.c.id == event_id)
+            .values(before=_without_personal(before), after=_without_personal(after), erased_at=now)
+        )
+        changed += 1
+    return changed
+
+
+def _without_personal(text: str | None) -> str | None:
+    found = _json(text)
+    if not isinstance(found, dict):
+        return text
+    kept = {
+        key: value
+        for key, value in found.items()
+        if key not in PERSONAL_FIELDS and key not in FREE_TEXT
+    }
+    return json.dumps(kept)
+
+
+def _cases_only_of(conn: Connection, item_ids: Sequence[int]) -> list[int]:
+    """The cases of these items that hold no one else's items."""
+    case_ids = set(conn.scalars(select(items.c.case_id).where(items.c.id.in_(item_ids))))
+    shared = set(
+        conn.scalars(
+            select(items.c.case_id).where(
+                items.c.case_id.in_(case_ids), items.c.id.not_in(item_ids)
+            )
+        )
+    )
+    return sorted(case_ids - shared - {None})
+
+
+def _delete_quarantined(conn: Connection, rows: Sequence[Any]) -> int:
+    """Rejected rows of the person's: from the same source with the same reference, or
+    naming their NI number, or both their last name and date of birth."""
+    found = 0
+    for row in rows:
+        matches: list[tuple[Any, ...]] = [
+            (
+                quarantine.c.source == row["source"],
+                quarantine.c.raw.contains(json.dumps(row["source_ref"]), autoescape=True),
+            )
+        ]
+        if row["ni_number"]:
+            matches.append((quarantine.c.raw.contains(row["ni_number"], autoescape=True),))
+        if row["last_name"] and row["date_of_birth"]:
+            matches.append(
+                (
+                    quarantine.c.raw.contains(row["last_name"], autoescape=True),
+                    quarantine.c.raw.contains(row["date_of_birth"], autoescape=True),
+                )
+            )
+        for match in matches:
+            found += conn.execute(delete(quarantine).where(*match)).rowcount or 0
+    return found
+
+
+def _json(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
