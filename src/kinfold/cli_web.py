@@ -3,6 +3,7 @@ tokens). Registered on the app of `kinfold.cli`."""
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 import typer
@@ -39,7 +40,11 @@ def serve(
             team = f" ({sign_in.team})" if sign_in.team else ""
             table.add_row(sign_in.role + team, sign_in.username, sign_in.password)
         console.print(table)
-    uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    # uvicorn's own access log has query strings (which may hold what was searched for):
+    # the app logs each request's method, path, status and time instead
+    uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False,
+                proxy_headers=True)  # fmt: skip
 
 
 @user_app.command("add")

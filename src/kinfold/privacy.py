@@ -65,7 +65,7 @@ PERSONAL_FIELDS = (
     "extra",
     "issues",
 )
-FREE_TEXT = ("note", "question", "answer", "reason")  # what people type about a case
+FREE_TEXT = ("note", "question", "answer", "reason", "decision", "override")  # typed about a case
 ERASED = "(erased)"
 ERASURE = "erasure"  # the actor of the decisions that keep an erased person's items together
 RETENTION_KEY = "closed cases kept for days"

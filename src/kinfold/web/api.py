@@ -10,11 +10,11 @@ from datetime import date
 from functools import partial
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, Form, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from kinfold.accounts import as_dict
+from kinfold.accounts import Account, as_dict
 from kinfold.allocate import backlog
 from kinfold.allocate.next import get_next
 from kinfold.allocate.work import ACTIONS, record_action
@@ -28,6 +28,7 @@ from kinfold.web.measures import frame_of
 from kinfold.web.pages import NOTE_MAX, Filters
 from kinfold.web.security import (
     ApiAccount,
+    RecordId,
     Refused,
     WebState,
     need_case,
@@ -44,7 +45,7 @@ Action = Literal[tuple(ACTIONS)]  # type: ignore[valid-type]
 class ActionIn(BaseModel):
     action: Action  # type: ignore[valid-type]
     note: Annotated[str | None, Field(max_length=NOTE_MAX)] = None
-    item_id: int | None = None
+    item_id: Annotated[int | None, Field(ge=1, le=2_147_483_647)] = None
     until: date | None = None
     met: Annotated[list[Annotated[str, Field(max_length=500)]], Field(max_length=50)] = []
     override: Annotated[str | None, Field(max_length=NOTE_MAX)] = None
@@ -80,7 +81,7 @@ def next_case(account: ApiAccount, state: WebState) -> dict[str, Any]:
 
 
 @router.get("/cases/{case_id}", summary="One case: its people, items, timeline, reasons")
-def case(case_id: int, account: ApiAccount, state: WebState) -> dict[str, Any]:
+def case(case_id: RecordId, account: ApiAccount, state: WebState) -> dict[str, Any]:
     return asdict(viewed_case(state, account, case_id, "api"))
 
 
@@ -111,14 +112,25 @@ def plan(
     return plan_document(found)
 
 
+def importer(account: ApiAccount) -> Account:
+    """The account, if it may import (checked before the request's body is)."""
+    need_role(account, *IMPORTERS)
+    return account
+
+
+def case_worker(case_id: RecordId, account: ApiAccount, state: WebState) -> str:
+    """The worker of an account whose team holds the case (checked before the body is)."""
+    need_case(state, account, case_id)
+    return need_worker(account)
+
+
 @router.post("/imports", summary="Import a file of items (kinfold's canonical columns)")
 async def import_file(
-    account: ApiAccount,
+    account: Annotated[Account, Depends(importer)],
     state: WebState,
     file: UploadFile,
     source: Annotated[str, Form(max_length=100)],
 ) -> dict[str, Any]:
-    need_role(account, *IMPORTERS)
     problem = upload_problem(file) or (
         None if good_source(source) else "source: letters, digits and spaces, such as benefits"
     )
@@ -137,12 +149,16 @@ async def import_file(
 
 
 @router.post("/cases/{case_id}/actions", summary="Record an action on a case you own")
-def act(case_id: int, given: ActionIn, account: ApiAccount, state: WebState) -> dict[str, Any]:
-    need_case(state, account, case_id)
+def act(
+    case_id: RecordId,
+    given: ActionIn,
+    worker: Annotated[str, Depends(case_worker)],
+    state: WebState,
+) -> dict[str, Any]:
     done = record_action(
         state.engine,
         state.settings,
-        need_worker(account),
+        worker,
         case_id,
         given.action,
         note=given.note,

@@ -26,6 +26,7 @@ from kinfold.workspace import Workspace
 
 VENDOR = WEB / "static" / "vendor"
 log = logging.getLogger("kinfold.web")
+access = logging.getLogger("kinfold.web.access")  # method, path, status, time: no query strings
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
@@ -65,12 +66,16 @@ class _SecurityHeaders(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         started = time.perf_counter()
         response = await call_next(request)
-        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+        took = (time.perf_counter() - started) * 1000
+        # the path only: a query string may hold what a user searched for
+        access.info("%s %s %d %.1f ms", request.method, request.url.path, response.status_code,
+                    took)  # fmt: skip
+        response.headers["Server-Timing"] = f"app;dur={took:.1f}"
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
-        if request.url.scheme == "https":
+        if request.url.scheme == "https" or request.app.state.web.secure_cookies:
             response.headers["Strict-Transport-Security"] = "max-age=31536000"
         if not request.url.path.startswith(("/static", "/assets")):
             response.headers["Cache-Control"] = "no-store"  # personal data: never cached

@@ -26,7 +26,7 @@ from kinfold.ingest.readers import read_table
 from kinfold.intake import import_and_place
 from kinfold.store.schema import imports, quarantine
 from kinfold.web.render import render
-from kinfold.web.security import PageSession, WebState, checked_form, need_role
+from kinfold.web.security import PageSession, RecordId, WebState, checked_form, need_role
 
 router = APIRouter(include_in_schema=False)
 IMPORTERS = (TEAM_LEADER, ADMIN)
@@ -107,7 +107,7 @@ async def map_columns(
 
 @router.get("/imports/{import_id}")
 def import_page(
-    request: Request, import_id: int, session: PageSession, state: WebState
+    request: Request, import_id: RecordId, session: PageSession, state: WebState
 ) -> Response:
     with state.engine.connect() as conn:
         found = conn.execute(select(imports).where(imports.c.id == import_id)).first()

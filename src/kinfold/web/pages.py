@@ -23,6 +23,7 @@ from kinfold.web.render import render
 from kinfold.web.security import (
     COOKIE,
     PageSession,
+    RecordId,
     WebState,
     checked_form,
     need_case,
@@ -55,6 +56,11 @@ def sign_in(
     csrf_token: Annotated[str, Form(max_length=100)] = "",
     next: Annotated[str, Form(max_length=500)] = "/backlog",
 ) -> Response:
+    address = request.client.host if request.client else "unknown"
+    if wait := state.throttle.wait(address):
+        message = (f"Too many wrong sign-ins from your network. Please try again in "
+                   f"{math.ceil(wait / 60)} minutes.")  # fmt: skip
+        return _sign_in_form(request, 429, next, errors={"username": message}, username=username)
     expected = request.cookies.get(SIGN_IN_COOKIE, "")
     errors: dict[str, str] = {}
     if not expected or not secrets.compare_digest(csrf_token, expected):
@@ -67,6 +73,7 @@ def sign_in(
         try:
             session = accounts.sign_in(state.engine, username, password)
         except accounts.AccountError as error:
+            state.throttle.failed(address)
             errors["username"] = str(error).replace("\n", " ")
         else:
             signed_in = RedirectResponse(_local(next), status_code=303)
@@ -178,13 +185,15 @@ async def next_case(request: Request, session: PageSession, state: WebState) -> 
 
 @router.get("/cases/{case_id}")
 def case_page(
-    request: Request, case_id: int, session: PageSession, state: WebState, given: int = 0
+    request: Request, case_id: RecordId, session: PageSession, state: WebState, given: int = 0
 ) -> Response:
     return _case(request, session, state, case_id, given=bool(given))
 
 
 @router.post("/cases/{case_id}/actions")
-async def act(request: Request, case_id: int, session: PageSession, state: WebState) -> Response:
+async def act(
+    request: Request, case_id: RecordId, session: PageSession, state: WebState
+) -> Response:
     form = await checked_form(request, session)
     need_case(state, session.account, case_id)
     worker = need_worker(session.account)
@@ -201,7 +210,7 @@ async def act(request: Request, case_id: int, session: PageSession, state: WebSt
 
 @router.post("/cases/{case_id}/questions")
 async def ask_peer(
-    request: Request, case_id: int, session: PageSession, state: WebState
+    request: Request, case_id: RecordId, session: PageSession, state: WebState
 ) -> Response:
     form = await checked_form(request, session)
     need_case(state, session.account, case_id)

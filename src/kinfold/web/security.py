@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from kinfold import accounts
 from kinfold.accounts import Account, Session
@@ -104,6 +104,8 @@ def need_worker(account: Account) -> str:
     return account.worker_ref
 
 
+# A record's number in a URL: the store's ids are 32-bit (PostgreSQL's integer)
+RecordId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 PageSession = Annotated[Session, Depends(page_session)]
 ApiAccount = Annotated[Account, Depends(api_account)]
 WebState = Annotated[Web, Depends(web)]

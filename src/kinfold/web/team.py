@@ -17,7 +17,7 @@ from kinfold.fold.hotspots import KINDS, HotspotSettings, find_hotspots
 from kinfold.priority.score import harm_words
 from kinfold.web.pages import teams_of, too_long
 from kinfold.web.render import render
-from kinfold.web.security import PageSession, WebState, checked_form, need_worker
+from kinfold.web.security import PageSession, RecordId, WebState, checked_form, need_worker
 
 router = APIRouter(include_in_schema=False)
 
@@ -45,7 +45,7 @@ def peers_page(request: Request, session: PageSession, state: WebState) -> Respo
 
 @router.post("/peers/{question_id}/answer")
 async def answer(
-    request: Request, question_id: int, session: PageSession, state: WebState
+    request: Request, question_id: RecordId, session: PageSession, state: WebState
 ) -> Response:
     form = await checked_form(request, session)
     worker = need_worker(session.account)

@@ -1,0 +1,279 @@
+"""Security: every route's role and team rule (by page, URL and API), CSRF on every form,
+the security headers, sign-in rate limits, escaping, logs without personal data or
+secrets, and the API fuzzed from its OpenAPI description with no server error."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from sqlalchemy import select
+
+from kinfold import accounts
+from kinfold.store.schema import cases, items, teams
+from kinfold.web.app import create_app
+from kinfold.workspace import Workspace
+from tests.web.conftest import PASSWORDS, csrf_of, signed_in
+
+ROLES = {"caseworker": "caseworker", "teamleader": "team leader", "analyst": "analyst",
+         "admin": "admin"}  # fmt: skip
+EVERYONE = frozenset(ROLES.values())
+LEADERS = frozenset({"team leader", "admin"})
+DRILLERS = frozenset({"team leader", "analyst", "admin"})
+WORKERS = frozenset({"caseworker", "team leader"})  # on the roster: may be given cases
+ADMINS = frozenset({"admin"})
+PUBLIC = None
+# Every route, and who may use it: a route added without a line here fails the first test
+RULES: dict[tuple[str, str], frozenset[str] | None] = {
+    ("GET", "/"): EVERYONE,
+    ("GET", "/sign-in"): PUBLIC,
+    ("POST", "/sign-in"): PUBLIC,
+    ("POST", "/sign-out"): EVERYONE,
+    ("GET", "/backlog"): EVERYONE,
+    ("GET", "/backlog.xlsx"): EVERYONE,
+    ("POST", "/next"): WORKERS,
+    ("GET", "/cases/{case_id}"): EVERYONE,
+    ("POST", "/cases/{case_id}/actions"): WORKERS,
+    ("POST", "/cases/{case_id}/questions"): WORKERS,
+    ("GET", "/checkin"): EVERYONE,
+    ("GET", "/peers"): EVERYONE,
+    ("POST", "/peers/{question_id}/answer"): WORKERS,
+    ("GET", "/hotspots"): EVERYONE,
+    ("GET", "/goals"): EVERYONE,
+    ("GET", "/rule"): EVERYONE,
+    ("POST", "/rule/preview"): LEADERS,
+    ("POST", "/rule/save"): LEADERS,
+    ("GET", "/imports"): EVERYONE,
+    ("POST", "/imports"): LEADERS,
+    ("POST", "/imports/{token}/map"): LEADERS,
+    ("GET", "/imports/{import_id}"): EVERYONE,
+    ("GET", "/measures"): EVERYONE,
+    ("GET", "/measures/records"): DRILLERS,
+    ("GET", "/measures/records.xlsx"): DRILLERS,
+    ("GET", "/measures/pack.xlsx"): DRILLERS,
+    ("GET", "/plan"): EVERYONE,
+    ("GET", "/review"): LEADERS,
+    ("POST", "/review/decide"): LEADERS,
+    ("POST", "/review/apply"): LEADERS,
+    ("GET", "/admin"): ADMINS,
+    ("POST", "/admin/users"): ADMINS,
+    ("POST", "/admin/users/{username}/active"): ADMINS,
+    ("POST", "/admin/skills"): ADMINS,
+    ("POST", "/admin/routing"): ADMINS,
+    ("GET", "/api/me"): EVERYONE,
+    ("GET", "/api/queue"): EVERYONE,
+    ("POST", "/api/next"): WORKERS,
+    ("GET", "/api/cases/{case_id}"): EVERYONE,
+    ("POST", "/api/cases/{case_id}/actions"): WORKERS,
+    ("GET", "/api/kpis"): EVERYONE,
+    ("GET", "/api/plan"): EVERYONE,
+    ("POST", "/api/imports"): LEADERS,
+}
+QUERIES = {"/measures/records": "?measure=Backlog&period=all",
+           "/measures/records.xlsx": "?measure=Backlog&period=all"}  # fmt: skip
+
+
+def _routes(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, path) of every route of the app's routers."""
+    found = set()
+    for route in app.router.routes:
+        router = getattr(route, "original_router", None)  # an included router
+        for each in router.routes if router is not None else [route]:
+            if isinstance(each, APIRoute):
+                found |= {(method, each.path) for method in each.methods or ()}
+    return found
+
+
+def _own_case(workspace: Workspace, own: bool) -> int:
+    """An open case of the Housing team (the demo caseworker's), or of another team."""
+    with workspace.engine.connect() as conn:
+        housing = teams.c.name == "Housing team"
+        return int(conn.execute(
+            select(cases.c.id).join(teams, teams.c.id == cases.c.team_id)
+            .where(housing if own else ~housing, cases.c.status == "open").limit(1)
+        ).scalar_one())  # fmt: skip
+
+
+def _url(path: str, case_id: int) -> str:
+    filled = (path.replace("{case_id}", str(case_id)).replace("{question_id}", "1")
+              .replace("{username}", "caseworker").replace("{token}", "a" * 32)
+              .replace("{import_id}", "1"))  # fmt: skip
+    return filled + QUERIES.get(path, "")
+
+
+def _call(client: TestClient, method: str, url: str, csrf: str | None) -> int:
+    if method == "GET":
+        return client.get(url, follow_redirects=False).status_code
+    if url.startswith("/api/"):
+        return client.post(url, json={}, follow_redirects=False).status_code
+    form = {} if csrf is None else {"csrf_token": csrf}
+    return client.post(url, data=form, follow_redirects=False).status_code
+
+
+def test_every_route_has_a_rule_and_refuses_the_anonymous(web_workspace: Workspace) -> None:
+    app = create_app(web_workspace)
+    assert _routes(app) == set(RULES)
+    anonymous = TestClient(app)
+    case_id = _own_case(web_workspace, own=True)
+    for (method, path), allowed in RULES.items():
+        if allowed is None:
+            continue
+        status = _call(anonymous, method, _url(path, case_id), None)
+        assert status == (401 if path.startswith("/api/") else 303), (method, path)
+
+
+def test_every_route_refuses_the_roles_it_is_not_for(web_workspace: Workspace) -> None:
+    case_id = _own_case(web_workspace, own=True)
+    for username, role in ROLES.items():
+        page, csrf = signed_in(web_workspace, username)
+        token = accounts.new_api_token(web_workspace.engine, username, "test")
+        api = TestClient(create_app(web_workspace), headers={"Authorization": f"Bearer {token}"})
+        for (method, path), allowed in RULES.items():
+            if allowed is None or role in allowed:
+                continue  # what an allowed role does is tested where it is built
+            client = api if path.startswith("/api/") else page
+            status = _call(client, method, _url(path, case_id), csrf)
+            assert status == 403, (username, method, path, status)
+
+
+def test_another_teams_case_is_refused_on_every_route_that_names_a_case(
+    web_workspace: Workspace,
+) -> None:
+    other = _own_case(web_workspace, own=False)
+    page, csrf = signed_in(web_workspace, "caseworker")
+    token = accounts.new_api_token(web_workspace.engine, "caseworker", "test")
+    api = TestClient(create_app(web_workspace), headers={"Authorization": f"Bearer {token}"})
+    named = [(method, path) for method, path in RULES if "{case_id}" in path]
+    assert len(named) == 5
+    for method, path in named:
+        client = api if path.startswith("/api/") else page
+        assert _call(client, method, _url(path, other), csrf) == 403, (method, path)
+
+
+def test_every_form_needs_the_sessions_csrf_token(web_workspace: Workspace) -> None:
+    case_id = _own_case(web_workspace, own=True)
+    clients = {name: signed_in(web_workspace, name)[0] for name in ("teamleader", "admin")}
+    forms = [(m, p) for (m, p), allowed in RULES.items()
+             if m == "POST" and allowed is not None and not p.startswith("/api/")]  # fmt: skip
+    assert len(forms) >= 15
+    for _, path in forms:
+        client = clients["admin" if path.startswith("/admin") else "teamleader"]
+        for token in (None, "forged"):
+            response = client.post(_url(path, case_id),
+                                   data={} if token is None else {"csrf_token": token})  # fmt: skip
+            assert response.status_code == 403, (path, token)
+            assert "did not come from this site" in response.text, path
+    sign_in = TestClient(create_app(web_workspace)).post(
+        "/sign-in", data={"username": "admin", "password": PASSWORDS["admin"], "csrf_token": "x"}
+    )
+    assert sign_in.status_code == 400 and "The form had expired" in sign_in.text
+
+
+def test_every_response_has_the_security_headers(web_workspace: Workspace) -> None:
+    plain = TestClient(create_app(web_workspace))
+    tls = TestClient(create_app(web_workspace, secure_cookies=True))
+    for client, hsts in ((plain, False), (tls, True)):
+        for path in ("/sign-in", "/api/me", "/no-such-page"):
+            headers = client.get(path).headers
+            assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+            assert "script-src 'self';" in headers["Content-Security-Policy"]
+            assert headers["X-Frame-Options"] == "DENY"
+            assert headers["X-Content-Type-Options"] == "nosniff"
+            assert headers["Cache-Control"] == "no-store"
+            assert ("Strict-Transport-Security" in headers) is hsts, path
+
+
+def test_sign_in_is_rate_limited_per_address(web_workspace: Workspace) -> None:
+    client = TestClient(create_app(web_workspace))
+
+    def attempt(username: str, password: str) -> int:
+        form = client.get("/sign-in")
+        given = {"username": username, "password": password, "csrf_token": csrf_of(form.text)}
+        return client.post("/sign-in", data=given, follow_redirects=False).status_code
+
+    for number in range(20):  # many accounts, so no one account locks
+        assert attempt(f"nobody{number}", "wrong password") == 400
+    assert attempt("admin", PASSWORDS["admin"]) == 429  # even the right password waits
+    other = TestClient(create_app(web_workspace), client=("10.0.0.9", 50000))
+    form = other.get("/sign-in")
+    given = {"username": "admin", "password": PASSWORDS["admin"], "csrf_token": csrf_of(form.text)}
+    assert other.post("/sign-in", data=given, follow_redirects=False).status_code == 303
+
+
+def test_names_typed_into_the_data_are_shown_never_run(web_workspace: Workspace) -> None:
+    token = accounts.new_api_token(web_workspace.engine, "teamleader", "test")
+    api = TestClient(create_app(web_workspace), headers={"Authorization": f"Bearer {token}"})
+    csv = (
+        b"source_ref,item_type,received_at,full_name,need\n"
+        b"XSS-1,Claim,2026-11-20,<script>alert('name')</script>,<img src=x onerror=alert(1)>\n"
+    )
+    assert api.post("/api/imports", data={"source": "xss"},
+                    files={"file": ("x.csv", csv, "text/csv")}).status_code == 200  # fmt: skip
+    with web_workspace.engine.connect() as conn:
+        case_id = conn.execute(select(items.c.case_id).where(items.c.source == "xss")).scalar_one()
+    admin, _ = signed_in(web_workspace, "admin")
+    page = admin.get(f"/cases/{case_id}")
+    assert page.status_code == 200 and "&lt;script&gt;alert(" in page.text
+    assert "<script>alert(" not in page.text and "<img src=x" not in page.text
+    backlog = admin.get("/backlog", params={"need": "<img src=x onerror=alert(1)>"})
+    assert "<img src=x" not in backlog.text
+
+
+def test_logs_hold_no_personal_data_or_secrets(
+    web_workspace: Workspace, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    client, csrf = signed_in(web_workspace, "teamleader")
+    token = accounts.new_api_token(web_workspace.engine, "teamleader", "test")
+    case_id = _own_case(web_workspace, own=True)
+    assert client.get(f"/cases/{case_id}").status_code == 200
+    with web_workspace.engine.connect() as conn:
+        names = list(conn.scalars(select(items.c.last_name).where(
+            items.c.case_id == case_id, items.c.last_name.is_not(None))))  # fmt: skip
+
+    def fails(*_: object, **__: object) -> None:
+        raise ValueError(f"{names[0]} of 55 Castle Terrace broke it")
+
+    monkeypatch.setattr("kinfold.web.pages.backlog.queue", fails)
+    failed = TestClient(create_app(web_workspace), raise_server_exceptions=False)
+    failed.cookies = client.cookies
+    response = failed.get("/backlog", params={"need": names[0]})
+    assert response.status_code == 500 and "Traceback" not in response.text
+    logged = "\n".join(
+        record.getMessage() for record in caplog.records if not record.name.startswith("httpx")
+    )  # the test's client, not the app
+    assert "ValueError at GET /backlog" in logged  # the kind and the place, only
+    assert "GET /cases/" in logged  # requests are logged, without their query strings
+    for secret in (PASSWORDS["teamleader"], token, csrf, client.cookies["kinfold_session"],
+                   *names, "Castle Terrace"):  # fmt: skip
+        assert secret not in logged
+
+
+def test_the_api_fuzzed_from_its_description_never_fails_on_the_server(
+    web_workspace: Workspace,
+) -> None:
+    """schemathesis makes requests of every operation from /openapi.json (those that fit
+    it and those that do not); none may give a server error."""
+    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(web_workspace))
+    token = accounts.new_api_token(web_workspace.engine, "teamleader", "fuzz")
+    operations = [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]
+    assert len(operations) == len([rule for rule in RULES if rule[1].startswith("/api/")])
+    called: list[int] = []
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=25, deadline=None, database=None,
+                  suppress_health_check=list(HealthCheck))  # fmt: skip
+        def never_a_server_error(case: Any) -> None:
+            response = case.call(headers={"Authorization": f"Bearer {token}"})
+            called.append(response.status_code)
+            assert response.status_code < 500, (case.method, case.path, response.text[:300])
+
+        never_a_server_error()
+    assert len(called) >= 4 * len(operations)
