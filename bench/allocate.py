@@ -53,9 +53,11 @@ def rerank_store(folder: Path, file: Path, case_count: int) -> Engine:
     import_items(workspace.engine, file, "bench", actor="bench")
     key = "lower(coalesce(postcode, '')) || '|' || lower(coalesce(address_line_1, ''))"
     with workspace.engine.begin() as conn:
+        modulo = "%%" if conn.dialect.name == "postgresql" else "%"  # psycopg's placeholders
         for statement in (
             f"CREATE TEMP TABLE homes AS SELECT key, (ROW_NUMBER() OVER (ORDER BY key) - 1) "
-            f"% {case_count} + 1 AS case_id FROM (SELECT DISTINCT {key} AS key FROM items)",
+            f"{modulo} {case_count} + 1 AS case_id FROM (SELECT DISTINCT {key} AS key FROM items) "
+            "AS keys",
             "CREATE INDEX homes_key ON homes (key)",
             f"UPDATE items SET case_id = (SELECT case_id FROM homes WHERE homes.key = {key})",
             "UPDATE items SET household_id = case_id",
@@ -68,9 +70,9 @@ def rerank_store(folder: Path, file: Path, case_count: int) -> Engine:
             "SELECT min(first_name), min(last_name), date_of_birth, case_id, count(*) "
             "FROM items GROUP BY case_id, date_of_birth",
             "INSERT INTO cases (id, household_id, status, open_items, created_at, updated_at) "
-            "SELECT case_id, case_id, CASE WHEN sum(status = 'open') > 0 THEN 'open' "
-            "ELSE 'closed' END, sum(status = 'open'), min(received_at), min(received_at) "
-            "FROM items GROUP BY case_id",
+            "SELECT case_id, case_id, CASE WHEN sum(CASE WHEN status = 'open' THEN 1 ELSE 0 END) "
+            "> 0 THEN 'open' ELSE 'closed' END, sum(CASE WHEN status = 'open' THEN 1 ELSE 0 END), "
+            "min(received_at), min(received_at) FROM items GROUP BY case_id",
         ):
             conn.exec_driver_sql(statement)
     return workspace.engine

@@ -53,20 +53,21 @@ KINDS = ("backlog", "case", "next")
 TARGET_MS = 200
 
 
-def build(folder: Path, items: int, case_count: int) -> None:
-    """The workspace: items folded into cases, three teams of workers, users, ranked."""
+def build(folder: Path, items: int, case_count: int, per_team: int = PER_TEAM) -> None:
+    """The workspace: items folded into cases, three teams of workers, users, ranked (on
+    the database of KINFOLD_DATABASE_URL, if set)."""
     engine = rerank_store(folder, make_file(items), case_count)
     with engine.begin() as conn:
         for number, name in enumerate(TEAMS, 1):
             conn.exec_driver_sql(f"INSERT INTO teams (id, name) VALUES ({number}, '{name}')")
         refs = []
         for team in range(1, len(TEAMS) + 1):
-            for n in range(1, PER_TEAM + 1):
+            for n in range(1, per_team + 1):
                 ref = f"T{team}W{n:02d}"
                 refs.append(ref)
                 conn.exec_driver_sql(
                     "INSERT INTO workers (worker_ref, name, team_id, hours_per_week, "
-                    f"cost_per_hour, active) VALUES ('{ref}', '{ref}', {team}, 37, 30, 1)"
+                    f"cost_per_hour, active) VALUES ('{ref}', '{ref}', {team}, 37, 30, TRUE)"
                 )
         conn.exec_driver_sql(
             "INSERT INTO skills (worker_id, item_type, level) SELECT w.id, t.item_type, 2 "
@@ -88,7 +89,7 @@ def build(folder: Path, items: int, case_count: int) -> None:
     workspace.close()
 
 
-def serve(folder: Path, port: int) -> subprocess.Popen[bytes]:
+def serve(folder: Path, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "kinfold"),
@@ -97,6 +98,8 @@ def serve(folder: Path, port: int) -> subprocess.Popen[bytes]:
             str(folder),
             "--port",
             str(port),
+            "--workers",
+            str(workers),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -135,12 +138,12 @@ async def user(
         while time.monotonic() < until:
             for kind in KINDS:
                 asked = time.perf_counter()
-                if kind == "backlog":
-                    response = await client.get(f"/backlog?page={rng.randint(1, 40)}")
-                elif kind == "case":
-                    response = await client.get(f"/cases/{rng.choice(case_ids)}")
-                else:
-                    response = await client.post("/next", data={"csrf_token": csrf.group(1)})
+                try:
+                    response = await _click(client, kind, rng, case_ids, csrf.group(1))
+                except httpx.TransportError as error:
+                    found["errors"].append(f"{kind} {type(error).__name__}")
+                    continue
+                if kind == "next":
                     given = response.headers.get("location", "")
                     if response.status_code == 303 and given.startswith("/cases/"):
                         found["given"].append(int(given.split("/")[2].split("?")[0]))
@@ -151,6 +154,16 @@ async def user(
                 found[kind].append((server, (time.perf_counter() - asked) * 1000))
                 if think:  # a person reads the page before the next click
                     await asyncio.sleep(rng.uniform(0.5, 1.5) * think)
+
+
+async def _click(
+    client: httpx.AsyncClient, kind: str, rng: random.Random, case_ids: list[int], csrf: str
+) -> httpx.Response:
+    if kind == "backlog":
+        return await client.get(f"/backlog?page={rng.randint(1, 40)}")
+    if kind == "case":
+        return await client.get(f"/cases/{rng.choice(case_ids)}")
+    return await client.post("/next", data={"csrf_token": csrf})
 
 
 def load(

@@ -4,7 +4,8 @@ tokens). Registered on the app of `kinfold.cli`."""
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+import os
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -14,8 +15,8 @@ from kinfold import accounts
 from kinfold.accounts import ROLES
 from kinfold.cli import WorkspaceOption, app, command, console, guarded
 from kinfold.demo.accounts import SIGN_INS
-from kinfold.web.app import create_app
-from kinfold.workspace import open_workspace
+from kinfold.web.app import SECURE_COOKIES_ENV, create_app
+from kinfold.workspace import WORKSPACE_ENV, open_workspace
 
 user_app = typer.Typer(help="The web app's users: add them, list them, give them API tokens.")
 app.add_typer(user_app, name="user")
@@ -28,10 +29,13 @@ def serve(
     secure_cookies: Annotated[
         bool, typer.Option(help="Send cookies over HTTPS only (behind a TLS proxy).")
     ] = False,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Processes (more than one: PostgreSQL).")
+    ] = 1,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Serve the team's web app (and its API under /api/)."""
-    opened = open_workspace(workspace)
+    opened = open_workspace(workspace)  # brings the schema up to date, once
     web = create_app(opened, secure_cookies=secure_cookies)
     console.print(f"kinfold for {opened.name}: http://{host}:{port}/ (Ctrl+C stops it)")
     if opened.settings.get("demo"):
@@ -43,8 +47,13 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     # uvicorn's own access log has query strings (which may hold what was searched for):
     # the app logs each request's method, path, status and time instead
-    uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False,
-                proxy_headers=True)  # fmt: skip
+    served: Any = web
+    if workers > 1:  # each process opens the workspace itself
+        os.environ[WORKSPACE_ENV] = str(opened.path.resolve())
+        os.environ[SECURE_COOKIES_ENV] = "1" if secure_cookies else "0"
+        served = "kinfold.web.app:from_environment"
+    uvicorn.run(served, host=host, port=port, workers=workers, factory=workers > 1,
+                log_level="warning", access_log=False, proxy_headers=True)  # fmt: skip
 
 
 @user_app.command("add")

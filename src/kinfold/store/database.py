@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 
 DATABASE_URL_ENV = "KINFOLD_DATABASE_URL"
+POOL_ENV, OVERFLOW_ENV = "KINFOLD_DB_POOL_SIZE", "KINFOLD_DB_MAX_OVERFLOW"  # PostgreSQL
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -57,10 +58,12 @@ def open_engine(url: str) -> Engine:
     # connections are renewed every half hour, TCP keepalives find dead ones, and a
     # connection found broken in use makes the pool renew them all (so one request fails,
     # or is retried, see `allocate.next`), as SQLAlchemy's "optimistic" approach does.
+    # Per process: with `kinfold serve --workers N`, N times (pool + overflow) connections
+    # must fit in the server's max_connections (or put PgBouncer in front; docs/postgresql.md)
     return create_engine(
         url,
-        pool_size=10,
-        max_overflow=40,  # a team of fifty asking for their next case at once
+        pool_size=int(os.environ.get(POOL_ENV, "10")),
+        max_overflow=int(os.environ.get(OVERFLOW_ENV, "40")),  # fifty asking for cases at once
         pool_recycle=1800,
         connect_args={
             "options": "-c timezone=UTC",

@@ -7,6 +7,7 @@ for partial updates, and a JSON API under /api/ for the same operations.
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 from fastapi import FastAPI, Request
@@ -22,7 +23,7 @@ from kinfold.web import admin, api, exports, imports, measures, pages, review, r
 from kinfold.web.render import WEB, render
 from kinfold.web.security import BadToken, NotSignedIn, Refused
 from kinfold.web.state import Web
-from kinfold.workspace import Workspace
+from kinfold.workspace import Workspace, open_workspace
 
 VENDOR = WEB / "static" / "vendor"
 log = logging.getLogger("kinfold.web")
@@ -32,6 +33,15 @@ CSP = (
     "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
     "base-uri 'self'; object-src 'none'"
 )
+
+
+SECURE_COOKIES_ENV = "KINFOLD_SECURE_COOKIES"
+
+
+def from_environment() -> FastAPI:
+    """The app of one of `kinfold serve --workers N`'s processes: the workspace of
+    $KINFOLD_WORKSPACE, secure cookies if $KINFOLD_SECURE_COOKIES is 1."""
+    return create_app(open_workspace(), secure_cookies=os.environ.get(SECURE_COOKIES_ENV) == "1")
 
 
 def create_app(workspace: Workspace, secure_cookies: bool = False) -> FastAPI:
