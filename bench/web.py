@@ -122,18 +122,24 @@ async def user(
     until: float,
     think: float,
     found: dict[str, Any],
+    arriving: float = 0.0,
 ) -> None:
+    rng = random.Random(username)
+    await asyncio.sleep(rng.uniform(0, arriving))  # people sign in over a while
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-        form = await client.get("/sign-in")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-        assert token is not None
-        signed = await client.post("/sign-in", data={"username": username,
-                                                     "password": PASSWORD,
-                                                     "csrf_token": token.group(1)},
-                                   follow_redirects=True)  # fmt: skip
+        try:
+            form = await client.get("/sign-in")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+            assert token is not None
+            signed = await client.post("/sign-in", data={"username": username,
+                                                         "password": PASSWORD,
+                                                         "csrf_token": token.group(1)},
+                                       follow_redirects=True)  # fmt: skip
+        except httpx.TransportError as error:
+            found["errors"].append(f"sign-in {type(error).__name__}")
+            return
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', signed.text)
         assert signed.status_code == 200 and csrf is not None, signed.text[:300]
-        rng = random.Random(username)
         await asyncio.sleep(rng.uniform(0, think))  # people do not all click at once
         while time.monotonic() < until:
             for kind in KINDS:
@@ -167,15 +173,21 @@ async def _click(
 
 
 def load(
-    base: str, users: list[str], teams: dict[str, list[int]], seconds: float, think: float
+    base: str,
+    users: list[str],
+    teams: dict[str, list[int]],
+    seconds: float,
+    think: float,
+    arriving: float = 0.0,
 ) -> dict[str, Any]:
-    """Run in its own process: every user at once, for `seconds`."""
+    """Run in its own process: every user at once (signing in within `arriving`
+    seconds), for `seconds`."""
     found: dict[str, Any] = {kind: [] for kind in KINDS} | {"given": [], "errors": []}
 
     async def everyone() -> None:
         until = time.monotonic() + seconds
         await asyncio.gather(
-            *(user(base, name, teams[name], until, think, found) for name in users)
+            *(user(base, name, teams[name], until, think, found, arriving) for name in users)
         )
 
     asyncio.run(everyone())

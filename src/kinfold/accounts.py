@@ -14,7 +14,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,6 +39,9 @@ SESSION_FOR = timedelta(hours=8)
 MIN_PASSWORD = 12
 
 _hasher = PasswordHasher()
+# Each check takes 64 MiB and most of a core for a moment: a storm of sign-ins (a whole
+# office at nine) queues for a few of them rather than exhausting the machine.
+_CHECKING = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
 _NOBODY = _hasher.hash("a password no account has")  # checked against for unknown names
 
 
@@ -274,7 +279,8 @@ def _worker_id(conn: Connection, ref: str) -> int:
 
 def _verify(hashed: str, password: str) -> bool:
     try:
-        return _hasher.verify(hashed, password)
+        with _CHECKING:
+            return _hasher.verify(hashed, password)
     except (VerificationError, InvalidHashError):
         return False
 

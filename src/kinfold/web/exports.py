@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterable, Sequence
-from datetime import date
 from io import BytesIO
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,11 +17,10 @@ from openpyxl import Workbook
 
 from kinfold.allocate import backlog
 from kinfold.errors import KinfoldError
-from kinfold.measure.kpis import BY_NAME, DIMENSIONS, GRAINS, drill
 from kinfold.measure.report import last_whole_month, month_end, month_of, write_pack
 from kinfold.spreadsheet import safe_cell
 from kinfold.store import events
-from kinfold.web.measures import DRILLERS, frame_of
+from kinfold.web.measures import DRILLERS, FigureQuery, figure_records, frame_of
 from kinfold.web.pages import Filters
 from kinfold.web.security import PageSession, WebState, need_role
 
@@ -59,25 +57,12 @@ def backlog_download(session: PageSession, state: WebState, filters: Filters) ->
 
 
 @router.get("/measures/records.xlsx")
-def records_download(
-    session: PageSession,
-    state: WebState,
-    measure: Annotated[str, Query(max_length=100)],
-    period: Annotated[str, Query(max_length=10)] = "month",
-    at: date | None = None,
-    by: Annotated[str | None, Query(max_length=20)] = None,
-    group: Annotated[str | None, Query(max_length=200)] = None,
-) -> Response:
+def records_download(session: PageSession, state: WebState, figure: FigureQuery) -> Response:
     """Every record behind one figure (the page shows the first few hundred)."""
     need_role(session.account, *DRILLERS)
-    if measure.casefold() not in BY_NAME or period not in GRAINS or (by and by not in DIMENSIONS):
-        raise KinfoldError("There is no such figure.", "Choose one from the measures page.")
-    columns, rows = drill(frame_of(state), measure, period, by or None, at, group,
-                          limit=EVERY_ROW)  # fmt: skip
-    asked = {"measure": measure, "period": period, "at": at and at.isoformat(), "by": by,
-             "group": group}  # fmt: skip
-    _audit(state, session, "records", asked, len(rows))
-    return _workbook("Records", columns, rows, f"records-{_slug(measure)}")
+    columns, rows = figure_records(state, figure, EVERY_ROW)
+    _audit(state, session, "records", figure.model_dump(mode="json"), len(rows))
+    return _workbook("Records", columns, rows, f"records-{_slug(figure.measure)}")
 
 
 @router.get("/measures/pack.xlsx")

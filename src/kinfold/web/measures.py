@@ -12,6 +12,7 @@ import altair as alt
 import pandas as pd
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from kinfold.accounts import ADMIN, ANALYST, TEAM_LEADER
 from kinfold.errors import KinfoldError
@@ -72,25 +73,38 @@ def measures_page(
                   shown=_shown, pack_month=f"{last_whole_month():%Y-%m}")  # fmt: skip
 
 
+class FigureAsked(BaseModel):
+    """One figure: its measure, period (the one holding the day `at`) and group."""
+
+    measure: str = Field(max_length=100)
+    period: str = Field("month", max_length=10)
+    at: date | None = None
+    by: str | None = Field(None, max_length=20)
+    group: str | None = Field(None, max_length=200)
+
+
+FigureQuery = Annotated[FigureAsked, Query()]
+
+
+def figure_records(
+    state: WebState, figure: FigureAsked, limit: int
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The records behind a figure: its columns, and its first `limit` rows."""
+    known = figure.measure.casefold() in BY_NAME and figure.period in GRAINS
+    if not known or (figure.by and figure.by not in DIMENSIONS):
+        raise KinfoldError("There is no such figure.", "Choose one from the measures page.")
+    return drill(frame_of(state), figure.measure, figure.period, figure.by or None, figure.at,
+                 figure.group, limit=limit)  # fmt: skip
+
+
 @router.get("/measures/records")
 def records_page(
-    request: Request,
-    session: PageSession,
-    state: WebState,
-    measure: Annotated[str, Query(max_length=100)],
-    period: Annotated[str, Query(max_length=10)] = "month",
-    at: date | None = None,
-    by: Annotated[str | None, Query(max_length=20)] = None,
-    group: Annotated[str | None, Query(max_length=200)] = None,
+    request: Request, session: PageSession, state: WebState, figure: FigureQuery
 ) -> Response:
     need_role(session.account, *DRILLERS)
-    if measure.casefold() not in BY_NAME or period not in GRAINS or (by and by not in DIMENSIONS):
-        raise KinfoldError("There is no such figure.", "Choose one from the measures page.")
-    columns, rows = drill(frame_of(state), measure, period, by or None, at, group,
-                          limit=RECORDS_SHOWN)  # fmt: skip
-    return render(request, "records.html", title=f"{measure}: its records", measure=measure,
-                  period=period, at=at, by=by, group=group, columns=columns, rows=rows,
-                  limit=RECORDS_SHOWN,
+    columns, rows = figure_records(state, figure, RECORDS_SHOWN)
+    return render(request, "records.html", title=f"{figure.measure}: its records",
+                  **figure.model_dump(), columns=columns, rows=rows, limit=RECORDS_SHOWN,
                   download=f"/measures/records.xlsx?{request.url.query}")  # fmt: skip
 
 
