@@ -20,6 +20,9 @@ from kinfold.allocate.backlog import Refreshed, refresh_in
 from kinfold.ingest.importer import ImportResult, Progress, import_items
 from kinfold.resolve.incremental import LinkedNew, link_new_items, new_item_ids
 from kinfold.resolve.run import ResolveResult, Stage, resolve_workspace
+from kinfold.store.database import analyse
+
+CHANGED = ("items", "people", "households", "cases", "links")  # what an intake rewrites
 
 
 @dataclass
@@ -52,6 +55,7 @@ def import_and_place(
 
     imported = import_items(engine, path, source, mapping_path=mapping_path, sheet=sheet,
                             actor=actor, progress=progress, total=total, then=place)  # fmt: skip
+    analyse(engine, *CHANGED)
     return Intake(imported, **placed)
 
 
@@ -66,4 +70,6 @@ def resolve_and_refresh(
             stage("Prioritising")
         refreshed.append(refresh_in(conn, settings, actor))
 
-    return resolve_workspace(engine, settings, actor, stage, then=rank), refreshed[0]
+    result = resolve_workspace(engine, settings, actor, stage, then=rank)
+    analyse(engine, *CHANGED)
+    return result, refreshed[0]

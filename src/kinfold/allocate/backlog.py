@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, text
 from kinfold import clock
 from kinfold.allocate.routing import route
 from kinfold.priority.run import Prioritised, prioritise_in
+from kinfold.store.database import analyse
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,9 @@ def refresh(
     engine: Engine, settings: dict[str, Any], actor: str, today: date | None = None
 ) -> Refreshed:
     with engine.begin() as conn:
-        return refresh_in(conn, settings, actor, today)
+        refreshed = refresh_in(conn, settings, actor, today)
+    analyse(engine, "cases")
+    return refreshed
 
 
 def refresh_in(

@@ -123,6 +123,15 @@ def parameter_mark(conn: Connection) -> str:
     return "?" if conn.dialect.name == "sqlite" else "%s"
 
 
+def analyse(engine: Engine, *tables: str) -> None:
+    """Renew PostgreSQL's statistics of tables a bulk change rewrote. Its planner works from
+    them, and until autovacuum comes round they still describe the tables as they were (a
+    backlog page took 20 ms instead of 2 after an import of 50,000 cases). SQLite: nothing."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"ANALYZE {', '.join(tables)}")
+
+
 def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
