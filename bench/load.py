@@ -1,7 +1,7 @@
 """The web app on PostgreSQL under 200 users at once for five minutes.
 
     .venv/bin/python -m bench.load [--users 200] [--seconds 300] [--workers 3]
-                                   [--items 200000] [--cases 50000]
+                                   [--items 200000] [--cases 50000] [--think 5]
 
 Target (hardening issue): no errors, p99 recorded, and get-next never gives a case twice.
 
@@ -9,7 +9,9 @@ A throwaway PostgreSQL 15 is started on loopback (scripts/postgres.sh); the stor
 `bench/web.py`'s (items folded into cases by address, three teams, a caseworker account
 for each user) built on it. `kinfold serve --workers N` runs in its own process; the
 load comes from two other processes, each with half the users. Every user signs in, then
-loops: a backlog page, a case of their team, get next, with 0.5 to 1.5 s between clicks.
+loops: a backlog page, a case of their team, get next, with `--think` seconds (half to
+one and a half times it) between clicks. At `--think 1` the two cores of a small machine,
+shared by the app, PostgreSQL and the load, are saturated.
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=300)
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--think", type=float, default=5.0, help="seconds between clicks")
     options = parser.parse_args()
     url, cluster = start_postgres()
     os.environ[DATABASE_URL_ENV] = url
@@ -91,11 +94,11 @@ def main() -> None:
         try:
             halves = [users[0::2], users[1::2]]
             with multiprocessing.get_context("spawn").Pool(2) as pool:
-                # warm-up: everyone signs in within 20 s, as an office does at nine
-                pool.starmap(load, [(base, half, mine, 30, 1.0, 20.0) for half in halves])
-                found: list[dict[str, Any]] = pool.starmap(
-                    load, [(base, half, mine, options.seconds, 1.0, 10.0) for half in halves]
-                )
+                # warm-up: everyone signs in within 30 s, as an office does at nine
+                pool.starmap(load, [(base, half, mine, 40, options.think, 30.0) for half in halves])
+                found: list[dict[str, Any]] = pool.starmap(load, [
+                    (base, half, mine, options.seconds, options.think, 30.0) for half in halves
+                ])  # fmt: skip
         finally:
             server.terminate()
             server.wait(timeout=60)
@@ -119,9 +122,10 @@ def main() -> None:
 
 {date.today().isoformat()}, {machine()}. PostgreSQL 15 on loopback; {options.cases:,} cases
 ({options.items:,} items); `kinfold serve --workers {options.workers}`; {len(users)} caseworkers
-(three teams) signed in at once, each looping backlog page, case, get next with 0.5 to 1.5 s
-between clicks, for {options.seconds:.0f} s (signing in within the first 10 s; after a 30 s
-warm-up), from two load processes.
+(three teams) signed in at once, each looping backlog page, case, get next with
+{options.think / 2:g} to {options.think * 1.5:g} s between clicks (reading the page), for
+{options.seconds:.0f} s (signing in within the first 30 s; after a 40 s warm-up), from two
+load processes.
 {requests:,} requests ({requests / options.seconds:,.0f} a second); **{len(errors)} errors**;
 {len(given):,} cases given, **{twice} given twice**. Target (no errors, no case twice):
 **{verdict}**.

@@ -52,8 +52,11 @@ def serve(
         os.environ[WORKSPACE_ENV] = str(opened.path.resolve())
         os.environ[SECURE_COOKIES_ENV] = "1" if secure_cookies else "0"
         served = "kinfold.web.app:from_environment"
+    # idle connections are kept 75 s: longer than a person reads a page, and than a proxy
+    # keeps its own (at uvicorn's 5 s, a click after a pause could meet a closing connection)
     uvicorn.run(served, host=host, port=port, workers=workers, factory=workers > 1,
-                log_level="warning", access_log=False, proxy_headers=True)  # fmt: skip
+                log_level="warning", access_log=False, proxy_headers=True,
+                timeout_keep_alive=75)  # fmt: skip
 
 
 @user_app.command("add")
