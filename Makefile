@@ -40,6 +40,7 @@ bench: install
 	$(BIN)/python -m bench.fold --items 1000000 --runs 1
 	$(MAKE) bench-allocate
 	$(BIN)/python -m bench.web
+	$(BIN)/python -m bench.load
 
 bench-allocate: install  # get next on SQLite and on a throwaway PostgreSQL
 	bash -c 'source scripts/postgres.sh && trap pg_stop EXIT && $(BIN)/python -m bench.allocate'
