@@ -52,7 +52,7 @@ def init_workspace(
     path.mkdir(parents=True, exist_ok=True)
     settings_path = path / SETTINGS_FILE
     if settings_path.exists():
-        settings = _read_settings(settings_path)
+        settings = read_settings(settings_path)
     else:
         settings = {
             "name": name or path.resolve().name,
@@ -75,7 +75,7 @@ def open_workspace(path: Path | None = None) -> Workspace:
             f"No kinfold workspace at {path.resolve()} (there is no {SETTINGS_FILE}).",
             f"Create one with `kinfold init {path}`, or pass --workspace.",
         )
-    settings = _read_settings(settings_path)
+    settings = read_settings(settings_path)
     engine = open_engine(database_url(path))
     if not is_initialised(engine):
         raise WorkspaceError(
@@ -103,7 +103,8 @@ def save_setting(path: Path, key: str, value: Any) -> None:
     os.replace(written, settings_path)
 
 
-def _read_settings(settings_path: Path) -> dict[str, Any]:
+def read_settings(settings_path: Path) -> dict[str, Any]:
+    """The settings of a kinfold.yaml, checked."""
     try:
         settings = yaml.safe_load(settings_path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:

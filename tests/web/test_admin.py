@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from kinfold.allocate.backlog import queue
 from kinfold.store.schema import cases, events, skills, teams, workers
 from kinfold.store.workforce import skill_levels
-from kinfold.workspace import SETTINGS_FILE, Workspace
+from kinfold.workspace import SETTINGS_FILE, Workspace, open_workspace
 from tests.web.conftest import signed_in
 
 COMMENT = "# kept: the routing is edited on the admin page too"
@@ -41,6 +41,8 @@ def test_routing_rules_are_previewed_then_saved_and_move_the_cases(
     settings_path = web_workspace.path / SETTINGS_FILE
     settings_path.write_text(COMMENT + "\n" + settings_path.read_text(encoding="utf-8"))
     client, csrf = signed_in(web_workspace, "admin")
+    apart = open_workspace(web_workspace.path)  # as another of the app's processes has it
+    other, _ = signed_in(apart, "admin")
     page = client.get("/admin")
     assert page.status_code == 200
     assert re.search(r'name="rule-5-value"[^>]*value="Council tax hardship relief"', page.text)
@@ -66,6 +68,10 @@ def test_routing_rules_are_previewed_then_saved_and_move_the_cases(
     assert queue(web_workspace.engine, team="Revenues team").total == 0
     written = settings_path.read_text(encoding="utf-8")
     assert written.startswith(COMMENT)  # the rest of the file is kept
+    elsewhere = other.get("/admin")  # the other process reads the saved rules again
+    assert not re.search(r'name="rule-2-value"[^>]*value="Council tax arrears"', elsewhere.text)
+    assert re.search(r'name="rule-1-value"[^>]*value="housing"', elsewhere.text)
+    apart.close()
     assert yaml.safe_load(written)["routing"] == {
         "default team": "Benefits team",
         "rules": [{"team": "Housing team", "need": "housing"}],

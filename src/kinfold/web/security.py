@@ -36,7 +36,7 @@ class BadToken(Exception):
 
 def web(request: Request) -> Web:
     found: Web = request.app.state.web
-    return found
+    return found.current()
 
 
 def page_session(request: Request, state: Annotated[Web, Depends(web)]) -> Session:

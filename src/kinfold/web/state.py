@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from kinfold.workspace import SETTINGS_FILE, read_settings
+
 
 @dataclass
 class Web:
@@ -20,6 +22,28 @@ class Web:
     name: str  # the workspace's, shown in the header
     secure_cookies: bool  # only over HTTPS (on whenever the app is served on TLS)
     throttle: Throttle = field(default_factory=lambda: Throttle())
+    settings_changed: int = 0  # kinfold.yaml's modification time (ns) when last read
+
+    def __post_init__(self) -> None:
+        self.settings_changed = self._settings_file().stat().st_mtime_ns
+
+    def current(self) -> Web:
+        """This, with the settings read again if kinfold.yaml changed since: another of
+        the app's processes (or an editor) may have saved it."""
+        changed = self._settings_file().stat().st_mtime_ns
+        if changed != self.settings_changed:
+            with _READING:
+                fresh = read_settings(self._settings_file())
+                self.settings.clear()
+                self.settings.update(fresh)  # in place: what holds the dict sees the change
+                self.settings_changed = changed
+        return self
+
+    def _settings_file(self) -> Path:
+        return self.folder / SETTINGS_FILE
+
+
+_READING = threading.Lock()
 
 
 class Throttle:
