@@ -7,21 +7,21 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from kinfold.cli import WorkspaceOption, check_format, command, console, iso_date
 from kinfold.errors import KinfoldError
-from kinfold.measure.frame import from_store
-from kinfold.plan import chart as charts
-from kinfold.plan.chart import burn_down_chart
-from kinfold.plan.documents import plan_document, simulation_document
-from kinfold.plan.policies import Simulation, simulate_policies
-from kinfold.plan.scenario import read_scenarios
-from kinfold.plan.service import Plan, ServiceLevel, make_plan
 from kinfold.workspace import open_workspace
+
+if TYPE_CHECKING:
+    from kinfold.plan.policies import Simulation
+    from kinfold.plan.service import Plan
+
+# The planning modules (statsmodels, pandas, matplotlib, SimPy) take seconds to import:
+# each command imports them when it runs, so every other command starts at once.
 
 FORMATS = ("table", "json")
 
@@ -46,6 +46,12 @@ def plan(
     workspace: WorkspaceOption = None,
 ) -> None:
     """How much work is coming, when the backlog clears, and how many people it takes."""
+    from kinfold.measure.frame import from_store
+    from kinfold.plan import chart as charts
+    from kinfold.plan.documents import plan_document
+    from kinfold.plan.scenario import read_scenarios
+    from kinfold.plan.service import ServiceLevel, make_plan
+
     check_format(output_format, FORMATS)
     if chart.suffix.lower() not in charts.FORMATS:
         raise KinfoldError(
@@ -60,7 +66,7 @@ def plan(
     finally:
         opened.close()
     found = make_plan(frame, iso_date(by) if by else None, level, scenarios)
-    burn_down_chart(found, chart)
+    charts.burn_down_chart(found, chart)
     if output_format == "json":
         typer.echo(json.dumps(plan_document(found), indent=2, default=str))
     else:
@@ -89,6 +95,10 @@ def simulate(
 ) -> None:
     """Work the backlog and forecast arrivals item by item, first in first out, and as
     household cases in priority order: time to clear, harm horizons passed, touches."""
+    from kinfold.measure.frame import from_store
+    from kinfold.plan.documents import simulation_document
+    from kinfold.plan.policies import simulate_policies
+
     check_format(output_format, FORMATS)
     opened = open_workspace(workspace)
     try:

@@ -8,14 +8,12 @@ import os
 from typing import Annotated, Any
 
 import typer
-import uvicorn
 from rich.table import Table
 
 from kinfold import accounts
 from kinfold.accounts import ROLES
 from kinfold.cli import WorkspaceOption, app, command, console, guarded
 from kinfold.demo.accounts import SIGN_INS
-from kinfold.web.app import SECURE_COOKIES_ENV, create_app
 from kinfold.workspace import WORKSPACE_ENV, open_workspace
 
 user_app = typer.Typer(help="The web app's users: add them, list them, give them API tokens.")
@@ -35,6 +33,10 @@ def serve(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Serve the team's web app (and its API under /api/)."""
+    import uvicorn  # the web app's modules load only when it is served
+
+    from kinfold.web.app import SECURE_COOKIES_ENV, create_app
+
     opened = open_workspace(workspace)  # brings the schema up to date, once
     web = create_app(opened, secure_cookies=secure_cookies)
     console.print(f"kinfold for {opened.name}: http://{host}:{port}/ (Ctrl+C stops it)")
