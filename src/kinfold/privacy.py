@@ -93,15 +93,7 @@ def subject_access(conn: Connection, person_id: int, actor: str) -> dict[str, An
     their items (every column), their household's address (not the others who live
     there), their cases, the events about their items and cases, questions asked about
     their cases and reviewers' decisions about their items. The request is audited."""
-    person = conn.execute(select(people).where(people.c.id == person_id)).mappings().first()
-    their_items = [
-        dict(row)
-        for row in conn.execute(
-            select(items).where(items.c.person_id == person_id).order_by(items.c.id)
-        ).mappings()
-    ]
-    if person is None and not their_items:
-        raise KinfoldError(f"There is no person {person_id}.")
+    person, their_items = _person(conn, person_id)
     item_ids = [row["id"] for row in their_items]
     case_ids = sorted({row["case_id"] for row in their_items if row["case_id"] is not None})
     household_id = person["household_id"] if person else None
@@ -173,10 +165,7 @@ def erase_person(conn: Connection, person_id: int, actor: str, reason: str) -> E
     """Erase one person's data on request; see the module's docstring."""
     if not reason.strip():
         raise KinfoldError("Say why the person's data is erased.", "Add --reason.")
-    rows = conn.execute(select(items).where(items.c.person_id == person_id)).mappings().all()
-    person = conn.execute(select(people).where(people.c.id == person_id)).mappings().first()
-    if person is None and not rows:
-        raise KinfoldError(f"There is no person {person_id}.")
+    person, rows = _person(conn, person_id)
     item_ids = [row["id"] for row in rows]
     now = clock.now()
     quarantined = _delete_quarantined(conn, rows)
@@ -310,6 +299,17 @@ def delete_past_retention(conn: Connection, days: int, actor: str) -> Retained:
         after={"days": days, "cases": kept.cases, "items": kept.items, "people": kept.people},
     )
     return kept
+
+
+def _person(conn: Connection, person_id: int) -> tuple[Any, list[dict[str, Any]]]:
+    """A person's row (None if only their items are left) and their items, in order; or
+    `KinfoldError` if there is neither."""
+    person = conn.execute(select(people).where(people.c.id == person_id)).mappings().first()
+    query = select(items).where(items.c.person_id == person_id).order_by(items.c.id)
+    their_items = [dict(row) for row in conn.execute(query).mappings()]
+    if person is None and not their_items:
+        raise KinfoldError(f"There is no person {person_id}.")
+    return person, their_items
 
 
 def _about(item_ids: Sequence[int], case_ids: Iterable[int], person_id: int | None) -> Any:
