@@ -16,7 +16,7 @@ from kinfold.cli import WorkspaceOption, actor, app, command, console
 from kinfold.errors import KinfoldError
 from kinfold.store.backup import backup as take_backup
 from kinfold.store.backup import restore as bring_back
-from kinfold.store.database import database_url, is_initialised, open_engine
+from kinfold.store.database import DATABASE_FILE, database_url, is_initialised, open_engine
 from kinfold.workspace import SETTINGS_FILE, default_path, open_workspace
 
 person_app = typer.Typer(help="One person's data: all of it on request, or erased on request.")
@@ -68,7 +68,7 @@ def restore(
 
 def _holds_data(folder: Path) -> bool:
     url = database_url(folder)
-    if url.startswith("sqlite") and not (folder / "kinfold.db").exists():
+    if url.startswith("sqlite") and not (folder / DATABASE_FILE).exists():
         return False
     engine = open_engine(url)
     try:

@@ -28,13 +28,13 @@ from sqlalchemy.engine import make_url
 
 from kinfold import clock
 from kinfold.errors import KinfoldError
-from kinfold.store.database import database_url, migrate, open_engine
+from kinfold.store.database import DATABASE_FILE, database_url, migrate, open_engine
 from kinfold.store.schema import metadata
+from kinfold.workspace import SETTINGS_FILE
 
 FORMAT = 1
 MANIFEST = "manifest.json"
-SETTINGS = "kinfold.yaml"
-SQLITE_FILE = "kinfold.db"
+SQLITE_FILE = DATABASE_FILE
 POSTGRES_FILE = "kinfold.dump"
 BEFORE_RESTORE = ".before-restore"  # the suffix of what a restore replaced, kept beside it
 
@@ -75,8 +75,8 @@ def backup(folder: Path, out: Path) -> Manifest:
         written = staged / "backup.zip"
         with zipfile.ZipFile(written, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
             archive.write(staged / MANIFEST, MANIFEST)
-            if (folder / SETTINGS).exists():
-                archive.write(folder / SETTINGS, SETTINGS)
+            if (folder / SETTINGS_FILE).exists():
+                archive.write(folder / SETTINGS_FILE, SETTINGS_FILE)
             archive.write(database, database.name)
         os.replace(written, out)
     return manifest
@@ -103,11 +103,11 @@ def restore(backup_file: Path, folder: Path) -> Manifest:
             _restore_sqlite(staged / SQLITE_FILE, _sqlite_path(url), manifest)
         else:
             _pg_restore(url, staged / POSTGRES_FILE, manifest)
-        if (staged / SETTINGS).exists():
-            settings = folder / SETTINGS
+        if (staged / SETTINGS_FILE).exists():
+            settings = folder / SETTINGS_FILE
             if settings.exists():
-                shutil.copy2(settings, settings.with_name(SETTINGS + BEFORE_RESTORE))
-            os.replace(staged / SETTINGS, settings)
+                shutil.copy2(settings, settings.with_name(SETTINGS_FILE + BEFORE_RESTORE))
+            os.replace(staged / SETTINGS_FILE, settings)
     engine = open_engine(url)
     try:
         migrate(engine)  # a backup from an older kinfold is brought up to date
@@ -155,7 +155,7 @@ def _open_backup(path: Path) -> tuple[Manifest, zipfile.ZipFile]:
     expected = SQLITE_FILE if manifest.database == "sqlite" else POSTGRES_FILE
     if unsafe or expected not in names:
         raise KinfoldError(f"{path.name} is damaged or not kinfold's: it should hold {expected} "
-                           f"and {MANIFEST} only, beside {SETTINGS}.")  # fmt: skip
+                           f"and {MANIFEST} only, beside {SETTINGS_FILE}.")  # fmt: skip
     return manifest, archive
 
 

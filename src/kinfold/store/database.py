@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 
 DATABASE_URL_ENV = "KINFOLD_DATABASE_URL"
+DATABASE_FILE = "kinfold.db"  # a workspace's SQLite store, in its folder
 POOL_ENV, OVERFLOW_ENV = "KINFOLD_DB_POOL_SIZE", "KINFOLD_DB_MAX_OVERFLOW"  # PostgreSQL
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -37,7 +38,7 @@ def database_url(workspace_dir: Path) -> str:
     url = os.environ.get(DATABASE_URL_ENV, "").strip()
     if url:
         return normalise_url(url)
-    return f"sqlite:///{(workspace_dir / 'kinfold.db').resolve()}"
+    return f"sqlite:///{(workspace_dir / DATABASE_FILE).resolve()}"
 
 
 def normalise_url(url: str) -> str:
