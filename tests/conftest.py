@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -121,3 +122,21 @@ def shared_data(name: str) -> Path:
         if (place / name).exists():
             return place / name
     pytest.fail(f"{name} is in none of {', '.join(map(str, places))}; set KINFOLD_SHARED_DATA.")
+
+
+# Spark's settings for the demo's small tables, given as docs/spark.md tells users to:
+# few shuffle partitions, and no code generation, cost less than they save here
+SPARK_SUBMIT_ARGS = ("--conf spark.sql.shuffle.partitions=2 "
+                     "--conf spark.sql.codegen.wholeStage=false pyspark-shell")  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One Spark session on two local cores for the run (its JVM starts in about 10 s);
+    the sessions kinfold opens while it runs are this one, left running."""
+    from kinfold.spark import spark_session
+
+    os.environ["PYSPARK_SUBMIT_ARGS"] = SPARK_SUBMIT_ARGS
+    with spark_session("local[2]") as session:
+        assert session.conf.get("spark.sql.shuffle.partitions") == "2"
+        yield session

@@ -66,6 +66,13 @@ WorkspaceOption = Annotated[
         show_default=False,
     ),
 ]
+EngineOption = Annotated[
+    str, typer.Option(help="Where the work runs: duckdb (this process) or spark (docs/spark.md).")
+]
+SparkMasterOption = Annotated[
+    str | None,
+    typer.Option(help="With --engine spark: the cluster's master URL (default: local[*])."),
+]
 
 
 def guarded(function: F) -> F:
@@ -320,10 +327,12 @@ def fold(
     mapping: Annotated[
         Path | None, typer.Option(help="YAML mapping for files not in kinfold's columns.")
     ] = None,
+    engine: EngineOption = "duckdb",
+    spark_master: SparkMasterOption = None,
 ) -> None:
     """Fold files of items into people, households and cases, without a workspace."""
     with _stages() as stage:
-        result = fold_files(files, out, mapping, actor(), stage)
+        result = fold_files(files, out, mapping, actor(), stage, engine, spark_master)
     for imported in result.imports:
         _print_import(imported)
     _print_resolved(result.resolved)

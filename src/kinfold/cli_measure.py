@@ -17,12 +17,22 @@ import typer
 from openpyxl import Workbook
 from rich.table import Table
 
-from kinfold.cli import WorkspaceOption, check_format, command, console, iso_date
+from kinfold.cli import (
+    EngineOption,
+    SparkMasterOption,
+    WorkspaceOption,
+    check_format,
+    command,
+    console,
+    iso_date,
+)
 from kinfold.errors import KinfoldError
 from kinfold.measure.checks import Finding, findings
 from kinfold.measure.frame import from_store
 from kinfold.measure.kpis import BY_NAME, DIMENSIONS, GRAINS, Figure, Figures, compute, drill
 from kinfold.measure.report import last_whole_month, month_end, month_of, write_pack
+from kinfold.measure.spark import on_spark
+from kinfold.spark import engine_session
 from kinfold.spreadsheet import safe_cell
 from kinfold.workspace import open_workspace
 
@@ -51,10 +61,15 @@ def kpis(
         str | None, typer.Option(help="--drill: a day in the figure's period (YYYY-MM-DD).")
     ] = None,
     group: Annotated[str | None, typer.Option(help="--drill: the figure's group.")] = None,
+    engine: EngineOption = "duckdb",
+    spark_master: SparkMasterOption = None,
     workspace: WorkspaceOption = None,
 ) -> None:
     """The sixteen back-office measures per period and group, each with its records."""
     check_format(output_format, FORMATS)
+    if drill_into is not None and engine != "duckdb":
+        raise KinfoldError("The records behind a figure are listed with DuckDB.",
+                           "Leave out --engine with --drill.")  # fmt: skip
     if output_format == "xlsx" and out is None:
         raise KinfoldError("A workbook needs a file to go to.", "Add --out kpis.xlsx.")
     moment = datetime.combine(iso_date(as_of), datetime.max.time()) if as_of else None
@@ -67,7 +82,9 @@ def kpis(
         columns, rows = drill(frame, drill_into, period, by, iso_date(at) if at else None, group)
         _print_records(columns, rows, output_format, out)
         return
-    figures = compute(frame, period, by, tuple(measure or ()))
+    with engine_session(engine, spark_master) as spark:
+        measured = on_spark(frame, spark) if spark is not None else frame
+        figures = compute(measured, period, by, tuple(measure or ()))
     found = findings(frame)
     if output_format == "table":
         _print_table(figures, found)

@@ -22,7 +22,9 @@ from kinfold.fold.hotspots import HotspotSettings, find_hotspots
 from kinfold.ingest.fields import header_key
 from kinfold.ingest.importer import ImportResult, import_items, open_source
 from kinfold.priority.run import prioritise
+from kinfold.resolve.linkage import SparkLinkage
 from kinfold.resolve.run import ResolveResult, Stage, resolve_workspace
+from kinfold.spark import engine_session
 from kinfold.spreadsheet import safe_cell
 from kinfold.store.database import migrate, open_engine
 from kinfold.store.schema import cases, households, people
@@ -57,39 +59,45 @@ def fold_files(
     mapping: Path | None,
     actor: str,
     stage: Stage | None = None,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
 ) -> FoldResult:
+    """Fold `files` into `out`, linking people with Splink on `engine` (duckdb, or spark
+    on `spark_master`)."""
     if not files:
         raise KinfoldError("Name at least one file to fold.")
     if out.exists() and not out.is_dir():
         raise KinfoldError(f"{out} is a file; --out must be a folder.")
     sources = _source_names(files, mapping)
-    with tempfile.TemporaryDirectory(prefix="kinfold-fold-") as folder:
+    with (
+        tempfile.TemporaryDirectory(prefix="kinfold-fold-") as folder,
+        engine_session(engine, spark_master) as spark,
+    ):
         # always a private SQLite file, whatever database the user's workspaces use
-        engine = open_engine(f"sqlite:///{Path(folder) / 'fold.db'}")
+        store = open_engine(f"sqlite:///{Path(folder) / 'fold.db'}")
         try:
-            migrate(engine)
+            migrate(store)
             imports = []
             started = time.perf_counter()
             for file, source in zip(files, sources, strict=True):
                 if stage is not None:
                     stage(f"Importing {file.name}")
-                imports.append(
-                    import_items(engine, file, source, mapping_path=mapping, actor=actor)
-                )
+                imports.append(import_items(store, file, source, mapping_path=mapping, actor=actor))
             imported = time.perf_counter() - started
-            resolved = resolve_workspace(engine, {}, actor, stage)
+            where = SparkLinkage(spark) if spark is not None else None
+            resolved = resolve_workspace(store, {}, actor, stage, where=where)
             if stage is not None:
                 stage("Prioritising")
-            prioritised = prioritise(engine, actor)
+            prioritised = prioritise(store, actor)
             if stage is not None:
                 stage("Writing the results")
             started = time.perf_counter()
             out.mkdir(parents=True, exist_ok=True)
-            with engine.connect() as conn:
+            with store.connect() as conn:
                 hotspots = write_outputs(conn, out)
             written = time.perf_counter() - started
         finally:
-            engine.dispose()
+            store.dispose()
     seconds = {"Importing": imported, **resolved.seconds, "Prioritising": prioritised.seconds,
                "Writing the results": written}  # fmt: skip
     result = FoldResult(resolved, imports, out, {k: round(v, 2) for k, v in seconds.items()})

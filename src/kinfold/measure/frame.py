@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 import pyarrow as pa
@@ -67,17 +67,29 @@ RAW = {
 }
 
 
+class Database(Protocol):
+    """What the measures ask of a database: DuckDB's connection, or `measure.spark`'s."""
+
+    def execute(self, query: str, parameters: Any = None) -> Any: ...
+
+    def register(self, view_name: str, python_object: Any) -> Any: ...
+
+    def unregister(self, view_name: str) -> Any: ...
+
+
 @dataclass
 class Frame:
-    """The measures' tables in one DuckDB connection, as of a moment."""
+    """The measures' tables in one DuckDB connection (or a Spark session), as of a
+    moment."""
 
-    db: duckdb.DuckDBPyConnection
+    db: Database
     as_of: datetime  # UTC, naive
     settings: dict[str, Any]
     made: set[str] = field(default_factory=set)  # the measures' shared tables made so far
 
     def sql(self, query: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        return self.db.execute(query, params or []).fetchall()
+        rows: list[tuple[Any, ...]] = self.db.execute(query, params or []).fetchall()
+        return rows
 
     def save(self, folder: Path) -> None:
         """Write the tables as Parquet, to measure again without the store."""

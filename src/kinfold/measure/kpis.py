@@ -130,7 +130,7 @@ ITEM_WORK = """
 DONE_ITEMS = """
     SELECT i.closed_at AS counted_at, i.item_id, i.case_key, i.team, i.worker, i.item_type, i.need,
            i.received_at, i.closed_at,
-           epoch(i.closed_at - i.received_at) / 86400.0 AS calendar_days,
+           (epoch(i.closed_at) - epoch(i.received_at)) / 86400.0 AS calendar_days,
            c2.workday - c1.workday AS working_days, t.days AS target_days,
            coalesce(k.touches, 0) AS touches, coalesce(k.repeated, false) AS repeated,
            r.item_id IS NOT NULL AS reopened,
@@ -157,7 +157,7 @@ CASE_DONE = """
 """
 DONE_CASES = """
     SELECT d.done_at AS counted_at, d.case_key, d.team, d.first_received,
-           epoch(d.done_at - d.first_received) / 86400.0 AS calendar_days,
+           (epoch(d.done_at) - epoch(d.first_received)) / 86400.0 AS calendar_days,
            c2.workday - c1.workday AS working_days, coalesce(k.touches, 0) AS touches,
            coalesce(k.handoffs, 0) AS handoffs
     FROM case_done d
@@ -180,7 +180,7 @@ OPEN_AT = """
            i.need, c2.workday - c1.workday AS age, s.minutes AS standard_minutes,
            t.days AS target_days
     FROM (SELECT period_end, period_end + INTERVAL 1 DAY AS period_over FROM {ends}) p
-    JOIN (SELECT *, coalesce(closed_at, CASE WHEN status = 'open' THEN TIMESTAMP 'infinity' END)
+    JOIN (SELECT *, coalesce(closed_at, CASE WHEN status = 'open' THEN TIMESTAMP '9999-12-31' END)
                         AS open_until FROM items) i
       ON i.received_at <= p.period_over AND i.open_until > p.period_over
     JOIN calendar c1 ON c1.day = CAST(i.received_at AS DATE)
@@ -260,8 +260,8 @@ MEASURES = (
     Measure("Average task time", "minutes", "mean handling time per piece of work",
             "SELECT completed_at AS counted_at, * FROM work WHERE handling IS NOT NULL",
             "avg(handling) * 60", frozenset(DIMENSIONS),
-            (("median", "minutes", "quantile_cont(handling, [0.5, 0.9])[1] * 60"),
-             ("90th percentile", "minutes", "quantile_cont(handling, [0.5, 0.9])[2] * 60"))),
+            (("median", "minutes", "quantile_cont(handling, 0.5) * 60"),
+             ("90th percentile", "minutes", "quantile_cont(handling, 0.9) * 60"))),
     Measure("Cost per task", "money", "paid hours x cost per hour / pieces of work completed",
             COST, "sum(cost) / nullif(sum(tasks), 0)", STAFF,
             (("per item", "money", "sum(cost) / nullif(sum(items), 0)"),

@@ -16,12 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
 from sqlalchemy import Connection, func, insert, or_, select, tuple_, update
 
 from kinfold import clock
 from kinfold.resolve import people as people_model
 from kinfold.resolve.households import homes, household_keys, postcode_areas
+from kinfold.resolve.linkage import DuckDBLinkage
 from kinfold.resolve.records import read_records
 from kinfold.resolve.run import Thresholds, next_id
 from kinfold.store import events
@@ -86,11 +86,11 @@ def _link(
             person = placed[item.item_id][0]
             union.join(person_record.setdefault(person, item.record), item.record, force=True)
     new_records = {item.record for item in records.items if item.item_id in new}
-    scored = people_model.scorer(model, duckdb.connect(), records.table())
+    scored = people_model.scorer(model, DuckDBLinkage(), records.table())
     for link in people_model.score(scored, thresholds.match):
         if link.left in new_records or link.right in new_records:
             union.join(link.left, link.right)
-    scored.connection.close()
+    scored.where.close()
 
     person_of_root = {union.find(record): person for person, record in person_record.items()}
     next_person = next_id(conn, people)

@@ -1,4 +1,4 @@
-"""People: which records describe the same individual, with Splink on DuckDB.
+"""People: which records describe the same individual, with Splink (on DuckDB, or Spark).
 
 Two questions are kept apart. *Is this the same person?* is answered from names, date
 of birth, and the person's own identifiers (NI number, email, phone), with the home
@@ -24,15 +24,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
-from splink.backends.duckdb import DuckDBAPI
 from splink.internals.exceptions import SplinkException
 
 from kinfold.resolve.cleaning import nicknames
+from kinfold.resolve.linkage import DuckDBLinkage, Linkage
 from kinfold.resolve.records import Record
 
 SAMPLE_FOR_TRAINING = 40_000
@@ -47,11 +46,13 @@ for name in ("splink", "splink.internals"):
     logging.getLogger(name).setLevel(logging.ERROR)
 
 
-def comparisons() -> list[Any]:
+def comparisons(jaro_winkler: str = DuckDBLinkage.jaro_winkler) -> list[Any]:
+    """The evidence weighed, in SQL that DuckDB and Spark both run, the Jaro-Winkler
+    function's name aside."""
     # Names written the wrong way round are weighed once, by the `swap` comparison.
     names_swapped = (
-        "jaro_winkler_similarity(first_l, last_r) >= 0.88 "
-        "and jaro_winkler_similarity(last_l, first_r) >= 0.88 and first_l <> last_l"
+        f"{jaro_winkler}(first_l, last_r) >= 0.88 "
+        f"and {jaro_winkler}(last_l, first_r) >= 0.88 and first_l <> last_l"
     )
     swapped_names = cll.CustomLevel(names_swapped, "names swapped").configure(is_null_level=True)
     first = cl.CustomComparison(
@@ -124,7 +125,7 @@ def comparisons() -> list[Any]:
             cll.CustomLevel("building_l = building_r", "same building"),
             cll.CustomLevel(
                 "split_part(building_l, '|', 1) = split_part(building_r, '|', 1) "
-                "and jaro_winkler_similarity(street_l, street_r) >= 0.9",
+                f"and {jaro_winkler}(street_l, street_r) >= 0.9",
                 "same number, street mistyped",
             ),
             cll.CustomLevel("postcode_l = postcode_r", "same postcode"),
@@ -137,7 +138,7 @@ def comparisons() -> list[Any]:
         comparison_levels=[
             cll.CustomLevel(
                 "ref_l is null or ref_r is null "
-                "or substr(ref_l, strpos(ref_l, '|')) <> substr(ref_r, strpos(ref_r, '|'))",
+                "or substr(ref_l, instr(ref_l, '|')) <> substr(ref_r, instr(ref_r, '|'))",
                 "no reference from one source",
             ).configure(is_null_level=True),
             cll.CustomLevel("ref_l = ref_r", EXACT_REFERENCE),
@@ -184,10 +185,10 @@ def blocking_rules() -> list[Any]:
     ]
 
 
-def settings() -> SettingsCreator:
+def settings(where: Linkage) -> SettingsCreator:
     return SettingsCreator(
         link_type="dedupe_only",
-        comparisons=comparisons(),
+        comparisons=comparisons(where.jaro_winkler),
         blocking_rules_to_generate_predictions=blocking_rules(),
         retain_intermediate_calculation_columns=True,
         retain_matching_columns=False,
@@ -214,24 +215,21 @@ class PeopleModel:
     """A trained model (Splink's JSON) and the linker scoring one set of records."""
 
     model: dict[str, Any]
-    connection: duckdb.DuckDBPyConnection = field(repr=False)
+    where: Linkage = field(repr=False)
     linker: Linker = field(repr=False)
 
 
-def train(records: pa.Table, connection: duckdb.DuckDBPyConnection | None = None) -> PeopleModel:
-    """Train on the records themselves: no labels are needed."""
-    connection = connection or duckdb.connect()
-    _load(connection, records)
+def train(records: pa.Table, engine: Linkage | None = None) -> PeopleModel:
+    """Train on the records themselves (no labels are needed), with Splink on `engine`
+    (default: DuckDB, here)."""
+    where = engine or DuckDBLinkage()
+    where.load("records", records)
     size = records.num_rows
     if size > SAMPLE_FOR_TRAINING:
-        connection.execute(
-            "CREATE OR REPLACE TABLE training AS SELECT * FROM records "
-            f"USING SAMPLE reservoir({SAMPLE_FOR_TRAINING} ROWS) REPEATABLE ({SEED})"
-        )
+        where.sample("training", "records", SAMPLE_FOR_TRAINING, SEED)
     else:
-        connection.execute("CREATE OR REPLACE TABLE training AS SELECT * FROM records")
-    api = DuckDBAPI(connection=connection)
-    trainer = Linker(api.register("training"), settings())
+        where.make("training", "SELECT * FROM records")
+    trainer = Linker(where.api.register("training"), settings(where))
     # Each step learns what the data can teach; a small or sparse backlog (no dates of
     # birth, say) cannot teach every step, and then the model's starting values stand.
     _try(
@@ -252,26 +250,16 @@ def train(records: pa.Table, connection: duckdb.DuckDBPyConnection | None = None
     prior = model["probability_two_random_records_match"]
     prior *= min(size, SAMPLE_FOR_TRAINING) ** 2 / max(size**2, 1)
     model["probability_two_random_records_match"] = min(max(prior, 1e-9), MAX_PRIOR)
-    return scorer(model, connection)
+    return scorer(model, where)
 
 
-def scorer(
-    model: dict[str, Any],
-    connection: duckdb.DuckDBPyConnection,
-    records: pa.Table | None = None,
-) -> PeopleModel:
-    """A trained model ready to score the `records` table of `connection` (loaded from
+def scorer(model: dict[str, Any], where: Linkage, records: pa.Table | None = None) -> PeopleModel:
+    """A trained model ready to score the `records` table of `where` (loaded from
     `records` when given)."""
     if records is not None:
-        _load(connection, records)
-    linker = Linker(DuckDBAPI(connection=connection).register("records"), model)
-    return PeopleModel(model=model, connection=connection, linker=linker)
-
-
-def _load(connection: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
-    connection.register("records_arrow", records)
-    connection.execute("CREATE OR REPLACE TABLE records AS SELECT * FROM records_arrow")
-    connection.unregister("records_arrow")
+        where.load("records", records)
+    linker = Linker(where.api.register("records"), model)
+    return PeopleModel(model=model, where=where, linker=linker)
 
 
 def _try(step: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
@@ -287,7 +275,7 @@ def score(model: PeopleModel, threshold: float) -> list[Link]:
     given = reference_links(model)
     pairs = {(link.left, link.right) for link in given}
     predictions = model.linker.inference.predict(threshold_match_probability=threshold)
-    scored = links_from(predictions.as_duckdbpyrelation(), model.model)
+    scored = links_from(model.where, predictions.physical_name, model.model)
     return given + [link for link in scored if (link.left, link.right) not in pairs]
 
 
@@ -296,28 +284,28 @@ def reference_links(model: PeopleModel) -> list[Link]:
     they are one person, so they are linked with certainty (a reviewer can still split
     them). Each is linked to the group's first record; the evidence is the number alone."""
     weight = level_weights(model.model)["ref"].weight(EXACT_REFERENCE)
-    rows = model.connection.execute(
+    _, rows = model.where.rows(
         "SELECT first_id, unique_id FROM (SELECT unique_id, "
         "min(unique_id) OVER (PARTITION BY ref) AS first_id FROM records "
         "WHERE ref IS NOT NULL) WHERE unique_id <> first_id ORDER BY first_id, unique_id"
-    ).fetchall()
+    )
     return [Link(left, right, 1.0, weight, rule=("ref", EXACT_REFERENCE)) for left, right in rows]
 
 
-def links_from(relation: duckdb.DuckDBPyRelation, model: dict[str, Any]) -> list[Link]:
-    """The scored pairs, strongest first."""
+def links_from(where: Linkage, table: str, model: dict[str, Any]) -> list[Link]:
+    """The scored pairs of Splink's predictions `table`, strongest first."""
     names = [comparison["output_column_name"] for comparison in model["comparisons"]]
-    present = set(relation.columns)
+    present = set(where.rows(f"SELECT * FROM {table} LIMIT 0")[0])
     parts = [
         f"{'mw_' + name if 'mw_' + name in present else 'NULL'}, "
         f"{'mw_tf_adj_' + name if 'mw_tf_adj_' + name in present else 'NULL'}"
         for name in names
     ]
-    rows = relation.query(
-        "scored",
+    _, rows = where.rows(
         "SELECT unique_id_l, unique_id_r, match_probability, match_weight, "
-        f"{', '.join(parts)} FROM scored ORDER BY match_probability DESC, unique_id_l, unique_id_r",
-    ).fetchall()
+        f"{', '.join(parts)} FROM {table} "
+        "ORDER BY match_probability DESC, unique_id_l, unique_id_r"
+    )
     return [Link(row[0], row[1], row[2], row[3], row[4:]) for row in rows]
 
 

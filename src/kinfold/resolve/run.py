@@ -23,6 +23,7 @@ from kinfold.errors import WorkspaceError
 from kinfold.fold.cases import carry_ids, case_changes
 from kinfold.resolve import people as people_model
 from kinfold.resolve.households import Household, households
+from kinfold.resolve.linkage import Linkage
 from kinfold.resolve.records import Records, read_records
 from kinfold.store import events
 from kinfold.store.database import driver_rows, insert_rows, parameter_mark
@@ -117,16 +118,18 @@ def resolve_workspace(
     actor: str,
     stage: Stage | None = None,
     then: Callable[[Connection], None] | None = None,
+    where: Linkage | None = None,
 ) -> ResolveResult:
-    """Link every item to people, households and cases again, from scratch. `then` runs
-    in the transaction that writes the result, after it."""
+    """Link every item to people, households and cases again, from scratch, with Splink
+    running `where` (default: DuckDB, here). `then` runs in the transaction that writes
+    the result, after it."""
     thresholds = Thresholds.from_settings(settings)
     timer = _Timer(stage)
     started = clock.now()
     with timer("Reading items"), engine.connect() as conn:
         records = read_records(conn)
         same, different = _decisions(conn, records)
-    folded = fold(records, thresholds, timer, same, different)
+    folded = fold(records, thresholds, timer, same, different, where)
     with timer("Writing"), engine.begin() as conn:
         result = write(conn, folded, thresholds, actor, started)
         if then is not None:
@@ -141,9 +144,10 @@ def fold(
     timer: _Timer,
     same: Sequence[tuple[int, int]] = (),
     different: Sequence[tuple[int, int]] = (),
+    where: Linkage | None = None,
 ) -> Folded:
     with timer("Training the model"):
-        model = people_model.train(records.table())
+        model = people_model.train(records.table(), where)
     with timer("Scoring pairs"):
         scored = people_model.score(model, thresholds.review_from)
     with timer("Finding people"):
@@ -161,7 +165,7 @@ def fold(
                      for item in records.items]  # fmt: skip
     with timer("Finding households"):
         found, household_of = households(records.items, person_of, len(person_index))
-    model.connection.close()
+    model.where.close()
     return Folded(records, person_of, household_of, found, scored, joined, model.model)
 
 
