@@ -1,7 +1,12 @@
 """Fixtures on real parts: SQLite files in a temporary folder, and a real PostgreSQL.
 
 `scripts/test.sh` (run by `make test`) starts a throwaway PostgreSQL and sets
-KINFOLD_TEST_POSTGRES_URL; every test that takes `backend` runs once on each database.
+KINFOLD_TEST_POSTGRES_URL, then runs the suite twice at once:
+
+- as it is: workspaces are SQLite files, and every test that takes `backend` runs once
+  on each database;
+- with KINFOLD_TEST_DATABASE=postgresql: every test's workspaces are in a PostgreSQL
+  database of its own (the `backend` tests run on PostgreSQL only, once).
 """
 
 from __future__ import annotations
@@ -17,14 +22,55 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from kinfold import cli_store as cli_store_module
+from kinfold import workspace as workspace_module
 from kinfold.demo import generate_demo, load_demo
 from kinfold.demo.files import DemoSummary
+from kinfold.store import backup as backup_module
 from kinfold.store.database import DATABASE_URL_ENV, normalise_url
 from kinfold.workspace import Workspace, init_workspace
 
 POSTGRES_ENV = "KINFOLD_TEST_POSTGRES_URL"
+TEST_DATABASE_ENV = "KINFOLD_TEST_DATABASE"
 BACKENDS = ("sqlite", "postgresql")
 DEMO_DAY = date(2026, 11, 22)
+
+
+def on_postgresql() -> bool:
+    """Is this the run where every workspace is in PostgreSQL?"""
+    return os.environ.get(TEST_DATABASE_ENV) == "postgresql"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the PostgreSQL run, the `backend` tests' SQLite half, and the tests that open
+    no store (marked `no_store`), are the other run's."""
+    if not on_postgresql():
+        return
+    others = [item for item in items
+              if _backend_of(item) == "sqlite" or item.get_closest_marker("no_store")]  # fmt: skip
+    if others:
+        config.hook.pytest_deselected(items=others)
+        items[:] = [item for item in items if item not in others]
+
+
+def _backend_of(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("backend") if callspec is not None else None
+
+
+@pytest.fixture(autouse=True)
+def every_workspace_on_postgresql(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """On the PostgreSQL run, a test that does not choose its database gets one of its
+    own in PostgreSQL, for every workspace it makes (each in a database of its own)."""
+    if not on_postgresql() or "backend" in request.fixturenames:
+        yield
+        return
+    with postgres_databases() as databases:
+        for module in (workspace_module, backup_module, cli_store_module):
+            monkeypatch.setattr(module, "database_url", databases.url)
+        yield
 
 
 @pytest.fixture(params=BACKENDS)
@@ -48,8 +94,10 @@ def workspace(backend: str, tmp_path: Path) -> Iterator[Workspace]:
 
 @pytest.fixture
 def sqlite_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
-    """For tests of reading and mapping, where the database is not the question."""
-    monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
+    """For tests of reading and mapping, where the database is not the question: SQLite,
+    but on the PostgreSQL run."""
+    if not on_postgresql():
+        monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
     opened = init_workspace(tmp_path / "workspace", name="test")
     yield opened
     opened.close()
@@ -80,6 +128,29 @@ class postgres_database:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
         admin.dispose()
+
+
+class postgres_databases:
+    """A database of its own for each workspace folder a test opens, made when first
+    asked for and dropped afterwards; `url` stands in for `database_url`."""
+
+    def __init__(self) -> None:
+        self.made: dict[Path, postgres_database] = {}
+        self.urls: dict[Path, str] = {}
+
+    def url(self, workspace_dir: Path) -> str:
+        folder = workspace_dir.resolve()
+        if folder not in self.urls:
+            self.made[folder] = postgres_database()
+            self.urls[folder] = normalise_url(self.made[folder].__enter__())
+        return self.urls[folder]
+
+    def __enter__(self) -> postgres_databases:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for database in self.made.values():
+            database.__exit__()
 
 
 @pytest.fixture(scope="session")

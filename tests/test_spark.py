@@ -8,6 +8,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from kinfold.demo.files import DemoSummary
 from kinfold.workspace import Workspace
 from tests.test_cli import run
@@ -15,6 +17,7 @@ from tests.test_cli import run
 FOLDED = ("people.csv", "households.csv", "cases.csv", "items.csv", "summary.json")
 
 
+@pytest.mark.no_store  # a fold keeps its store in a file of its own, whatever the run
 def test_fold_on_spark_finds_the_people_and_households_duckdb_finds(
     demo_files: DemoSummary, tmp_path: Path, spark: Any
 ) -> None:
@@ -66,6 +69,7 @@ def same(x: float | None, y: float | None) -> bool:
     return math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12)
 
 
+@pytest.mark.no_store
 def test_an_engine_is_named_and_spark_options_go_with_spark(
     demo_files: DemoSummary, tmp_path: Path
 ) -> None:
