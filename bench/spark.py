@@ -12,12 +12,15 @@ measures on a demo workspace of `--households` households. Spark's own settings
 from __future__ import annotations
 
 import argparse
+import csv
 import hashlib
 import json
 import os
 import shutil
 import sys
 import tempfile
+from collections import Counter
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -29,8 +32,16 @@ KINFOLD = str(Path(sys.executable).with_name("kinfold"))
 COMPARED = ("people.csv", "households.csv", "cases.csv")
 
 
-def fold(path: Path, engine: str, master: str) -> tuple[Run, dict[str, float], str]:
-    """One fold; its run, stage times and a digest of the people, households and cases."""
+@dataclass
+class Folded:
+    run: Run
+    stages: dict[str, float]
+    digest: str  # of people.csv, households.csv and cases.csv
+    people: dict[str, str]  # item (source_ref) -> its person
+    households: dict[str, str]  # item -> its household
+
+
+def fold(path: Path, engine: str, master: str) -> Folded:
     out = Path(tempfile.mkdtemp(prefix="kinfold-bench-spark-"))
     command = [KINFOLD, "fold", str(path), "--out", str(out), "--engine", engine]
     if engine == "spark":
@@ -38,11 +49,25 @@ def fold(path: Path, engine: str, master: str) -> tuple[Run, dict[str, float], s
     try:
         run = run_measured(command)
         digest = hashlib.sha256(b"".join((out / name).read_bytes() for name in COMPARED))
+        with (out / "items.csv").open(encoding="utf-8") as handle:
+            items = list(csv.DictReader(handle))
     finally:
         shutil.rmtree(out)
     timings = next(line for line in run.output.splitlines() if line.startswith("Stages:"))
     stages = {name.strip(): float(seconds) for name, seconds in STAGE.findall(timings)}
-    return run, stages, digest.hexdigest()
+    return Folded(run, stages, digest.hexdigest(),
+                  {item["source_ref"]: item["person_id"] for item in items},
+                  {item["source_ref"]: item["household_id"] for item in items})  # fmt: skip
+
+
+def agreement(a: dict[str, str], b: dict[str, str]) -> float:
+    """Of the pairs of items either grouping puts together, the share both do."""
+    both = Counter((a[item], b[item]) for item in a)
+    together_both = sum(n * (n - 1) // 2 for n in both.values())
+    together_a = sum(n * (n - 1) // 2 for n in Counter(a.values()).values())
+    together_b = sum(n * (n - 1) // 2 for n in Counter(b.values()).values())
+    either = together_a + together_b - together_both
+    return together_both / either if either else 1.0
 
 
 def kpis(folder: Path, engine: str, master: str) -> tuple[Run, list[dict[str, object]]]:
@@ -67,26 +92,32 @@ def main() -> None:
     rows = []
     for items in options.items:
         path = make_file(items)
-        runs: dict[str, list[tuple[Run, dict[str, float], str]]] = {"duckdb": [], "spark": []}
+        runs: dict[str, list[Folded]] = {"duckdb": [], "spark": []}
         for attempt in range(1, options.runs + 1):
-            for engine in runs:
-                run, stages, digest = fold(path, engine, options.master)
-                runs[engine].append((run, stages, digest))
-                print(f"{items:,} items, run {attempt}, {engine}: {run.seconds:.1f} s, "
-                      f"peak {run.peak_mb:.0f} MB; {stages}", flush=True)  # fmt: skip
-        digests = {digest for done in runs.values() for _, _, digest in done}
+            for engine, done in runs.items():
+                folded = fold(path, engine, options.master)
+                done.append(folded)
+                print(f"{items:,} items, run {attempt}, {engine}: {folded.run.seconds:.1f} s, "
+                      f"peak {folded.run.peak_mb:.0f} MB; {folded.stages}", flush=True)  # fmt: skip
         cells = []
-        for engine, done in runs.items():
-            seconds = median([run.seconds for run, _, _ in done])
-            linking = median([stages.get("Training the model", 0) + stages.get("Scoring pairs", 0)
-                              for _, stages, _ in done])  # fmt: skip
-            peak = max(run.peak_mb for run, _, _ in done)
-            cells.append((engine, seconds, linking, peak))
-        (_, duck_s, duck_link, _), (_, spark_s, spark_link, _) = cells
+        for done in runs.values():
+            seconds = median([f.run.seconds for f in done])
+            linking = median([f.stages.get("Training the model", 0)
+                              + f.stages.get("Scoring pairs", 0) for f in done])  # fmt: skip
+            people = len(set(done[0].people.values()))
+            peak = max(f.run.peak_mb for f in done)
+            cells.append(f"{seconds:.1f} s ({linking:.1f} s linking), {peak:,.0f} MB, "
+                         f"{people:,} people")  # fmt: skip
+        duck, spark = runs["duckdb"][0], runs["spark"][0]
+        same = len({f.digest for done in runs.values() for f in done}) == 1
+        ratio = median([f.run.seconds for f in runs["spark"]]) / median(
+            [f.run.seconds for f in runs["duckdb"]]
+        )
         rows.append(
-            f"| {items:,} | {duck_s:.1f} s ({duck_link:.1f} s linking), {cells[0][3]:,.0f} MB "
-            f"| {spark_s:.1f} s ({spark_link:.1f} s linking), {cells[1][3]:,.0f} MB "
-            f"| {spark_s / duck_s:.1f}x | {'yes' if len(digests) == 1 else 'NO'} |"
+            f"| {items:,} | {cells[0]} | {cells[1]} | {ratio:.1f}x | "
+            f"{'yes' if same else 'no'}: {agreement(duck.people, spark.people):.4f} of "
+            f"people's pairs, {agreement(duck.households, spark.households):.4f} of "
+            "households' |"
         )
     kpi_row = _kpi_row(options.households, options.master)
     record(
@@ -97,9 +128,11 @@ def main() -> None:
 {date.today().isoformat()}, {machine()}; Spark `{options.master}`, PYSPARK_SUBMIT_ARGS
 {submit}. Each command in its own process; median of {options.runs} runs; peak memory
 of the whole process tree (Spark's JVM included). "Same" compares people.csv,
-households.csv and cases.csv byte for byte across every run of both engines.
+households.csv and cases.csv byte for byte across every run of both engines; where they
+differ, the agreement of the first runs is the share of pairs of items in one person (or
+household) by either engine that both engines put together.
 
-| fold of demo items | DuckDB | Spark | Spark / DuckDB | same people, households, cases |
+| fold of demo items | DuckDB | Spark | Spark / DuckDB | same results; agreement |
 | --- | --- | --- | --- | --- |
 {chr(10).join(rows)}
 

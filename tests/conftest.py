@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from kinfold import workspace as workspace_module
 from kinfold.demo import generate_demo, load_demo
 from kinfold.demo.files import DemoSummary
 from kinfold.store import backup as backup_module
-from kinfold.store.database import DATABASE_URL_ENV, normalise_url
+from kinfold.store.database import DATABASE_URL_ENV, database_url, normalise_url
 from kinfold.workspace import Workspace, init_workspace
 
 POSTGRES_ENV = "KINFOLD_TEST_POSTGRES_URL"
@@ -58,19 +59,32 @@ def _backend_of(item: pytest.Item) -> str | None:
     return callspec.params.get("backend") if callspec is not None else None
 
 
+@pytest.fixture(scope="session", autouse=True)
+def workspace_databases() -> Iterator[WorkspaceDatabases | None]:
+    """On the PostgreSQL run, every workspace folder opened gets a PostgreSQL database
+    of its own (but in the tests that take `backend`, which choose for themselves)."""
+    if not on_postgresql():
+        yield None
+        return
+    databases = WorkspaceDatabases(database_url)
+    with pytest.MonkeyPatch.context() as patch, databases.kept():
+        for module in (workspace_module, backup_module, cli_store_module):
+            patch.setattr(module, "database_url", databases.url)
+        yield databases
+
+
 @pytest.fixture(autouse=True)
-def every_workspace_on_postgresql(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+def each_tests_own_databases(
+    request: pytest.FixtureRequest, workspace_databases: WorkspaceDatabases | None
 ) -> Iterator[None]:
-    """On the PostgreSQL run, a test that does not choose its database gets one of its
-    own in PostgreSQL, for every workspace it makes (each in a database of its own)."""
-    if not on_postgresql() or "backend" in request.fixturenames:
+    """The databases of the workspaces a test makes are dropped after it."""
+    if workspace_databases is None:
         yield
         return
-    with postgres_databases() as databases:
-        for module in (workspace_module, backup_module, cli_store_module):
-            monkeypatch.setattr(module, "database_url", databases.url)
+    workspace_databases.chosen = "backend" in request.fixturenames
+    with workspace_databases.kept():
         yield
+    workspace_databases.chosen = False
 
 
 @pytest.fixture(params=BACKENDS)
@@ -130,27 +144,37 @@ class postgres_database:
         admin.dispose()
 
 
-class postgres_databases:
-    """A database of its own for each workspace folder a test opens, made when first
-    asked for and dropped afterwards; `url` stands in for `database_url`."""
+class WorkspaceDatabases:
+    """Stands in for `database_url` on the PostgreSQL run: a database for each workspace
+    folder, made when first asked for, in the innermost scope kept (the session's, for
+    the workspaces of module fixtures; else the test's) and dropped with it."""
 
-    def __init__(self) -> None:
-        self.made: dict[Path, postgres_database] = {}
-        self.urls: dict[Path, str] = {}
+    def __init__(self, plain: Callable[[Path], str]) -> None:
+        self.plain = plain  # the real `database_url`, for tests that choose
+        self.chosen = False
+        self.scopes: list[dict[Path, tuple[postgres_database, str]]] = []
 
     def url(self, workspace_dir: Path) -> str:
+        if self.chosen:
+            return self.plain(workspace_dir)
         folder = workspace_dir.resolve()
-        if folder not in self.urls:
-            self.made[folder] = postgres_database()
-            self.urls[folder] = normalise_url(self.made[folder].__enter__())
-        return self.urls[folder]
+        for scope in self.scopes:
+            if folder in scope:
+                return scope[folder][1]
+        database = postgres_database()
+        self.scopes[-1][folder] = (database, normalise_url(database.__enter__()))
+        return self.scopes[-1][folder][1]
 
-    def __enter__(self) -> postgres_databases:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        for database in self.made.values():
-            database.__exit__()
+    @contextmanager
+    def kept(self) -> Iterator[None]:
+        scope: dict[Path, tuple[postgres_database, str]] = {}
+        self.scopes.append(scope)
+        try:
+            yield
+        finally:
+            self.scopes.remove(scope)
+            for database, _ in scope.values():
+                database.__exit__()
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+import uuid
 import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import Connection, create_engine, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from kinfold import clock
 from kinfold.errors import KinfoldError
@@ -84,8 +86,8 @@ def backup(folder: Path, out: Path) -> Manifest:
 
 def restore(backup_file: Path, folder: Path) -> Manifest:
     """Bring the workspace in `folder` back to the backup's state. The database and
-    kinfold.yaml it replaces are kept beside them (SQLite; PostgreSQL's restore is one
-    transaction). The app must not be running."""
+    kinfold.yaml it replaces are kept beside them (SQLite; PostgreSQL's restore is checked
+    in a scratch database, then made in one transaction). The app must not be running."""
     manifest, archive = _open_backup(backup_file)
     url = database_url(folder)
     kind = "sqlite" if url.startswith("sqlite") else "postgresql"
@@ -223,18 +225,49 @@ def _pg_dump(url: str, out: Path) -> Manifest:
 
 
 def _pg_restore(url: str, dump: Path, manifest: Manifest) -> None:
-    _pg_tool(url, "pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges",
+    """Restore into a scratch database first and check it there, so a damaged backup
+    leaves the workspace's database untouched; then restore it in one transaction."""
+    scratch = make_url(url).set(database=f"kinfold_restore_{uuid.uuid4().hex[:12]}")
+    name = scratch.database
+    admin = open_engine(url).execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            try:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            except DBAPIError as error:
+                raise KinfoldError(
+                    "A restore is checked in a scratch database first, and kinfold's "
+                    f"database role may not create one: {str(error.orig).splitlines()[0]}",
+                    "Let it: ALTER ROLE <kinfold's role> CREATEDB;",
+                ) from error
+        try:
+            checked = scratch.render_as_string(hide_password=False)
+            _pg_load(checked, dump)
+            _check_database(checked, manifest, "The backup's database",
+                            "The backup is damaged; nothing was replaced. Restore an "
+                            "earlier backup.")  # fmt: skip
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+    _pg_load(url, dump, "--clean", "--if-exists")
+    _check_database(url, manifest, "The restored database",
+                    "Restore the backup again, or an earlier one, before using the "
+                    "workspace.")  # fmt: skip
+
+
+def _pg_load(url: str, dump: Path, *options: str) -> None:
+    _pg_tool(url, "pg_restore", *options, "--no-owner", "--no-privileges",
              "--single-transaction", "--exit-on-error", f"--dbname={make_url(url).database}",
              str(dump))  # fmt: skip
+
+
+def _check_database(url: str, manifest: Manifest, what: str, then: str) -> None:
     engine = open_engine(url)
     try:
         with engine.connect() as conn:
-            _check(
-                checksums(conn),
-                manifest,
-                "The restored database",
-                "Restore the backup again, or an earlier one, before using the workspace.",
-            )
+            _check(checksums(conn), manifest, what, then)
     finally:
         engine.dispose()
 
