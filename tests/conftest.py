@@ -5,15 +5,16 @@ KINFOLD_TEST_POSTGRES_URL, then runs the suite twice at once:
 
 - as it is: workspaces are SQLite files, and every test that takes `backend` runs once
   on each database;
-- with KINFOLD_TEST_DATABASE=postgresql: every test's workspaces are in a PostgreSQL
-  database of its own (the `backend` tests run on PostgreSQL only, once).
+- with KINFOLD_TEST_DATABASE=postgresql: every workspace a test opens is in a
+  PostgreSQL database of its own. The `backend` tests are left to the other run, and
+  the tests marked `one_run` run here only.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -28,7 +29,7 @@ from kinfold import workspace as workspace_module
 from kinfold.demo import generate_demo, load_demo
 from kinfold.demo.files import DemoSummary
 from kinfold.store import backup as backup_module
-from kinfold.store.database import DATABASE_URL_ENV, database_url, normalise_url
+from kinfold.store.database import DATABASE_URL_ENV, normalise_url
 from kinfold.workspace import Workspace, init_workspace
 
 POSTGRES_ENV = "KINFOLD_TEST_POSTGRES_URL"
@@ -43,15 +44,16 @@ def on_postgresql() -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On the PostgreSQL run, the `backend` tests' SQLite half, and the tests that open
-    no store (marked `no_store`), are the other run's."""
-    if not on_postgresql():
-        return
-    others = [item for item in items
-              if _backend_of(item) == "sqlite" or item.get_closest_marker("no_store")]  # fmt: skip
-    if others:
-        config.hook.pytest_deselected(items=others)
-        items[:] = [item for item in items if item not in others]
+    """Each test runs where it tells something: the tests that take `backend` run on
+    both databases in the SQLite run; the tests marked `one_run` (what they check is the
+    same whatever the workspace's database) in the PostgreSQL run only."""
+    postgresql = on_postgresql()
+    elsewhere = [item for item in items
+                 if (_backend_of(item) is not None if postgresql
+                     else item.get_closest_marker("one_run") is not None)]  # fmt: skip
+    if elsewhere:
+        config.hook.pytest_deselected(items=elsewhere)
+        items[:] = [item for item in items if item not in elsewhere]
 
 
 def _backend_of(item: pytest.Item) -> str | None:
@@ -62,11 +64,11 @@ def _backend_of(item: pytest.Item) -> str | None:
 @pytest.fixture(scope="session", autouse=True)
 def workspace_databases() -> Iterator[WorkspaceDatabases | None]:
     """On the PostgreSQL run, every workspace folder opened gets a PostgreSQL database
-    of its own (but in the tests that take `backend`, which choose for themselves)."""
+    of its own."""
     if not on_postgresql():
         yield None
         return
-    databases = WorkspaceDatabases(database_url)
+    databases = WorkspaceDatabases()
     with pytest.MonkeyPatch.context() as patch, databases.kept():
         for module in (workspace_module, backup_module, cli_store_module):
             patch.setattr(module, "database_url", databases.url)
@@ -74,17 +76,13 @@ def workspace_databases() -> Iterator[WorkspaceDatabases | None]:
 
 
 @pytest.fixture(autouse=True)
-def each_tests_own_databases(
-    request: pytest.FixtureRequest, workspace_databases: WorkspaceDatabases | None
-) -> Iterator[None]:
+def each_tests_own_databases(workspace_databases: WorkspaceDatabases | None) -> Iterator[None]:
     """The databases of the workspaces a test makes are dropped after it."""
     if workspace_databases is None:
         yield
         return
-    workspace_databases.chosen = "backend" in request.fixturenames
     with workspace_databases.kept():
         yield
-    workspace_databases.chosen = False
 
 
 @pytest.fixture(params=BACKENDS)
@@ -110,8 +108,7 @@ def workspace(backend: str, tmp_path: Path) -> Iterator[Workspace]:
 def sqlite_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
     """For tests of reading and mapping, where the database is not the question: SQLite,
     but on the PostgreSQL run."""
-    if not on_postgresql():
-        monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
+    monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
     opened = init_workspace(tmp_path / "workspace", name="test")
     yield opened
     opened.close()
@@ -149,14 +146,10 @@ class WorkspaceDatabases:
     folder, made when first asked for, in the innermost scope kept (the session's, for
     the workspaces of module fixtures; else the test's) and dropped with it."""
 
-    def __init__(self, plain: Callable[[Path], str]) -> None:
-        self.plain = plain  # the real `database_url`, for tests that choose
-        self.chosen = False
+    def __init__(self) -> None:
         self.scopes: list[dict[Path, tuple[postgres_database, str]]] = []
 
     def url(self, workspace_dir: Path) -> str:
-        if self.chosen:
-            return self.plain(workspace_dir)
         folder = workspace_dir.resolve()
         for scope in self.scopes:
             if folder in scope:
@@ -172,7 +165,7 @@ class WorkspaceDatabases:
         try:
             yield
         finally:
-            self.scopes.remove(scope)
+            self.scopes = [kept for kept in self.scopes if kept is not scope]
             for database, _ in scope.values():
                 database.__exit__()
 

@@ -17,7 +17,7 @@ from tests.test_cli import run
 FOLDED = ("people.csv", "households.csv", "cases.csv", "items.csv", "summary.json")
 
 
-@pytest.mark.no_store  # a fold keeps its store in a file of its own, whatever the run
+@pytest.mark.one_run  # a fold keeps its store in a file of its own, whatever the run
 def test_fold_on_spark_finds_the_people_and_households_duckdb_finds(
     demo_files: DemoSummary, tmp_path: Path, spark: Any
 ) -> None:
@@ -35,6 +35,7 @@ def test_fold_on_spark_finds_the_people_and_households_duckdb_finds(
         assert spark_text == (tmp_path / "duckdb" / name).read_text(encoding="utf-8"), name
 
 
+@pytest.mark.one_run  # on the PostgreSQL run: the measures read from PostgreSQL
 def test_the_measures_on_spark_equal_duckdbs(
     demo_workspace: Workspace, tmp_path: Path, spark: Any
 ) -> None:
@@ -69,7 +70,7 @@ def same(x: float | None, y: float | None) -> bool:
     return math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12)
 
 
-@pytest.mark.no_store
+@pytest.mark.one_run
 def test_an_engine_is_named_and_spark_options_go_with_spark(
     demo_files: DemoSummary, tmp_path: Path
 ) -> None:
