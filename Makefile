@@ -41,6 +41,7 @@ bench: install
 	$(MAKE) bench-allocate
 	$(BIN)/python -m bench.web
 	$(BIN)/python -m bench.load
+	PYSPARK_SUBMIT_ARGS="--driver-memory 12g pyspark-shell" $(BIN)/python -m bench.spark
 
 bench-allocate: install  # get next on SQLite and on a throwaway PostgreSQL
 	bash -c 'source scripts/postgres.sh && trap pg_stop EXIT && $(BIN)/python -m bench.allocate'

@@ -1,8 +1,10 @@
 """`kinfold fold` and `kinfold kpis` on Spark against DuckDB, same files, same run: time,
 peak memory (the whole process tree, the JVM included), and whether the answers agree.
 
-    .venv/bin/python -m bench.spark [--items 20000 100000] [--households 5000] [--runs 3]
+    .venv/bin/python -m bench.spark [--items 20000x3 1000000x1] [--households 5000]
         [--master local[*]]
+
+`--items` gives each size with the number of runs to take the median of.
 
 The fold runs on a canonical CSV of demo items (`bench.import_speed.make_file`); the
 measures on a demo workspace of `--households` households. Spark's own settings
@@ -83,17 +85,19 @@ def kpis(folder: Path, engine: str, master: str) -> tuple[Run, list[dict[str, ob
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--items", type=int, nargs="+", default=[20_000, 100_000])
+    parser.add_argument("--items", nargs="+", default=["20000x3", "1000000x1"],
+                        help="SIZExRUNS: items to fold, runs to take the median of")  # fmt: skip
     parser.add_argument("--households", type=int, default=5_000)
-    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--master", default="local[*]")
     options = parser.parse_args()
     submit = os.environ.get("PYSPARK_SUBMIT_ARGS", "(Spark's defaults)")
     rows = []
-    for items in options.items:
+    for size in options.items:
+        items, _, times = size.partition("x")
+        items, times = int(items), int(times or 1)
         path = make_file(items)
         runs: dict[str, list[Folded]] = {"duckdb": [], "spark": []}
-        for attempt in range(1, options.runs + 1):
+        for attempt in range(1, times + 1):
             for engine, done in runs.items():
                 folded = fold(path, engine, options.master)
                 done.append(folded)
@@ -114,7 +118,8 @@ def main() -> None:
             [f.run.seconds for f in runs["duckdb"]]
         )
         rows.append(
-            f"| {items:,} | {cells[0]} | {cells[1]} | {ratio:.1f}x | "
+            f"| {items:,} ({times} run{'s' if times > 1 else ''}) | {cells[0]} | {cells[1]} "
+            f"| {ratio:.1f}x | "
             f"{'yes' if same else 'no'}: {agreement(duck.people, spark.people):.4f} of "
             f"people's pairs, {agreement(duck.households, spark.households):.4f} of "
             "households' |"
@@ -126,7 +131,7 @@ def main() -> None:
 ## Spark against DuckDB (`bench/spark.py`)
 
 {date.today().isoformat()}, {machine()}; Spark `{options.master}`, PYSPARK_SUBMIT_ARGS
-{submit}. Each command in its own process; median of {options.runs} runs; peak memory
+{submit}. Each command in its own process; the median of the runs; peak memory
 of the whole process tree (Spark's JVM included). "Same" compares people.csv,
 households.csv and cases.csv byte for byte across every run of both engines; where they
 differ, the agreement of the first runs is the share of pairs of items in one person (or
