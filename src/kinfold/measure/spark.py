@@ -51,15 +51,6 @@ class MeasureSpark(Spark):
         }
 
 
-def spark_sql(query: str) -> list[str]:
-    """DuckDB's SQL as Spark SQL, a statement each."""
-    return [
-        statement.sql(dialect=MeasureSpark)
-        for statement in sqlglot.parse(query, read="duckdb")
-        if statement is not None
-    ]
-
-
 class SparkResult:
     """A query's rows, as DuckDB's connection gives them (`fetchall`, `description`)."""
 
@@ -69,10 +60,6 @@ class SparkResult:
 
     def fetchall(self) -> list[tuple[Any, ...]]:
         return [] if self.frame is None else [tuple(row) for row in self.frame.collect()]
-
-    def fetchone(self) -> tuple[Any, ...] | None:
-        rows = [] if self.frame is None else self.frame.take(1)
-        return tuple(rows[0]) if rows else None
 
 
 class SparkDatabase:

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
 
 class Linkage(Protocol):
-    name: str
     jaro_winkler: str  # the function's name in this engine's SQL
 
     @property
@@ -41,7 +40,6 @@ class Linkage(Protocol):
 
 
 class DuckDBLinkage:
-    name = "duckdb"
     jaro_winkler = "jaro_winkler_similarity"
 
     def __init__(self, connection: duckdb.DuckDBPyConnection | None = None) -> None:
@@ -70,10 +68,9 @@ class DuckDBLinkage:
 
 class SparkLinkage:
     """Splink on a Spark session: its tables are cached temporary views, and Splink's
-    similarity functions come from the jar `kinfold.spark.session` puts on the class
+    similarity functions come from the jar `kinfold.spark.spark_session` puts on the class
     path. Closing it leaves the session running, for whoever started it to stop."""
 
-    name = "spark"
     jaro_winkler = "jaro_winkler"
 
     def __init__(self, spark: SparkSession) -> None:
