@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import openpyxl
+import pytest
 from typer.testing import CliRunner
 
+from kinfold import clock
 from kinfold.cli import app
-from tests.conftest import write
+from tests.conftest import DEMO_DAY, write
 
 
 def run(*arguments: str) -> tuple[int, str]:
@@ -37,9 +40,15 @@ def test_init_import_status(backend: str, tmp_path: Path) -> None:
     assert "Freshness: benefits: just now" in output
 
 
+def demo(out: Path, households: int, seed: int) -> tuple[int, str]:
+    """`kinfold demo --load` as of the tests' demo day: the same data whenever it runs."""
+    return run("demo", "--out", str(out), "--households", str(households), "--seed", str(seed),
+               "--as-of", DEMO_DAY.isoformat(), "--load")  # fmt: skip
+
+
 def test_demo_with_load(tmp_path: Path) -> None:
     out = tmp_path / "demo"
-    code, output = run("demo", "--out", str(out), "--households", "60", "--seed", "3", "--load")
+    code, output = demo(out, 60, 3)
     assert code == 0
     assert "about 60 households" in output
     assert "Imported revenues.xlsx as items from 'revenues'" in output
@@ -136,7 +145,7 @@ def test_fold_refuses_a_mapping_that_loses_the_names(tmp_path: Path) -> None:
 
 def test_resolve_and_review_in_a_workspace(tmp_path: Path) -> None:
     out = tmp_path / "demo"
-    assert run("demo", "--out", str(out), "--households", "80", "--seed", "5", "--load")[0] == 0
+    assert demo(out, 80, 5)[0] == 0
     code, output = run("resolve", "-w", str(out))
     assert code == 0, output
     assert "items ->" in output and "households" in output
@@ -151,9 +160,12 @@ def test_resolve_and_review_in_a_workspace(tmp_path: Path) -> None:
     assert code == 1 and "There is no link 999999." in output
 
 
-def test_the_priority_rule_is_shown_previewed_saved_and_kept(tmp_path: Path) -> None:
+def test_the_priority_rule_is_shown_previewed_saved_and_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(clock, "now", lambda: datetime.combine(DEMO_DAY, time(17), UTC))
     out = tmp_path / "demo"
-    assert run("demo", "--out", str(out), "--households", "60", "--seed", "3", "--load")[0] == 0
+    assert demo(out, 60, 3)[0] == 0
     assert run("resolve", "-w", str(out))[0] == 0
     code, shown = run("rule", "show", "-w", str(out))
     assert code == 0 and "risk flags:" in shown
@@ -172,7 +184,7 @@ def test_the_priority_rule_is_shown_previewed_saved_and_kept(tmp_path: Path) -> 
     assert "overdue: 30" in output
     code, output = run("prioritise", "--top", "3", "-w", str(out))
     assert code == 0 and "rule version 2" in output and "reasons" in output
-    code, output = run("hotspots", "--kind", "area", "-w", str(out))
-    assert code == 0 and "a local session in" in output
+    code, output = run("hotspots", "--kind", "household", "-w", str(out))
+    assert code == 0 and "one household:" in output and "a household visit:" in output
     code, output = run("hotspots", "--kind", "street", "-w", str(out))
     assert code == 1 and "'street' is not a kind of hotspot" in output
