@@ -1,8 +1,9 @@
 """Where Splink runs: DuckDB in this process (the default), or Spark (`--engine spark`).
 
-The model, its comparisons and what is done with its scores are the same on both; this
-is the little that differs: loading the records, sampling them for training, the name
-of the Jaro-Winkler function, and reading rows back.
+The model is trained on DuckDB whatever the engine (`people.train`); scoring the pairs,
+which grows with the backlog, runs on either. The comparisons and what is done with the
+scores are the same on both; this is the little that differs: loading the records, the
+name of the Jaro-Winkler function, and reading rows back.
 """
 
 from __future__ import annotations
@@ -30,9 +31,6 @@ class Linkage(Protocol):
     def make(self, name: str, query: str) -> None:
         """The table `name` holding the rows of `query`."""
 
-    def sample(self, name: str, source: str, rows: int, seed: int) -> None:
-        """The table `name` holding `rows` of `source`'s rows, chosen at random."""
-
     def rows(self, query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         """The column names and rows of `query`."""
 
@@ -40,6 +38,7 @@ class Linkage(Protocol):
 
 
 class DuckDBLinkage:
+    dialect = "duckdb"
     jaro_winkler = "jaro_winkler_similarity"
 
     def __init__(self, connection: duckdb.DuckDBPyConnection | None = None) -> None:
@@ -55,6 +54,7 @@ class DuckDBLinkage:
         self.connection.execute(f"CREATE OR REPLACE TABLE {name} AS {query}")
 
     def sample(self, name: str, source: str, rows: int, seed: int) -> None:
+        """The table `name` holding `rows` of `source`'s rows, chosen at random."""
         self.make(name, f"SELECT * FROM {source} USING SAMPLE reservoir({rows} ROWS) "
                         f"REPEATABLE ({seed})")  # fmt: skip
 
@@ -85,9 +85,6 @@ class SparkLinkage:
 
     def make(self, name: str, query: str) -> None:
         self._keep(name, self.spark.sql(query))
-
-    def sample(self, name: str, source: str, rows: int, seed: int) -> None:
-        self.make(name, f"SELECT * FROM {source} ORDER BY rand({seed}) LIMIT {rows}")
 
     def rows(self, query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         frame = self.spark.sql(query)

@@ -17,6 +17,7 @@ links with certainty, and a number typed with a slip outweighs those rules.
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 from collections.abc import Callable, Iterable, Sequence
@@ -219,17 +220,23 @@ class PeopleModel:
     linker: Linker = field(repr=False)
 
 
-def train(records: pa.Table, engine: Linkage | None = None) -> PeopleModel:
-    """Train on the records themselves (no labels are needed), with Splink on `engine`
-    (default: DuckDB, here)."""
-    where = engine or DuckDBLinkage()
-    where.load("records", records)
+def train(records: pa.Table, where: Linkage | None = None) -> PeopleModel:
+    """Train on the records themselves (no labels are needed), then score them with
+    Splink on `where` (default: DuckDB, here).
+
+    Training always runs on DuckDB in this process: it reads a sample of at most
+    SAMPLE_FOR_TRAINING records, one machine's work however large the backlog, and
+    its many small steps would each be a job on Spark. So the model is the same on
+    every engine, and so are the people found; only scoring every blocked pair, which
+    grows with the backlog, runs where `where` says."""
+    local = DuckDBLinkage()
+    local.load("records", records)
     size = records.num_rows
     if size > SAMPLE_FOR_TRAINING:
-        where.sample("training", "records", SAMPLE_FOR_TRAINING, SEED)
+        local.sample("training", "records", SAMPLE_FOR_TRAINING, SEED)
     else:
-        where.make("training", "SELECT * FROM records")
-    trainer = Linker(where.api.register("training"), settings(where))
+        local.make("training", "SELECT * FROM records")
+    trainer = Linker(local.api.register("training"), settings(local))
     # Each step learns what the data can teach; a small or sparse backlog (no dates of
     # birth, say) cannot teach every step, and then the model's starting values stand.
     _try(
@@ -250,7 +257,10 @@ def train(records: pa.Table, engine: Linkage | None = None) -> PeopleModel:
     prior = model["probability_two_random_records_match"]
     prior *= min(size, SAMPLE_FOR_TRAINING) ** 2 / max(size**2, 1)
     model["probability_two_random_records_match"] = min(max(prior, 1e-9), MAX_PRIOR)
-    return scorer(model, where)
+    if where is None:
+        return scorer(model, local)
+    local.close()
+    return scorer(model, where, records)
 
 
 def scorer(model: dict[str, Any], where: Linkage, records: pa.Table | None = None) -> PeopleModel:
@@ -258,8 +268,26 @@ def scorer(model: dict[str, Any], where: Linkage, records: pa.Table | None = Non
     `records` when given)."""
     if records is not None:
         where.load("records", records)
-    linker = Linker(where.api.register("records"), model)
+    linker = Linker(where.api.register("records"), written_for(model, where))
     return PeopleModel(model=model, where=where, linker=linker)
+
+
+def written_for(model: dict[str, Any], where: Linkage) -> dict[str, Any]:
+    """The trained `model` (DuckDB's SQL) with its comparisons' and blocking rules' SQL
+    written for `where`'s engine: the same levels in the same order, each keeping its
+    trained probabilities."""
+    dialect = where.api.sql_dialect.sql_dialect_str
+    if dialect == DuckDBLinkage.dialect:
+        return model
+    written = settings(where).create_settings_dict(dialect)
+    moved = copy.deepcopy(model)
+    for comparison, target in zip(moved["comparisons"], written["comparisons"], strict=True):
+        levels = zip(comparison["comparison_levels"], target["comparison_levels"], strict=True)
+        for level, target_level in levels:
+            level["sql_condition"] = target_level["sql_condition"]
+    rules = "blocking_rules_to_generate_predictions"
+    moved[rules] = written[rules]
+    return moved
 
 
 def _try(step: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
