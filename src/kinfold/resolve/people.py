@@ -226,9 +226,9 @@ def train(records: pa.Table, where: Linkage | None = None) -> PeopleModel:
 
     Training always runs on DuckDB in this process: it reads a sample of at most
     SAMPLE_FOR_TRAINING records, one machine's work however large the backlog, and
-    its many small steps would each be a job on Spark. So the model is the same on
-    every engine, and so are the people found; only scoring every blocked pair, which
-    grows with the backlog, runs where `where` says."""
+    its many small steps would each be a job on Spark. So every engine scores with the
+    same model and finds the same people, up to floating point (docs/spark.md); only
+    scoring every blocked pair, which grows with the backlog, runs where `where` says."""
     local = DuckDBLinkage()
     local.load("records", records)
     size = records.num_rows
