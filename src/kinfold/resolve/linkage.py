@@ -35,7 +35,6 @@ class Linkage(Protocol):
 
 
 class DuckDBLinkage:
-    dialect = "duckdb"
     jaro_winkler = "jaro_winkler_similarity"
 
     def __init__(self, connection: duckdb.DuckDBPyConnection | None = None) -> None:

@@ -276,10 +276,9 @@ def written_for(model: dict[str, Any], where: Linkage) -> dict[str, Any]:
     """The trained `model` (DuckDB's SQL) with its comparisons' and blocking rules' SQL
     written for `where`'s engine: the same levels in the same order, each keeping its
     trained probabilities."""
-    dialect = where.api.sql_dialect.sql_dialect_str
-    if dialect == DuckDBLinkage.dialect:
+    if isinstance(where, DuckDBLinkage):
         return model
-    written = settings(where).create_settings_dict(dialect)
+    written = settings(where).create_settings_dict(where.api.sql_dialect.sql_dialect_str)
     moved = copy.deepcopy(model)
     for comparison, target in zip(moved["comparisons"], written["comparisons"], strict=True):
         levels = zip(comparison["comparison_levels"], target["comparison_levels"], strict=True)
