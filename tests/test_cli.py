@@ -130,6 +130,50 @@ def test_fold_writes_people_households_and_cases(tmp_path: Path) -> None:
         assert (out / name).read_text(encoding="utf-8").count("\n") >= 1
 
 
+COMBINED = (
+    "source,source_ref,item_type,received_at,first_name,last_name,date_of_birth,postcode\n"
+    "benefits,1,Claim,2026-11-01,Ann,Lee,1970-01-02,LS6 2AB\n"
+    "housing,1,Repair,2026-11-02,Ann,Lee,1970-01-02,LS6 2AB\n"
+    "revenues,R-9,Arrears,2026-11-03,Bo,Ng,1990-03-04,LS7 1AA\n"
+)
+
+
+def test_fold_splits_a_file_by_its_source_column(tmp_path: Path) -> None:
+    combined = write(tmp_path / "combined.csv", COMBINED)
+    out = tmp_path / "out"
+    code, output = run("fold", str(combined), "--out", str(out))
+    assert code == 0, output
+    assert "3 items -> 2 people" in output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert (summary["items"], summary["quarantined_rows"]) == (3, 0)
+    with (out / "items.csv").open(encoding="utf-8") as handle:
+        kept = sorted((row["source"], row["source_ref"]) for row in csv.DictReader(handle))
+    assert kept == [("benefits", "1"), ("housing", "1"), ("revenues", "R-9")]
+
+
+def test_import_splits_a_file_by_its_source_column_and_refuses_a_contrary_source(
+    tmp_path: Path,
+) -> None:
+    folder = str(tmp_path / "team")
+    run("init", folder)
+    combined = write(tmp_path / "combined.csv", COMBINED)
+    code, output = run("import", str(combined), "--source", "benefits", "-w", folder)
+    assert code == 1
+    assert (
+        "--source is 'benefits', but its source column also names 'housing' (first at row 3)"
+        in output
+    )
+    code, output = run("status", "-w", folder)
+    assert "benefits" not in output
+    code, output = run("import", str(combined), "-w", folder)
+    assert code == 0, output
+    for source in ("benefits", "housing", "revenues"):
+        assert f"Imported combined.csv as items from '{source}'" in output
+    assert output.count("read 1 · new 1 · updated 0 · unchanged 0 · quarantined 0") == 3
+    code, output = run("import", str(combined), "-w", folder)
+    assert output.count("read 1 · new 0 · updated 0 · unchanged 1 · quarantined 0") == 3
+
+
 def test_fold_refuses_a_mapping_that_loses_the_names(tmp_path: Path) -> None:
     claims = write(tmp_path / "claims.csv", "Ref,Type,Date,Who\nC1,Claim,2026-11-01,Ann Lee\n")
     mapping = write(

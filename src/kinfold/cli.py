@@ -123,7 +123,11 @@ def init(
 def import_command(
     file: Annotated[Path, typer.Argument(help="CSV, XLSX, JSON, JSON Lines or XES file.")],
     source: Annotated[
-        str | None, typer.Option(help="The source system the items come from, e.g. benefits.")
+        str | None,
+        typer.Option(
+            help="The source system the items come from, e.g. benefits; a file with a "
+            "source column is split by it instead."
+        ),
     ] = None,
     mapping: Annotated[
         Path | None, typer.Option(help="YAML mapping for a file not in kinfold's columns.")
@@ -159,17 +163,18 @@ def import_command(
     try:
         if kind == "items":
             intake = _import_with_progress(opened, file, source, mapping, sheet)
-            result, linked, refreshed = intake.imported, intake.linked, intake.refreshed
+            results, linked, refreshed = intake.imported, intake.linked, intake.refreshed
         elif kind == "events":
-            result = import_event_log(
+            results = [import_event_log(
                 opened.engine, file, source, mapping_path=mapping, add_items=add_items,
                 item_type=item_type, end_activities=end_activity or (), actor=actor(),
-            )  # fmt: skip
+            )]  # fmt: skip
         else:
-            result = import_workforce(opened.engine, file, kind, actor=actor())
+            results = [import_workforce(opened.engine, file, kind, actor=actor())]
     finally:
         opened.close()
-    _print_import(result)
+    for result in results:
+        _print_import(result)
     if linked is not None:
         console.print(
             f"Linked {linked.items:,} new items: {linked.joined_people:,} to people already "

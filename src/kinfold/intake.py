@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from kinfold.allocate.backlog import Refreshed, refresh_in
-from kinfold.ingest.importer import ImportResult, Progress, import_items
+from kinfold.ingest.importer import ImportResult, Progress, import_sources
 from kinfold.resolve.incremental import LinkedNew, link_new_items, new_item_ids
 from kinfold.resolve.run import ResolveResult, Stage, resolve_workspace
 from kinfold.store.database import analyse
@@ -27,7 +27,7 @@ CHANGED = ("items", "people", "households", "cases", "links")  # what an intake 
 
 @dataclass
 class Intake:
-    imported: ImportResult
+    imported: list[ImportResult]  # one import per source the file holds
     linked: LinkedNew | None = None  # None when the workspace was never resolved
     refreshed: Refreshed | None = None
 
@@ -44,16 +44,18 @@ def import_and_place(
     progress: Progress | None = None,
     total: Callable[[int | None], None] | None = None,
 ) -> Intake:
-    """Import a file of items and place its new items in the backlog, in one transaction."""
+    """Import a file of items (of one source, or of each source its `source` column
+    names) and place its new items in the backlog, in one transaction."""
     placed: dict[str, Any] = {}
 
-    def place(conn: Connection, result: ImportResult) -> None:
-        linked = link_new_items(conn, settings, new_item_ids(conn, result), actor)
+    def place(conn: Connection, results: list[ImportResult]) -> None:
+        new = [item_id for result in results for item_id in new_item_ids(conn, result)]
+        linked = link_new_items(conn, settings, new, actor)
         if linked is not None:
             placed["linked"] = linked
             placed["refreshed"] = refresh_in(conn, settings, actor)
 
-    imported = import_items(engine, path, source, mapping_path=mapping_path, sheet=sheet,
+    imported = import_sources(engine, path, source, mapping_path=mapping_path, sheet=sheet,
                             actor=actor, progress=progress, total=total, then=place)  # fmt: skip
     analyse(engine, *CHANGED)
     return Intake(imported, **placed)

@@ -15,7 +15,8 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from kinfold.errors import KinfoldError, MappingError
-from kinfold.ingest.importer import ImportResult, import_items
+from kinfold.ingest.building import NO_SOURCE
+from kinfold.ingest.importer import ImportResult, import_items, import_sources
 from kinfold.store import events
 from kinfold.store import items as item_store
 from kinfold.store.schema import events as events_table
@@ -214,10 +215,56 @@ def test_duplicate_reference_in_one_file_is_quarantined(
     assert stored(workspace)["B1"]["first_name"] == "Asha"
 
 
-def test_row_from_another_source_is_quarantined(workspace: Workspace, tmp_path: Path) -> None:
-    path = write(tmp_path / "x.csv", canonical([GOOD[0].replace("benefits,", "housing,", 1)]))
-    result = import_items(workspace.engine, path, "benefits")
-    assert result.quarantined == 1
+def test_a_source_the_column_contradicts_is_refused_and_writes_nothing(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    rows = [GOOD[0], GOOD[1].replace("benefits,", "housing,", 1)]
+    path = write(tmp_path / "x.csv", canonical(rows))
+    with pytest.raises(KinfoldError, match=r"--source is 'benefits'.*'housing' \(first at row 3\)"):
+        import_items(workspace.engine, path, "benefits")
+    assert stored(workspace) == {}
+    with workspace.engine.connect() as conn:
+        assert conn.execute(select(imports)).all() == []
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["here", "in-workers"])
+def test_a_file_of_several_sources_is_one_import_per_source(
+    workspace: Workspace, tmp_path: Path, parallel: bool
+) -> None:
+    rows = [
+        GOOD[0],
+        GOOD[1].replace("benefits,", "housing,", 1),
+        GOOD[2],
+        GOOD[0].replace("benefits,", "housing,", 1),  # B1 again, but housing's own B1
+        GOOD[1].replace("benefits,", ",", 1).replace("B2", "B9"),  # no source
+    ]
+    path = write(tmp_path / "combined.csv", canonical(rows))
+    results = import_sources(workspace.engine, path, parallel=parallel)
+    assert [(r.source, r.counts()) for r in results] == [
+        ("benefits", {"read": 3, "new": 2, "updated": 0, "unchanged": 0, "quarantined": 1}),
+        ("housing", {"read": 2, "new": 2, "updated": 0, "unchanged": 0, "quarantined": 0}),
+    ]
+    with workspace.engine.connect() as conn:
+        kept = sorted(
+            tuple(row) for row in conn.execute(select(items.c.source, items.c.source_ref))
+        )
+        (held,) = item_store.quarantined(conn)
+    assert kept == [("benefits", "B1"), ("benefits", "B3"), ("housing", "B1"), ("housing", "B2")]
+    assert (held.row_number, held.reason) == (6, NO_SOURCE)
+    again = import_sources(workspace.engine, path, parallel=parallel)
+    assert [(r.source, r.unchanged, r.new) for r in again] == [
+        ("benefits", 2, 0),
+        ("housing", 2, 0),
+    ]
+
+
+def test_one_source_of_a_file_is_imported_by_naming_it_alone(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    with pytest.raises(KinfoldError, match="holds items of 2 sources"):
+        rows = [GOOD[0], GOOD[1].replace("benefits,", "housing,", 1)]
+        import_items(workspace.engine, write(tmp_path / "two.csv", canonical(rows)))
+    assert stored(workspace) == {}
 
 
 def test_import_is_recorded_with_counts(workspace: Workspace, tmp_path: Path) -> None:
@@ -255,8 +302,9 @@ def test_a_failed_import_writes_nothing(workspace: Workspace, tmp_path: Path) ->
 
 
 def test_source_is_required(sqlite_workspace: Workspace, tmp_path: Path) -> None:
+    no_column = canonical(GOOD).replace("source,", "", 1).replace("\nbenefits,", "\n")
     with pytest.raises(KinfoldError, match="Which source system"):
-        import_items(sqlite_workspace.engine, write(tmp_path / "a.csv", canonical(GOOD)))
+        import_items(sqlite_workspace.engine, write(tmp_path / "a.csv", no_column))
 
 
 def test_layout_without_names_is_refused_before_writing(

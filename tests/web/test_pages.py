@@ -173,6 +173,19 @@ def test_the_api_works_with_a_token_and_says_what_is_wrong(web_workspace: Worksp
     wrong = api.post("/api/imports", data={"source": "api test"},
                      files={"file": ("claims.exe", b"MZ", "application/octet-stream")})  # fmt: skip
     assert wrong.status_code == 400 and "must be one of" in wrong.json()["error"]
+    combined = (b"source,source_ref,item_type,received_at,full_name\n"
+                b"api one,API-2,Benefit claim,2026-11-20,Ada Byron\n"
+                b"api two,API-2,Repair,2026-11-21,Ada Byron\n")  # fmt: skip
+    split = api.post("/api/imports", files={"file": ("both.csv", combined, "text/csv")})
+    assert split.status_code == 200, split.text
+    assert [(part["source"], part["new"]) for part in split.json()["imports"]] == [
+        ("api one", 1),
+        ("api two", 1),
+    ]
+    assert split.json()["new"] == 2
+    contrary = api.post("/api/imports", data={"source": "api one"},
+                        files={"file": ("both.csv", combined, "text/csv")})  # fmt: skip
+    assert contrary.status_code == 400 and "also names 'api two'" in contrary.json()["error"]
 
 
 def test_a_question_asked_on_a_case_is_answered_by_a_peer(web_workspace: Workspace) -> None:

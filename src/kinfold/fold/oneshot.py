@@ -19,8 +19,7 @@ from sqlalchemy import Connection, select
 
 from kinfold.errors import KinfoldError
 from kinfold.fold.hotspots import HotspotSettings, find_hotspots
-from kinfold.ingest.fields import header_key
-from kinfold.ingest.importer import ImportResult, import_items, open_source
+from kinfold.ingest.importer import ImportResult, import_sources, open_source
 from kinfold.priority.run import prioritise
 from kinfold.resolve.linkage import SparkLinkage
 from kinfold.resolve.run import ResolveResult, Stage, resolve_workspace
@@ -82,7 +81,7 @@ def fold_files(
             for file, source in zip(files, sources, strict=True):
                 if stage is not None:
                     stage(f"Importing {file.name}")
-                imports.append(import_items(store, file, source, mapping_path=mapping, actor=actor))
+                imports += import_sources(store, file, source, mapping_path=mapping, actor=actor)
             imported = time.perf_counter() - started
             where = SparkLinkage(spark) if spark is not None else None
             resolved = resolve_workspace(store, {}, actor, stage, where=where)
@@ -151,24 +150,19 @@ def _write(path: Path, header: Sequence[str], rows: Any) -> None:
             writer.writerow(values + [""] * (width - len(values)))
 
 
-def _source_names(files: Sequence[Path], mapping: Path | None) -> list[str]:
-    """Each file's source: the one its rows name (a `source` column), else the file's
-    name without the extension, numbered if repeated."""
-    names: list[str] = []
+def _source_names(files: Sequence[Path], mapping: Path | None) -> list[str | None]:
+    """Each file's source: None when its rows name theirs (a `source` column, split by
+    it), else the file's name without the extension, numbered if repeated."""
+    names: list[str | None] = []
     for file in files:
         if not file.is_file():
             raise KinfoldError(f"{file} does not exist or is not a file.")
-        stem = _named_source(file, mapping) or file.stem
-        name, number = stem, 2
+        _, bound = open_source(file, mapping)
+        if "source" in bound.rules or bound.source:
+            names.append(None)
+            continue
+        name, number = file.stem, 2
         while name in names:
-            name, number = f"{stem}-{number}", number + 1
+            name, number = f"{file.stem}-{number}", number + 1
         names.append(name)
     return names
-
-
-def _named_source(file: Path, mapping: Path | None) -> str | None:
-    table, _ = open_source(file, mapping)
-    column = next((name for name in table.columns if header_key(name) == "source"), None)
-    first = next(table.rows, None)
-    value = first.values.get(column) if first is not None and column else None
-    return value.strip() if isinstance(value, str) and value.strip() else None

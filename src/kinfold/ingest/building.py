@@ -17,8 +17,8 @@ from typing import Any
 
 from kinfold.ingest.csv_pieces import PieceError, pieces, read_piece
 from kinfold.ingest.items import ItemBuilder, Rejected
-from kinfold.ingest.mapping import Mapping
-from kinfold.ingest.readers import CsvPlan, SourceRow, Value
+from kinfold.ingest.mapping import FieldRule, Mapping
+from kinfold.ingest.readers import CsvPlan, RowProblem, SourceRow, Value
 from kinfold.store.items import ItemEncoder, KnownItem
 
 # What became of a row: None when its digest shows it unchanged; why it goes to
@@ -27,6 +27,7 @@ Result = None | Rejected | tuple[str, tuple[Any, ...] | dict[str, Any]]
 # (row number, source_ref, result, the row's values if it goes to quarantine)
 Outcome = tuple[int, str | None, Result, dict[str, Value] | None]
 
+NO_SOURCE = "source is empty, and the file holds items of several sources"
 PARALLEL_FROM_ROWS = 50_000
 PIECE_BYTES = 2 << 20
 
@@ -44,17 +45,30 @@ class RowBuilder:
         stamp: dict[str, Any],
         encode: ItemEncoder,
         known: dict[str, KnownItem],
+        split: bool = False,
+        blanks: bool = True,
     ) -> None:
         self.items = ItemBuilder(mapping, source, columns)
+        # A file of several sources is read once per source, each reading keeping the
+        # rows of its own; rows naming no source go to quarantine in the reading that
+        # has `blanks`.
+        self.source_rule = mapping.rules.get("source") if split else None
+        self.blanks = blanks
         self.stamp = stamp  # source and import ids, for new items
         self.encode = encode
         self.known = known
         self.ref_columns = ", ".join(mapping.rules["source_ref"].columns) or None
 
     def outcomes(self, rows: Iterable[SourceRow]) -> list[Outcome]:
-        items, known = self.items, self.known
+        items, known, source_rule = self.items, self.known, self.source_rule
         done: list[Outcome] = []
         for number, values, problem in rows:
+            if source_rule is not None and problem is None:
+                named = _source_named(source_rule, values)
+                if named != items.source:
+                    if named or not self.blanks:
+                        continue
+                    problem = RowProblem(NO_SOURCE, self.items.columns.get("source"))
             digest = items.fingerprint(values)
             ref = items.reference(values)
             try:
@@ -79,6 +93,11 @@ class RowBuilder:
             else:
                 done.append((number, ref, (digest, item), None))
         return done
+
+
+def _source_named(rule: FieldRule, values: dict[str, Value]) -> str | None:
+    value = rule.extract(values)
+    return value.strip() or None if isinstance(value, str) else None
 
 
 class Builders:

@@ -133,7 +133,10 @@ def import_event_log(
             "or `source:` in the mapping.",
         )
     ends = frozenset((*mapping.end_activities, *end_activities))
-    with import_run(engine, "events", source or "events", path, table, actor) as (conn, result):
+    with (
+        engine.begin() as conn,
+        import_run(conn, "events", source or "events", path, table, actor) as result,
+    ):
         unused = sorted(set(table.columns) - mapping.used_columns())
         if unused:
             result.notes.append(f"columns not used: {', '.join(unused)}")

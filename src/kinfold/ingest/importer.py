@@ -87,60 +87,134 @@ def import_items(
     parallel: bool | None = None,
     then: Callable[[Connection, ImportResult], None] | None = None,
 ) -> ImportResult:
-    """Import the items of `path` from `source`; see the module's docstring.
+    """Import the items of `path`, a file of one source; see the module's docstring."""
+
+    def one_source(conn: Connection, results: list[ImportResult]) -> None:
+        if len(results) > 1:  # raised inside the transaction: nothing is kept
+            raise KinfoldError(
+                f"{path.name} holds items of {len(results)} sources.",
+                "`kinfold import` without --source imports each source it names as its own.",
+            )
+        if then is not None:
+            then(conn, results[0])
+
+    (result,) = import_sources(engine, path, source, mapping_path=mapping_path, sheet=sheet,
+                               actor=actor, progress=progress, total=total, parallel=parallel,
+                               then=one_source)  # fmt: skip
+    return result
+
+
+def import_sources(
+    engine: Engine,
+    path: Path,
+    source: str | None = None,
+    *,
+    mapping_path: Path | None = None,
+    sheet: str | None = None,
+    actor: str = "import",
+    progress: Progress | None = None,
+    total: Callable[[int | None], None] | None = None,
+    parallel: bool | None = None,
+    then: Callable[[Connection, list[ImportResult]], None] | None = None,
+) -> list[ImportResult]:
+    """Import the items of `path`, one import per source its `source` column names (or
+    the one `source` given), all in one transaction; see the module's docstring.
 
     `parallel` builds items in worker processes; by default, for files of 50,000 rows
     or more, where it pays for starting them. `then` runs in the import's transaction,
     after its rows are written: what it changes is committed with them, or not at all.
     """
     table, mapping = open_source(path, mapping_path, sheet)
-    source = (source or mapping.source or "").strip()
-    if not source:
-        raise KinfoldError(
-            f"Which source system is {table.file_name} from?",
-            "Name it with --source (for example --source benefits) or `source:` in the mapping.",
-        )
+    names = sources_of(path, table, mapping, mapping_path, sheet, source)
     if total is not None:
         total(table.estimated_rows)
-    with import_run(engine, "items", source, path, table, actor) as (conn, result):
-        if parallel is None:
-            parallel = (table.estimated_rows or 0) >= PARALLEL_FROM_ROWS
-        _Loader(conn, result, mapping, table, actor, parallel).load(progress)
+    if parallel is None:
+        parallel = (table.estimated_rows or 0) >= PARALLEL_FROM_ROWS
+    results = []
+    with engine.begin() as conn:
+        for number, name in enumerate(names):
+            if number:  # each source reads the file again, keeping its own rows
+                table, mapping = open_source(path, mapping_path, sheet)
+            split = {"split": len(names) > 1, "blanks": number == 0}
+            with import_run(conn, "items", name, path, table, actor) as result:
+                _Loader(conn, result, mapping, table, actor, parallel, **split).load(progress)
+            results.append(result)
         if then is not None:
-            then(conn, result)
-    return result
+            then(conn, results)
+    return results
+
+
+def sources_of(
+    path: Path,
+    table: SourceTable,
+    mapping: Mapping,
+    mapping_path: Path | None,
+    sheet: str | None,
+    given: str | None,
+) -> list[str]:
+    """The sources whose items `path` holds, in the order the file first names them.
+
+    A file with a `source` column is split by it; a source given (by --source or the
+    mapping's `source:`) must be the only one the column names, if it names any."""
+    given = (given or mapping.source or "").strip() or None
+    rule = mapping.rules.get("source")
+    named: dict[str, int] = {}  # source -> the first row naming it
+    if rule is not None:
+        table_again, _ = open_source(path, mapping_path, sheet)
+        for number, values, problem in table_again.rows:
+            value = rule.extract(values) if problem is None else None
+            if isinstance(value, str) and value.strip():
+                named.setdefault(value.strip(), number)
+    if given is not None:
+        others = {name: row for name, row in named.items() if name != given}
+        if others:
+            listed = ", ".join(f"'{name}' (first at row {row:,})" for name, row in others.items())
+            raise KinfoldError(
+                f"{table.file_name}: --source is '{given}', but its source column also "
+                f"names {listed}.",
+                "Leave out --source to import each source the column names as its own, "
+                "or correct the column.",
+            )
+        return [given]
+    if not named:
+        raise KinfoldError(
+            f"Which source system is {table.file_name} from?",
+            "Name it with --source (for example --source benefits), `source:` in the "
+            "mapping, or a source column in the file.",
+        )
+    return list(named)
 
 
 @contextmanager
 def import_run(
-    engine: Engine, kind: str, source: str, path: Path, table: SourceTable, actor: str
-) -> Iterator[tuple[Connection, ImportResult]]:
-    """One import as one transaction: its record, its rows, and its event in the log."""
+    conn: Connection, kind: str, source: str, path: Path, table: SourceTable, actor: str
+) -> Iterator[ImportResult]:
+    """One import, inside the caller's transaction: its record, its rows, and its event
+    in the log."""
     started = clock.now()
-    with engine.begin() as conn:
-        import_id = store.start_import(
-            conn,
-            kind=kind,
-            source=source,
-            file_name=table.file_name,
-            file_sha256=file_digest(path),
-            actor=actor,
-            started_at=started,
-        )
-        result = ImportResult(import_id, source, table.file_name, kind, notes=list(table.notes))
-        yield conn, result
-        store.finish_import(conn, import_id, result.counts(), clock.now())
-        events.record(
-            conn,
-            actor=actor,
-            action="import",
-            entity_type="import",
-            entity_id=import_id,
-            import_id=import_id,
-            after={"kind": kind, "source": source, "file": table.file_name, **result.counts()},
-            started_at=started,
-            completed_at=clock.now(),
-        )
+    import_id = store.start_import(
+        conn,
+        kind=kind,
+        source=source,
+        file_name=table.file_name,
+        file_sha256=file_digest(path),
+        actor=actor,
+        started_at=started,
+    )
+    result = ImportResult(import_id, source, table.file_name, kind, notes=list(table.notes))
+    yield result
+    store.finish_import(conn, import_id, result.counts(), clock.now())
+    events.record(
+        conn,
+        actor=actor,
+        action="import",
+        entity_type="import",
+        entity_id=import_id,
+        import_id=import_id,
+        after={"kind": kind, "source": source, "file": table.file_name, **result.counts()},
+        started_at=started,
+        completed_at=clock.now(),
+    )
     if result.read == 0:
         result.notes.append("the file has a header but no rows")
 
@@ -157,6 +231,8 @@ class _Loader:
         table: SourceTable,
         actor: str,
         parallel: bool,
+        split: bool = False,
+        blanks: bool = True,
     ) -> None:
         self.conn = conn
         self.result = result
@@ -176,6 +252,8 @@ class _Loader:
             },
             encode=store.ItemEncoder(conn.dialect.name),
             known=self.known,
+            split=split,
+            blanks=blanks,
         )
         self.builders = Builders(builder, table.csv_plan, parallel)
 

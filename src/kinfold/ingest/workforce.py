@@ -56,7 +56,7 @@ def import_workforce(
             f"{table.file_name} has no column {', '.join(missing)}, needed for a {kind} file.",
             f"A {kind} file has the columns {', '.join(REQUIRED[kind])}; see docs/import.md.",
         )
-    with import_run(engine, kind, kind, path, table, actor) as (conn, result):
+    with engine.begin() as conn, import_run(conn, kind, kind, path, table, actor) as result:
         loader = _LOADERS[kind](conn, result, actor)
         quarantine = item_store.QuarantineWriter(conn, kind, kind)
         for row in table.rows:

@@ -5,6 +5,7 @@ same role and team rules. Described at /openapi.json."""
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from dataclasses import asdict
 from datetime import date
 from functools import partial
@@ -129,10 +130,13 @@ async def import_file(
     account: Annotated[Account, Depends(importer)],
     state: WebState,
     file: UploadFile,
-    source: Annotated[str, Form(max_length=100)],
+    source: Annotated[str, Form(max_length=100)] = "",
 ) -> dict[str, Any]:
+    """One import per source: the `source` given, or each its source column names."""
     problem = upload_problem(file) or (
-        None if good_source(source) else "source: letters, digits and spaces, such as benefits"
+        None
+        if not source.strip() or good_source(source)
+        else "source: letters, digits and spaces, such as benefits"
     )
     if problem:
         raise KinfoldError(problem)
@@ -140,12 +144,20 @@ async def import_file(
     try:
         intake = await run_in_threadpool(
             partial(import_and_place, actor=account.username),
-            state.engine, state.settings, path, source.strip(),
+            state.engine, state.settings, path, source.strip() or None,
         )  # fmt: skip
-        result = intake.imported
     finally:
         shutil.rmtree(path.parent, ignore_errors=True)  # personal data: not kept
-    return {"import_id": result.import_id, **result.counts(), "notes": result.notes}
+    parts = [
+        {"import_id": result.import_id, "source": result.source, **result.counts(),
+         "notes": result.notes}
+        for result in intake.imported
+    ]  # fmt: skip
+    totals = Counter[str]()
+    for result in intake.imported:
+        totals.update(result.counts())
+    first = intake.imported[0]
+    return {"import_id": first.import_id, **totals, "notes": first.notes, "imports": parts}
 
 
 @router.post("/cases/{case_id}/actions", summary="Record an action on a case you own")

@@ -35,6 +35,9 @@ TYPES = (".csv", ".xlsx", ".json", ".jsonl", ".xes", ".gz")
 SOURCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}")
 TOKEN = re.compile(r"[0-9a-f]{16}")
 QUARANTINE_SHOWN = 200
+NO_SOURCE = (
+    "Enter the source system's name, such as benefits: the file has no source column to say it"
+)
 
 
 @router.get("/imports")
@@ -60,10 +63,8 @@ async def _upload_form(
 ) -> Response:
     errors: dict[str, str] = {}
     source = str(form.get("source", "")).strip()
-    if not good_source(source):
-        errors["source"] = (
-            "Enter the source system's name, such as benefits (letters, digits, spaces)"
-        )
+    if source and not good_source(source):
+        errors["source"] = "The source system's name can hold letters, digits and spaces only"
     given = form.get("file")
     problem = upload_problem(given if isinstance(given, UploadFile) else None)
     if problem:
@@ -141,17 +142,22 @@ def _import_or_map(
         return _page(request, session, state, 400, errors={"file": str(error)}, source=source)
     if mapping is None:
         rules = canonical_mapping(columns).rules
+        if not source and "source" not in rules:
+            shutil.rmtree(path.parent, ignore_errors=True)
+            return _page(request, session, state, 400, errors={"source": NO_SOURCE}, source=source)
         if not all(f in rules for f in REQUIRED) or not any(f in rules for f in NAME_FIELDS):
             guess = {field: rule.columns[0] for field, rule in rules.items()}
             return _mapping_page(request, token, columns, source, {}, guess, 200)
     try:
-        intake = import_and_place(state.engine, state.settings, path, source,
+        intake = import_and_place(state.engine, state.settings, path, source or None,
                                   mapping_path=mapping, actor=session.account.username)  # fmt: skip
     except KinfoldError as error:
         return _page(request, session, state, 400, errors={"file": str(error)}, source=source)
     finally:
         shutil.rmtree(path.parent, ignore_errors=True)  # personal data: not kept
-    return RedirectResponse(f"/imports/{intake.imported.import_id}", status_code=303)
+    if len(intake.imported) > 1:  # one import per source: the list shows them all
+        return RedirectResponse("/imports", status_code=303)
+    return RedirectResponse(f"/imports/{intake.imported[0].import_id}", status_code=303)
 
 
 def _mapping_page(
