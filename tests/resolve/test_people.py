@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import duckdb
+import pyarrow as pa
+
+from kinfold.resolve.linkage import DuckDBLinkage
 from kinfold.resolve.people import (
+    RULES,
     Link,
     cluster,
+    relatives_share,
+    rules_that_hold,
     same_birth_date,
     same_first_name,
     same_reference,
 )
-from kinfold.resolve.records import Record
+from kinfold.resolve.records import Record, record_schema
+
+EVERY_RULE = frozenset(RULES)
 
 
 def person(
     first: str | None, last: str, dob: str | None, ni: str | None = None, ref: str | None = None
 ) -> Record:
-    return Record(first, first, last, dob, "LS62AB|10||highstreet", "10|highstreet",
-                  "LS6 2AB", "highstreet", None, None, None, ni, ref)  # fmt: skip
+    return Record(first, first, first, last, dob, "LS62AB|10||highstreet", "10|highstreet",
+                  "LS6 2AB", "highstreet", None, None, None, ni, ref, None, "leeds")  # fmt: skip
 
 
 def link(left: int, right: int, probability: float = 0.999) -> Link:
@@ -44,17 +53,20 @@ def test_first_names_that_could_be_one() -> None:
 def test_a_child_named_after_a_parent_stays_their_own_person() -> None:
     records = [person("david", "jones", "1960-04-02"), person("david", "jones", "1990-08-14"),
                person("david", "jones", None)]  # fmt: skip
-    roots = cluster(records, [link(0, 2), link(1, 2, 0.99), link(0, 1, 0.98)], 0.95)
+    links = [link(0, 2), link(1, 2, 0.99), link(0, 1, 0.98)]
+    roots = cluster(records, links, 0.95, EVERY_RULE)
     assert roots[0] != roots[1]
     assert roots[2] == roots[0]  # the undated record goes with its strongest link
+    assert len(set(cluster(records, links, 0.95))) == 1  # where no rule holds: evidence only
 
 
 def test_twins_stay_apart_and_typos_join() -> None:
     records = [person("jack", "khan", "2015-03-03"), person("jake", "khan", "2015-03-03"),
                person("jakc", "khan", "2015-03-03")]  # fmt: skip
-    roots = cluster(records, [link(0, 1), link(0, 2)], 0.95)
+    roots = cluster(records, [link(0, 1), link(0, 2)], 0.95, EVERY_RULE)
     assert roots[0] != roots[1]
     assert roots[2] == roots[0]
+    assert len(set(cluster(records, [link(0, 1), link(0, 2)], 0.95, frozenset({"dob"})))) == 1
 
 
 def test_links_below_the_threshold_do_not_join() -> None:
@@ -65,13 +77,16 @@ def test_links_below_the_threshold_do_not_join() -> None:
 def test_different_ni_numbers_are_different_people() -> None:
     records = [person("ann", "lee", "1970-01-01", "AB123456C"),
                person("ann", "lee", "1970-01-01", "AB654321C")]  # fmt: skip
-    assert len(set(cluster(records, [link(0, 1)], 0.95))) == 2
+    assert len(set(cluster(records, [link(0, 1)], 0.95, EVERY_RULE))) == 2
 
 
 def test_reviewers_decisions_come_first() -> None:
     records = [person("ann", "lee", "1970-01-01"), person("ann", "lee", "1970-01-01"),
                person("annie", "leigh", "1971-06-06")]  # fmt: skip
     roots = cluster(records, [link(0, 1)], 0.95, same=[(0, 2)], different=[(0, 1)])
+    assert roots[0] == roots[2]
+    assert roots[0] != roots[1]
+    roots = cluster(records, [link(0, 1)], 0.95, EVERY_RULE, same=[(0, 2)], different=[(0, 1)])
     assert roots[0] == roots[2]
     assert roots[0] != roots[1]
 
@@ -84,6 +99,43 @@ def test_a_sources_number_typed_with_a_slip_still_names_one_person() -> None:
     records = [person("sophie", "lovelock", "1947-04-13", ref="1321061|crm"),
                person("tiarna", "lovelock", "1947-04-13", ref="1321051|crm"),
                person("ada", "lovelock", "1947-04-13", ref="1321062|crm")]  # fmt: skip
-    roots = cluster(records, [link(0, 1), link(0, 2)], 0.95)
+    roots = cluster(records, [link(0, 1), link(0, 2)], 0.95, EVERY_RULE)
     assert roots[0] == roots[1]  # the source's system says so, names aside
     assert roots[2] != roots[0]  # a twin, numbered next
+
+
+def model_breaking(first: float, dob: float, ni: float | None) -> dict[str, object]:
+    """A trained model's comparisons, as far as the rules read them: the m of each level."""
+
+    def levels(*shares: float | None) -> list[dict[str, object]]:
+        return [{"m_probability": share} for share in shares]
+
+    return {"comparisons": [
+        {"output_column_name": "first", "comparison_levels": levels(0.9, 0.02, first - 0.02)},
+        {"output_column_name": "dob", "comparison_levels": levels(0.9, dob)},
+        {"output_column_name": "ni", "comparison_levels": levels(0.9, ni)},
+        {"output_column_name": "last", "comparison_levels": levels(0.9, 0.1)},
+    ]}  # fmt: skip
+
+
+def test_a_rule_holds_where_relatives_break_it_more_often_than_one_persons_records() -> None:
+    council = model_breaking(first=0.05, dob=0.01, ni=0.0)
+    assert rules_that_hold(council, relatives=0.2) == {"first", "dob", "ni"}
+    replaced = model_breaking(first=0.15, dob=0.06, ni=None)  # names and dates replaced
+    assert rules_that_hold(replaced, relatives=0.01) == frozenset()
+    assert rules_that_hold(replaced, relatives=0.1) == {"dob"}
+    assert rules_that_hold(council, relatives=0.0) == frozenset()  # no families to tell apart
+
+
+def test_relatives_share_counts_plainly_different_people_at_one_home() -> None:
+    family = [person("david", "jones", "1960-04-02"), person("dave", "jones", "1960-04-02"),
+              person("lucy", "jones", "1992-11-30"), person("tom", "jones", "1995-01-07")]  # fmt: skip
+    replaced = [person("david", "jones", "1960-04-02"), person("david", "jones", "1960-04-03"),
+                person("david", "jnoes", "1960-04-02"), person("amy", "jones", "1960-04-02")]  # fmt: skip
+    for records, share in ((family, 5 / 6), (replaced, 0.0)):
+        columns = {"unique_id": list(range(len(records)))}
+        for position, name in enumerate(Record._fields):
+            columns[name] = [record[position] for record in records]
+        where = DuckDBLinkage(duckdb.connect())
+        where.load("people", pa.table(columns, schema=record_schema()))
+        assert relatives_share(where, "people") == share

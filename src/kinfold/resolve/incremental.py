@@ -87,8 +87,11 @@ def _link(
             union.join(person_record.setdefault(person, item.record), item.record, force=True)
     new_records = {item.record for item in records.items if item.item_id in new}
     scored = people_model.scorer(model, DuckDBLinkage(), records.table())
+    known = set(person_record.values())  # a record of each person already known
     for link in people_model.score(scored, thresholds.match):
-        if link.left in new_records or link.right in new_records:
+        if (link.left in new_records or link.right in new_records) and not _joins_two_known(
+            union, known, link
+        ):
             union.join(link.left, link.right)
     scored.where.close()
 
@@ -117,6 +120,13 @@ def _link(
     events.record(conn, actor=actor, action="resolve.incremental", entity_type="item",
                   entity_id=min(new_ids), after=result.__dict__)  # fmt: skip
     return result
+
+
+def _joins_two_known(union: people_model.People, known: set[int], link: people_model.Link) -> bool:
+    """Would the link put two people already known together? Existing people never
+    merge here: that is for the next full resolve, which weighs everything again."""
+    roots = {union.find(link.left), union.find(link.right)}
+    return len(roots) == 2 and len(roots & {union.find(record) for record in known}) == 2
 
 
 def _candidates(conn: Connection, new_ids: list[int]) -> list[int]:

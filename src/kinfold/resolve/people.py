@@ -39,6 +39,7 @@ SAMPLE_FOR_TRAINING = 40_000
 RANDOM_PAIRS_FOR_U = 500_000
 SEED = 42
 NEAR_BIRTH_DAYS = 31
+DAYS_APART = "date_diff('day', try_cast(dob_l AS date), try_cast(dob_r AS date))"
 MAX_PRIOR = 0.1
 EXACT_REFERENCE = "same number in one source"
 
@@ -63,6 +64,7 @@ def comparisons(jaro_winkler: str = DuckDBLinkage.jaro_winkler) -> list[Any]:
             swapped_names,
             cll.ExactMatchLevel("first").configure(tf_adjustment_column="first"),
             cll.CustomLevel("first_formal_l = first_formal_r", "same formal name"),
+            cll.CustomLevel("first_whole_l = first_whole_r", "same, written with a space"),
             cll.CustomLevel("damerau_levenshtein(first_l, first_r) <= 1", "one typo"),
             cll.CustomLevel(
                 "(length(first_l) = 1 or length(first_r) = 1) "
@@ -112,6 +114,12 @@ def comparisons(jaro_winkler: str = DuckDBLinkage.jaro_winkler) -> list[Any]:
                 "and substr(dob_l, 9, 2) = substr(dob_r, 6, 2)",
                 "day and month swapped",
             ),
+            cll.CustomLevel(
+                f"abs({DAYS_APART}) <= {NEAR_BIRTH_DAYS} "
+                f"or abs(abs({DAYS_APART}) - 365) <= {NEAR_BIRTH_DAYS}",
+                "a few days or a year out",
+                base_dialect_str="duckdb",
+            ),
             cll.ElseLevel(),
         ],
     )
@@ -150,12 +158,26 @@ def comparisons(jaro_winkler: str = DuckDBLinkage.jaro_winkler) -> list[Any]:
             cll.ElseLevel(),
         ],
     )
+    place, town = (
+        cl.CustomComparison(
+            output_column_name=name,
+            comparison_levels=[
+                cll.NullLevel(name),
+                cll.ExactMatchLevel(name).configure(tf_adjustment_column=name),
+                cll.CustomLevel(f"{jaro_winkler}({name}_l, {name}_r) >= 0.9", "similar"),
+                cll.ElseLevel(),
+            ],
+        )
+        for name in ("place", "town")
+    )
     return [
         first,
         last,
         swapped,
         dob,
         home,
+        place,
+        town,
         ref,
         cl.ExactMatch("ni"),
         cl.ExactMatch("email"),
@@ -183,6 +205,10 @@ def blocking_rules() -> list[Any]:
         "l.dob = r.dob and split_part(l.building, '|', 1) = split_part(r.building, '|', 1)",
         "l.first = r.last and l.last = r.first",  # names swapped
         "l.first = r.last and l.dob = r.dob",
+        block_on("place", "first_formal", "substr(dob, 1, 4)"),
+        block_on("place", "last", "substr(dob, 1, 4)"),
+        block_on("street", "first_formal"),
+        block_on("street", "last"),
     ]
 
 
@@ -218,6 +244,7 @@ class PeopleModel:
     model: dict[str, Any]
     where: Linkage = field(repr=False)
     linker: Linker = field(repr=False)
+    rules: frozenset[str] = frozenset()  # the identity rules that hold (`rules_that_hold`)
 
 
 def train(records: pa.Table, where: Linkage | None = None) -> PeopleModel:
@@ -245,7 +272,10 @@ def train(records: pa.Table, where: Linkage | None = None) -> PeopleModel:
         recall=0.8,
     )
     _try(trainer.training.estimate_u_using_random_sampling, RANDOM_PAIRS_FOR_U, seed=SEED)
-    for rule in (block_on("dob"), block_on("last", "first_formal"), block_on("building")):
+    # m from pairs that share a date of birth, and pairs that share their names. Not from
+    # pairs that share a home: those are mostly a family, whose agreeing surname, home
+    # and phone would teach the model that relatives are one person.
+    for rule in (block_on("dob"), block_on("last", "first_formal")):
         _try(
             trainer.training.estimate_parameters_using_expectation_maximisation,
             rule,
@@ -257,19 +287,25 @@ def train(records: pa.Table, where: Linkage | None = None) -> PeopleModel:
     prior = model["probability_two_random_records_match"]
     prior *= min(size, SAMPLE_FOR_TRAINING) ** 2 / max(size**2, 1)
     model["probability_two_random_records_match"] = min(max(prior, 1e-9), MAX_PRIOR)
+    rules = rules_that_hold(model, relatives_share(local, "training"))
     if where is None:
-        return scorer(model, local)
+        return scorer(model, local, rules=rules)
     local.close()
-    return scorer(model, where, records)
+    return scorer(model, where, records, rules)
 
 
-def scorer(model: dict[str, Any], where: Linkage, records: pa.Table | None = None) -> PeopleModel:
+def scorer(
+    model: dict[str, Any],
+    where: Linkage,
+    records: pa.Table | None = None,
+    rules: frozenset[str] = frozenset(),
+) -> PeopleModel:
     """A trained model ready to score the `records` table of `where` (loaded from
     `records` when given)."""
     if records is not None:
         where.load("records", records)
     linker = Linker(where.api.register("records"), written_for(model, where))
-    return PeopleModel(model=model, where=where, linker=linker)
+    return PeopleModel(model=model, where=where, linker=linker, rules=rules)
 
 
 def written_for(model: dict[str, Any], where: Linkage) -> dict[str, Any]:
@@ -391,12 +427,73 @@ def level_weights(model: dict[str, Any]) -> dict[str, Levels]:
 
 # --- joining pairs into people -------------------------------------------------------
 
+# comparison -> how many of its last levels break its identity rule: two first names
+# neither equal, a nickname, one slip apart nor an initial ("similar" and "all other"),
+# two dates of birth not one typed with a slip, two NI numbers
+RULES = {"first": 2, "dob": 1, "ni": 1}
+BIRTH_DATES_AGREE = (
+    "dob_l = dob_r or damerau_levenshtein(dob_l, dob_r) <= 1 "
+    "or (substr(dob_l, 1, 4) = substr(dob_r, 1, 4) and substr(dob_l, 6, 2) = substr(dob_r, 9, 2) "
+    "and substr(dob_l, 9, 2) = substr(dob_r, 6, 2)) "
+    f"or abs({DAYS_APART}) <= {NEAR_BIRTH_DAYS} "
+    f"or abs(abs({DAYS_APART}) - 365) <= {NEAR_BIRTH_DAYS}"
+)
+FIRST_NAMES_AGREE = (
+    "first_l = first_r or first_formal_l = first_formal_r "
+    "or damerau_levenshtein(first_l, first_r) <= 1"
+)
+
+
+def relatives_share(where: DuckDBLinkage, table: str) -> float:
+    """Of the pairs of records at one home with one surname (and a first name and date
+    of birth each), the share that are plainly two people: first names and dates of
+    birth both differ beyond a slip. A backlog of families has many (parents and
+    children, brothers and sisters); a file of one record set per person, few."""
+    _, rows = where.rows(
+        f"SELECT count(*), count(*) FILTER (WHERE NOT ({FIRST_NAMES_AGREE}) "
+        f"AND NOT ({BIRTH_DATES_AGREE})) FROM (SELECT l.first AS first_l, r.first AS first_r, "
+        "l.first_formal AS first_formal_l, r.first_formal AS first_formal_r, "
+        f"l.dob AS dob_l, r.dob AS dob_r FROM {table} l JOIN {table} r "
+        "ON l.home = r.home AND l.last = r.last AND l.unique_id < r.unique_id "
+        "WHERE length(l.first) > 1 AND length(r.first) > 1 "
+        "AND l.dob IS NOT NULL AND r.dob IS NOT NULL)"
+    )
+    pairs, plainly_two = rows[0]
+    return plainly_two / pairs if pairs else 0.0
+
+
+def rules_that_hold(model: dict[str, Any], relatives: float) -> frozenset[str]:
+    """Which identity rules this backlog's records bear out: two first names that are
+    neither equal, a nickname nor one slip apart (`first`), two dates of birth that are
+    not one typed with a slip (`dob`), or two NI numbers (`ni`), are two people.
+
+    A rule holds when one person's own records break it less often than relatives at
+    one home do (`relatives_share`). How often one person's records break it is the m
+    its breaking levels learned from these records. So in a council's backlog, where a
+    clerk's slips rarely reach that far and families share homes, the rules keep twins
+    and a child named after a parent apart; in a file whose names or dates were
+    replaced, with no families in it, they are evidence only, weighed with the rest,
+    and never refuse a join."""
+    held = set()
+    for comparison in model["comparisons"]:
+        breaking = RULES.get(comparison["output_column_name"])
+        if breaking is None:
+            continue
+        shares = [
+            level.get("m_probability") for level in comparison["comparison_levels"][-breaking:]
+        ]
+        if all(share is not None for share in shares) and sum(shares) < relatives:
+            held.add(comparison["output_column_name"])
+    return frozenset(held)
+
 
 class People:
-    """Union-find over records that refuses joins that would make an impossible person."""
+    """Union-find over records that refuses joins that would make an impossible person,
+    by the identity rules that hold (`rules_that_hold`)."""
 
-    def __init__(self, records: Sequence[Record]) -> None:
+    def __init__(self, records: Sequence[Record], rules: frozenset[str] = frozenset()) -> None:
         self.parent = list(range(len(records)))
+        self.rules = rules
         self.dobs: list[set[str]] = [{r.dob} if r.dob else set() for r in records]
         self.nis: list[set[str]] = [{r.ni} if r.ni else set() for r in records]
         self.firsts: list[set[str]] = [
@@ -435,26 +532,33 @@ class People:
         return True
 
     def compatible(self, a: int, b: int) -> bool:
-        """Could the two be one person? Each side's values include its typos, so one
-        pair of values that could be the same is enough. A source that gives both the
-        same number for the person (or that number with a slip) says they are one,
-        whatever else was mistyped."""
-        if self.nis[a] and self.nis[b] and not self.nis[a] & self.nis[b]:
+        """Could the two be one person, by the rules that hold? Each side's values
+        include its typos, so one pair of values that could be the same is enough. A
+        source that gives both the same number for the person (or that number with a
+        slip) says they are one, whatever else was mistyped."""
+        if self._kept_apart(a, b):
             return False
         if any(same_reference(x, y) for x in self.refs[a] for y in self.refs[b]):
-            return not self._kept_apart(a, b)
+            return True
+        rules = self.rules
+        if "ni" in rules and self.nis[a] and self.nis[b] and not self.nis[a] & self.nis[b]:
+            return False
         dobs_a, dobs_b = self.dobs[a], self.dobs[b]
-        if dobs_a and dobs_b and not any(same_birth_date(x, y) for x in dobs_a for y in dobs_b):
+        if (
+            "dob" in rules
+            and dobs_a
+            and dobs_b
+            and not any(same_birth_date(x, y) for x in dobs_a for y in dobs_b)
+        ):
             return False
         firsts_a, firsts_b = self.firsts[a], self.firsts[b]
-        if (
-            firsts_a
+        return not (
+            "first" in rules
+            and firsts_a
             and firsts_b
             and not any(same_first_name(x, y) for x in firsts_a for y in firsts_b)
             and not (firsts_a & self.lasts[b] or firsts_b & self.lasts[a])
-        ):
-            return False
-        return not self._kept_apart(a, b)
+        )
 
     def _kept_apart(self, a: int, b: int) -> bool:
         if not self.apart:
@@ -476,13 +580,15 @@ def cluster(
     records: Sequence[Record],
     links: Iterable[Link],
     threshold: float,
+    rules: frozenset[str] = frozenset(),
     same: Iterable[tuple[int, int]] = (),
     different: Iterable[tuple[int, int]] = (),
     on_join: Callable[[Link], None] | None = None,
 ) -> list[int]:
     """Each record's person (as a root record index): reviewers' decisions first, then
-    links strongest first, skipping joins that would make an impossible person."""
-    people = People(records)
+    links strongest first, skipping joins that would make an impossible person by the
+    `rules` that hold."""
+    people = People(records, rules)
     for left, right in different:
         people.keep_apart(left, right)
     for left, right in same:

@@ -33,8 +33,9 @@ DIGIT_DATE = re.compile(r"^\d{8}$")
 class Record(NamedTuple):
     """A person as one or more items describe them, in the form linkage compares."""
 
-    first: str | None
+    first: str | None  # the first word of the first name
     first_formal: str | None
+    first_whole: str | None  # every word of it, run together: "mary ann", "wil liam"
     last: str | None
     dob: str | None  # YYYY-MM-DD as recorded (possibly with a typo)
     home: str | None  # postcode|number|flat|street
@@ -46,6 +47,8 @@ class Record(NamedTuple):
     email: str | None
     ni: str | None
     ref: str | None  # the source system's own number for the person: "<number>|<source>"
+    place: str | None  # the address's other words: a building or estate name, a locality
+    town: str | None
 
 
 RECORD_COLUMNS = Record._fields
@@ -86,7 +89,7 @@ def record_schema() -> pa.Schema:
 
 ITEM_QUERY = """
 SELECT id, first_name, last_name, date_of_birth, address_line_1, address_line_2,
-       address_line_3, postcode, uprn, phone, email, ni_number, source, person_ref,
+       address_line_3, town, postcode, uprn, phone, email, ni_number, source, person_ref,
        received_at, school, gp_practice, status
 FROM items
 """
@@ -106,7 +109,7 @@ def build_records(rows: Iterable[Any]) -> Records:
     items: list[ItemPerson] = []
     addresses: dict[tuple[str | None, ...], Address] = {}  # a person's items repeat theirs
     for row in rows:
-        (item_id, first, last, dob, line1, line2, line3, postcode, uprn, phone, email, ni,
+        (item_id, first, last, dob, line1, line2, line3, town, postcode, uprn, phone, email, ni,
          source, person_ref, received_at, school, gp_practice, status) = row  # fmt: skip
         written = (line1, line2, line3, postcode)
         address = addresses.get(written)
@@ -119,6 +122,7 @@ def build_records(rows: Iterable[Any]) -> Records:
         record = Record(
             first=_first(first),
             first_formal=formal_first_name(first) or None,
+            first_whole=plain(first).replace(" ", "") or None,
             last=plain(last) or None,
             dob=clean_birth_date(dob),
             home=_home(address, matched_postcode),
@@ -130,6 +134,8 @@ def build_records(rows: Iterable[Any]) -> Records:
             email=_clean(normalise_email, email),
             ni=_clean(normalise_ni_number, ni),
             ref=f"{plain(person_ref)}|{source}" if plain(person_ref) else None,
+            place=address.locality.replace(" ", "") or None,
+            town=plain(town).replace(" ", "") or None,
         )
         position = index.setdefault(record, len(index))
         items.append(

@@ -156,6 +156,7 @@ def fold(
             records.distinct,
             scored,
             thresholds.match,
+            model.rules,
             same=same,
             different=different,
             on_join=lambda link: joined.add((link.left, link.right)),
