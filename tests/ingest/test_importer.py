@@ -261,9 +261,10 @@ def test_a_file_of_several_sources_is_one_import_per_source(
 def test_one_source_of_a_file_is_imported_by_naming_it_alone(
     workspace: Workspace, tmp_path: Path
 ) -> None:
+    rows = [GOOD[0], GOOD[1].replace("benefits,", "housing,", 1)]
+    path = write(tmp_path / "two.csv", canonical(rows))
     with pytest.raises(KinfoldError, match="holds items of 2 sources"):
-        rows = [GOOD[0], GOOD[1].replace("benefits,", "housing,", 1)]
-        import_items(workspace.engine, write(tmp_path / "two.csv", canonical(rows)))
+        import_items(workspace.engine, path)
     assert stored(workspace) == {}
 
 

@@ -129,11 +129,13 @@ def test_a_rule_holds_where_relatives_break_it_more_often_than_one_persons_recor
 
 def test_relatives_share_counts_plainly_different_people_at_one_home() -> None:
     family = [person("david", "jones", "1960-04-02"), person("dave", "jones", "1960-04-02"),
-              person("lucy", "jones", "1992-11-30"), person("tom", "jones", "1995-01-07")]  # fmt: skip
+              person("lucy", "jones", "1992-11-30"),
+              person("tom", "jones", "1995-01-07")]  # fmt: skip
     replaced = [person("david", "jones", "1960-04-02"), person("david", "jones", "1960-04-03"),
-                person("david", "jnoes", "1960-04-02"), person("amy", "jones", "1960-04-02")]  # fmt: skip
+                person("david", "jnoes", "1960-04-02"),
+                person("amy", "jones", "1960-04-02")]  # fmt: skip
     for records, share in ((family, 5 / 6), (replaced, 0.0)):
-        columns = {"unique_id": list(range(len(records)))}
+        columns: dict[str, list[object]] = {"unique_id": list(range(len(records)))}
         for position, name in enumerate(Record._fields):
             columns[name] = [record[position] for record in records]
         where = DuckDBLinkage(duckdb.connect())
