@@ -112,17 +112,23 @@ def test_fold_writes_people_households_and_cases(tmp_path: Path) -> None:
     out = tmp_path / "out"
     code, output = run("fold", str(claims), "--out", str(out))
     assert code == 0, output
-    assert "4 items -> 3 people -> 1 households (2 cases)" in output
+    assert "4 items -> 3 people -> 2 households (2 cases)" in output
     with (out / "items.csv").open(encoding="utf-8") as handle:
         rows = {row["source_ref"]: row for row in csv.DictReader(handle)}
     assert rows["C1"]["person_id"] == rows["C2"]["person_id"] != rows["C3"]["person_id"]
     assert rows["C1"]["case_id"] == rows["C3"]["case_id"] != rows["C4"]["case_id"]
-    assert rows["C4"]["household_id"] == ""
+    assert rows["C4"]["household_id"] not in ("", rows["C1"]["household_id"])
     assert rows["C1"]["priority_rank"] != "" and rows["C1"]["priority_score"] != ""
     assert "oldest item" in rows["C1"]["priority_reasons"]
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     counts = ("items", "people", "households", "cases", "hotspots", "quarantined_rows")
-    assert [summary[name] for name in counts] == [4, 3, 1, 2, 0, 0]
+    assert [summary[name] for name in counts] == [4, 3, 2, 2, 0, 0]
+    with (out / "households.csv").open(encoding="utf-8") as handle:
+        bases = {row["household_id"]: row["basis"] for row in csv.DictReader(handle)}
+    assert bases == {
+        rows["C1"]["household_id"]: "address",
+        rows["C4"]["household_id"]: "no address",
+    }
     with (out / "people.csv").open(encoding="utf-8") as handle:
         last_names = {row["last_name"] for row in csv.DictReader(handle)}
     assert '\'=HYPERLINK("http://example.com")' in last_names  # shown, never run

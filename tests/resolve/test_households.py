@@ -59,7 +59,54 @@ def test_a_shared_phone_joins_homes_within_one_postcode_only() -> None:
     assert households(items, [0, 1, 2], 3)[1] == [0, 0, 1]
 
 
-def test_a_person_with_no_address_has_no_household() -> None:
-    items = [item(1, [None], None), item(2, ["High Street"], "LS6 2AB")]
-    found, household_of = households(items, [0, 1], 2)
-    assert (found, household_of) == ([], [None, None])
+def test_everyone_has_a_household_and_it_says_what_it_rests_on() -> None:
+    items = [item(1, [None], None), item(2, ["High Street"], "LS6 2AB"),
+             item(3, ["10 High Street"], "LS6 2AB"), item(4, ["Low Road"], "LS9 9ZZ"),
+             item(5, ["10 High Street"], "LS6 2AB", uprn="100")]  # fmt: skip
+    found, household_of = households(items, [0, 1, 2, 3, 4], 5)
+    assert household_of == [0, 1, 1, 2, 1]  # part of an address joins the one home there
+    assert [home.home.basis for home in found] == ["no address", "uprn", "part of an address"]
+    assert found[0].home.address.display() == ""
+
+
+# Each line holds one home written as councils' systems write it; every line is one household.
+ONE_HOME_MANY_WAYS: list[list[tuple[list[str | None], str | None]]] = [
+    [(["Flat 5, 36 Windsor Drive"], "LS6 2AB"), (["Flat 5 36 Windsor Drive"], "ls62ab"),
+     (["5/36 Windsor Dr"], "LS6 2AB"), (["36 Windsor Drive, Flat 5"], "LS6 2AB"),
+     (["36 Windsor Drive Flat 5"], None), (["Flat 5/36 WINDSOR DRIVE"], "LS6  2AB"),
+     (["Apartment 5", "36 Windsor Drive"], "LS6 2AB"), (["5 36 windsor drive"], "LS62AB"),
+     (["Flat 5, 36 Windsr Drive"], "LS6 2AB")],  # a slip in the street
+    [(["4/147 Kirkstall Road"], "LS3 1JL"), (["Flat 4, 147 Kirkstall Rd"], "LS31JL"),
+     (["Unit 4", "147 Kirkstall Road"], "ls3 1jl")],
+    [(["Flat 4A, 12 Dock St"], "LS10 1PZ"), (["4a/12 Dock Street"], "LS10 1PZ"),
+     (["Apartment 4A, Kingfisher House, 12 Dock Street"], "LS10 1PZ")],
+    [(["Rose Cottage, Mill Lane"], "BD22 8DX"),
+     (["Rose Cottage", "Mill Ln", "Haworth"], "BD22 8DX"), (["ROSE COTTAGE"], "BD22 8DX")],
+    [(["36, Windsor Gdns"], "LS6 2AB"), (["No. 36 Windsor Gardens"], "LS6 2AB"),
+     (["36 Windsor Gardens Headingley"], "LS6 2AB")],
+    [(["Ground Floor Flat, 9 Cliff Ter"], "LS6 2EX"),
+     (["Ground Floor Flat 9 Cliff Terrace"], None)],
+    [(["2 Moor Cres"], "LS11 5PH"), (["2 Moor Crescent"], "LS11 5PH"), (["2 moor cl"], "LS11 5PH")],
+]  # fmt: skip
+
+
+def test_every_way_of_writing_a_uk_home_is_one_household() -> None:
+    items: list[ItemPerson] = []
+    person_of: list[int] = []
+    expected: list[int] = []
+    for home, writings in enumerate(ONE_HOME_MANY_WAYS):
+        for lines, postcode in writings:
+            items.append(item(len(items) + 1, lines, postcode))
+            person_of.append(len(person_of))
+            expected.append(home)
+    found, household_of = households(items, person_of, len(items))
+    same_in_truth = {(a, b) for a in range(len(items)) for b in range(len(items))
+                     if expected[a] == expected[b]}  # fmt: skip
+    same_found = {(a, b) for a in range(len(items)) for b in range(len(items))
+                  if household_of[a] == household_of[b]}  # fmt: skip
+    # Moor Close is another street: only the first six lines are one home each
+    moor_close = len(items) - 1
+    assert same_found == {
+        pair for pair in same_in_truth if moor_close not in pair or pair[0] == pair[1]
+    }
+    assert all(home.home.basis == "address" for home in found)

@@ -18,7 +18,7 @@ from kinfold.resolve.incremental import link_new_items, new_item_ids
 from kinfold.resolve.quality import pairwise_scores
 from kinfold.resolve.review import decide, uncertain_links
 from kinfold.resolve.run import Thresholds, resolve_workspace
-from kinfold.store.schema import cases, events, items, links
+from kinfold.store.schema import cases, events, households, items, links
 from kinfold.workspace import Workspace
 
 LATE = ("first_name", "last_name", "date_of_birth", "address_line_1", "postcode", "ni_number",
@@ -196,8 +196,13 @@ def test_new_items_are_linked_without_a_full_resolve(
     assert after[("late", "N1")] == was  # same person, household and case
     lodger_place = after[("late", "N2")]
     assert lodger_place[0] != was[0] and lodger_place[1:] == was[1:]
-    alone = after[("late", "N3")]
-    assert alone[1] is None
+    alone = after[("late", "N3")]  # no address: a household of one, that says so
+    with engine.connect() as conn:
+        basis = conn.execute(
+            select(households.c.basis).where(households.c.id == alone[1])
+        ).scalar_one()
+    assert basis == "no address"
+    assert sum(place[1] == alone[1] for place in after.values()) == 1
     assert sum(place[2] == alone[2] for place in after.values()) == 1
     with engine.connect() as conn:
         logged = conn.execute(

@@ -33,7 +33,7 @@ ITEM_COLUMNS = ("source", "source_ref", "person_id", "household_id", "case_id",
 PEOPLE_COLUMNS = ("person_id", "first_name", "last_name", "date_of_birth", "household_id",
                   "items")  # fmt: skip
 HOUSEHOLD_COLUMNS = ("household_id", "address", "uprn", "postcode", "postcode_sector",
-                     "postcode_district", "school", "gp_practice", "people")  # fmt: skip
+                     "postcode_district", "school", "gp_practice", "people", "basis")  # fmt: skip
 CASE_COLUMNS = ("case_id", "household_id", "person_id", "status", "open_items", "priority_rank",
                 "priority_score", "harm_by", "next_due", "priority_reasons")  # fmt: skip
 HOTSPOT_COLUMNS = ("hotspot_id", "kind", "characteristic", "cases", "people", "items",
@@ -125,7 +125,8 @@ def write_outputs(conn: Connection, out: Path) -> int:
     _write(out / "households.csv", HOUSEHOLD_COLUMNS, conn.execute(
         select(households.c.id, households.c.address, households.c.uprn, households.c.postcode,
                households.c.postcode_sector, households.c.postcode_district,
-               households.c.school, households.c.gp_practice, households.c.person_count)
+               households.c.school, households.c.gp_practice, households.c.person_count,
+               households.c.basis)
         .order_by(households.c.id)))  # fmt: skip
     _write(out / "cases.csv", CASE_COLUMNS, conn.execute(
         select(cases.c.id, cases.c.household_id, cases.c.person_id, cases.c.status,

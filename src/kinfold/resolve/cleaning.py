@@ -25,13 +25,20 @@ STREET_TYPES = {
     "sq": "square", "square": "square", "ct": "court", "court": "court",
     "gdns": "gardens", "gardens": "gardens", "pk": "park", "park": "park",
 }  # fmt: skip
-FLAT_WORDS = ("flat", "apartment", "apt", "unit", "room")
+FLAT_WORDS = "flat|apartment|apt|unit|room|suite|maisonette"
+FLOORS = {"ground": "ground", "gf": "ground", "first": "first", "1st": "first",
+          "second": "second", "2nd": "second", "third": "third", "3rd": "third",
+          "top": "top", "basement": "basement", "lower ground": "basement"}  # fmt: skip
 NOT_WORD = re.compile(r"[^a-z0-9 ]+")
 SPACES = re.compile(r"\s+")
-FLAT = re.compile(r"^(?:flat|apartment|apt|unit|room)\s*(\w+)$")
-SLASH = re.compile(r"^(\w+)\s*/\s*(\d+[a-z]?)\s+(.+)$")  # 2/10 High Street
-NUMBER_FIRST = re.compile(r"^(\d+[a-z]?)\s+(.+)$")  # 10 High Street
-TWO_NUMBERS = re.compile(r"^(\d+[a-z]?)\s+(\d+[a-z]?)\s+(\D.+)$")  # 2 10 High Street
+# "flat 5", "apartment 4a", "unit b", leading a part; "flat 5 36 windsor drive" goes on
+FLAT_FIRST = re.compile(rf"^(?:{FLAT_WORDS})\s*(\w+)(?:\s+(.*))?$")
+FLAT_LAST = re.compile(rf"^(.*\D)\s+(?:{FLAT_WORDS})\s*(\w+)$")  # 36 windsor drive flat 5
+FLOOR_FLAT = re.compile(rf"^({'|'.join(FLOORS)})(?:\s+floor)?\s+(?:{FLAT_WORDS})(?:\s+(.*))?$")
+NUMBER_FIRST = re.compile(r"^(?:no\s+)?(\d+[a-z]?(?:\s*-\s*\d+[a-z]?)?)\s+(\D.*)$")  # 10 High St
+# "2 10 High Street", and "2/10 High Street" once `plain` has taken the slash out
+TWO_NUMBERS = re.compile(r"^(\w*\d\w*|[a-z])\s+(\d+[a-z]?)\s+(\D.+)$")
+NUMBER_ALONE = re.compile(r"^(?:no\s+)?(\d+[a-z]?)$")  # "36", then "Windsor Drive"
 
 
 @lru_cache(maxsize=1 << 18)  # names and streets repeat across a backlog's items
@@ -89,56 +96,95 @@ class Address:
         """The address as a letter would show it: "Flat 2, 10 High Street, LS6 2AB"."""
         parts = [
             f"Flat {self.flat.upper()}" if self.flat else "",
-            " ".join(part for part in (self.number.upper(), self.street.title()) if part),
+            " ".join(part for part in (_house(self.number), self.street.title()) if part),
             self.locality.title(),
             self.postcode,
         ]
         return ", ".join(part for part in parts if part)
 
     def key(self) -> str:
-        """What says two records name the same home; empty when there is too little."""
-        if not self.street or not (self.number or self.flat):
-            return ""
-        return "|".join((self.postcode.replace(" ", ""), self.number, self.flat, self.street))
+        """What says two records name the same home: a number (or house name) or flat on
+        a street, or a house with its postcode; empty when there is too little."""
+        if (self.street and (self.number or self.flat)) or (self.number and self.postcode):
+            return "|".join((self.postcode.replace(" ", ""), self.number, self.flat, self.street))
+        return ""
+
+    def partial(self) -> bool:
+        """Does it say anything of where the person lives, short of a home?"""
+        return bool(self.street or self.postcode or self.locality or self.flat)
+
+
+def _house(number: str) -> str:
+    """ "36A" as a number is written; "Rose Cottage" as a name is."""
+    return number.upper() if any(ch.isdigit() for ch in number) else number.title()
 
 
 def parse_address(lines: list[str | None], postcode: str | None) -> Address:
-    """Flat, house number, street and locality of an address written any common way."""
+    """Flat, house number (or name), street and locality of an address written any
+    common way: "Flat 5, 36 Windsor Dr", "Flat 5 36 Windsor Drive", "5/36 Windsor Drive",
+    "36 Windsor Drive, Flat 5", "Ground Floor Flat, 36 ...", "36, Windsor Drive",
+    "Rose Cottage, Mill Lane". A house's name stands for its number when it has none."""
     parts = [plain(part) for line in lines if line for part in line.split(",")]
-    parts = [part for part in parts if part]
-    flat = number = street = ""
+    flat = number = street = name = ""
     rest: list[str] = []
-    for part in parts:
-        if match := FLAT.match(part):
+    pending = [part for part in parts if part]
+    while pending:
+        part = pending.pop(0)
+        if match := FLOOR_FLAT.match(part):
+            flat = FLOORS[match.group(1)]
+            if match.group(2):
+                pending.insert(0, match.group(2))
+        elif (match := FLAT_FIRST.match(part)) and _flat_number(match.group(1)):
             flat = match.group(1)
-        elif (not street and (match := SLASH.match(part))) or (
-            not street and (match := TWO_NUMBERS.match(part))
-        ):
+            if match.group(2):
+                pending.insert(0, match.group(2))
+        elif not street and (match := FLAT_LAST.match(part)):
+            flat = match.group(2)
+            pending.insert(0, match.group(1))
+        elif not street and (match := TWO_NUMBERS.match(part)):
             flat, number, street = match.group(1), match.group(2), match.group(3)
         elif not street and (match := NUMBER_FIRST.match(part)):
-            number, street = match.group(1), match.group(2)
+            number, street = match.group(1).replace(" ", ""), match.group(2)
+        elif not street and not number and (match := NUMBER_ALONE.match(part)):
+            number = match.group(1)
         elif not street and _looks_like_street(part):
             street = part
+        elif not street and not number and not name and not rest:
+            name = part  # a house's name, before its street
         else:
             rest.append(part)
+    code = _postcode(postcode)
+    if name and (number or not (street or code)):  # a building's name, or just a place
+        rest.insert(0, name)
+        name = ""
+    street, beyond = _street(street)
     return Address(
         flat=flat,
-        number=number,
-        street=_street(street),
-        locality=" ".join(rest),
-        postcode=_postcode(postcode),
+        number=number or name,
+        street=street,
+        locality=" ".join([beyond, *rest]).strip(),
+        postcode=code,
     )
 
 
+def _flat_number(word: str) -> bool:
+    """A flat's number or letter ("5", "4a", "b"), not a word ("flat lane")."""
+    return any(ch.isdigit() for ch in word) or len(word) == 1
+
+
 def _looks_like_street(part: str) -> bool:
-    return part.rsplit(" ", 1)[-1] in STREET_TYPES
+    return any(word in STREET_TYPES for word in part.split(" ")[1:])
 
 
-def _street(street: str) -> str:
-    words = street.split(" ")
-    if words and words[-1] in STREET_TYPES:
-        words[-1] = STREET_TYPES[words[-1]]
-    return " ".join(word for word in words if word)
+def _street(street: str) -> tuple[str, str]:
+    """The street with its type in full ("windsor dr" -> "windsor drive"), and any words
+    after the type (a locality written on the same line)."""
+    words = [word for word in street.split(" ") if word]
+    for position in range(len(words) - 1, 0, -1):
+        if words[position] in STREET_TYPES:
+            kept = [*words[:position], STREET_TYPES[words[position]]]
+            return " ".join(kept), " ".join(words[position + 1 :])
+    return " ".join(words), ""
 
 
 def _postcode(postcode: str | None) -> str:

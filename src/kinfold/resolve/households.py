@@ -4,23 +4,34 @@ A person lives where their most recent item with an address says, filled in from
 other items at the same building (a flat number or postcode one record left out). People
 then share a household when they share a UPRN or a home (postcode, number, flat, street);
 a home written without its postcode joins the one household at that number and street;
+one whose street was mistyped joins the household at the same postcode, number and flat;
 a phone number shared within one postcode joins homes written two different ways.
+
+Everyone has a household. A person whose items give only part of an address (a street
+and postcode, but no number) joins the one household there, or lives alone at it; a
+person with no address at all is a household of one, and says so (`basis`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
 
 from kinfold.resolve.cleaning import Address
 from kinfold.resolve.records import ItemPerson
+
+BASES = ("uprn", "address", "part of an address", "no address")
+NO_ADDRESS = Address(flat="", number="", street="", locality="", postcode="")
+SAME_STREET = 0.85  # how alike two spellings of a street at one postcode and number are
 
 
 @dataclass
 class Home:
     address: Address
     uprn: str | None
+    basis: str = "address"  # one of BASES
 
 
 @dataclass
@@ -60,14 +71,14 @@ def homes(items: Sequence[ItemPerson], person_of: Sequence[int], people: int) ->
                 address = replace(address, postcode=other.address.postcode)
             if not uprn and other.uprn and other.address.key() == address.key():
                 uprn = other.uprn
-        found.append(Home(address, uprn))
+        found.append(Home(address, uprn, "uprn" if uprn else "address"))
     return found
 
 
 def households(
     items: Sequence[ItemPerson], person_of: Sequence[int], people: int
-) -> tuple[list[Household], list[int | None]]:
-    """The households, and each person's household index (None: no address to go on)."""
+) -> tuple[list[Household], list[int]]:
+    """The households, and each person's household index: everyone has one."""
     person_homes = homes(items, person_of, people)
     parent = list(range(people))
 
@@ -82,19 +93,25 @@ def households(
         if a != b:
             parent[max(a, b)] = min(a, b)
 
-    full_keys: dict[tuple[str, str, str], set[str]] = {}  # (number, flat, street) -> postcodes
+    postcodes: dict[tuple[str, str, str], set[str]] = {}  # (number, flat, street) -> ...
+    streets: dict[tuple[str, str, str], set[str]] = {}  # (postcode, number, flat) -> ...
     for home in person_homes:
-        if home and home.address.postcode:
+        if home and home.address.postcode and home.address.street:
             address = home.address
-            full_keys.setdefault(_place(address), set()).add(address.postcode)
+            postcodes.setdefault(_place(address), set()).add(address.postcode)
+            streets.setdefault(_in_postcode(address), set()).add(address.street)
     first_with: dict[str, int] = {}
     for person, home in enumerate(person_homes):
         if home is None:
             continue
+        # written without its postcode, or without its street ("Rose Cottage", BD22 8DX):
+        # the one home at that number and street, or at that number in that postcode
         address = home.address
-        if not address.postcode and len(full_keys.get(_place(address), ())) == 1:
-            address = replace(address, postcode=next(iter(full_keys[_place(address)])))
-            home.address = address
+        if not address.postcode and len(postcodes.get(_place(address), ())) == 1:
+            address = replace(address, postcode=next(iter(postcodes[_place(address)])))
+        if not address.street and len(streets.get(_in_postcode(address), ())) == 1:
+            address = replace(address, street=next(iter(streets[_in_postcode(address)])))
+        home.address = address
         for key in household_keys(address, home.uprn):
             join(person, first_with.setdefault(key, person))
 
@@ -105,34 +122,87 @@ def households(
             phone_key = (item.phone, home.address.postcode)
             join(person, phones_in_postcode.setdefault(phone_key, person))
 
+    _join_mistyped_streets(person_homes, join)
+    _place_the_rest(items, person_of, person_homes, find, join)
+
     index: dict[int, int] = {}
     found: list[Household] = []
-    household_of: list[int | None] = [None] * people
-    for person, home in enumerate(person_homes):
-        if home is None:
-            continue
+    household_of: list[int] = [0] * people
+    for person in range(people):
         root = find(person)
         if root not in index:
             index[root] = len(found)
-            found.append(Household(people=[], home=person_homes[root] or home))
+            found.append(Household(people=[], home=Home(NO_ADDRESS, None, "no address")))
+        household = found[index[root]]
         household_of[person] = index[root]
-        found[index[root]].people.append(person)
+        household.people.append(person)
+        home = person_homes[person]
+        if home is not None and BASES.index(home.basis) < BASES.index(household.home.basis):
+            household.home = home  # the surest of its people's homes
     _add_communities(found, items, person_of, household_of)
     return found, household_of
+
+
+def _join_mistyped_streets(
+    person_homes: Sequence[Home | None], join: Callable[[int, int], None]
+) -> None:
+    """Homes at one postcode, number and flat whose streets differ by a slip are one."""
+    streets: dict[tuple[str, str, str], dict[str, int]] = {}  # -> street -> a person there
+    for person, home in enumerate(person_homes):
+        address = home.address if home else None
+        if address and address.postcode and address.street:
+            place = (address.postcode, address.number, address.flat)
+            streets.setdefault(place, {}).setdefault(address.street, person)
+    for written in streets.values():
+        if len(written) < 2:
+            continue
+        spellings = sorted(written)
+        for position, street in enumerate(spellings):
+            for other in spellings[position + 1 :]:
+                if SequenceMatcher(None, street, other).ratio() >= SAME_STREET:
+                    join(written[street], written[other])
+
+
+def _place_the_rest(
+    items: Sequence[ItemPerson],
+    person_of: Sequence[int],
+    person_homes: list[Home | None],
+    find: Callable[[int], int],
+    join: Callable[[int, int], None],
+) -> None:
+    """People with no home: part of an address (a street and postcode with no number,
+    say) joins the one household on that street in that postcode, or is a household of
+    its own, there; no address at all is a household of one."""
+    on_street: dict[tuple[str, str], set[int]] = {}  # (postcode, street) -> households
+    for person, home in enumerate(person_homes):
+        if home and home.address.postcode and home.address.street:
+            on_street.setdefault((home.address.postcode, home.address.street), set()).add(
+                find(person)
+            )
+    latest: dict[int, ItemPerson] = {}
+    for item, person in zip(items, person_of, strict=True):
+        if person_homes[person] is None and item.address.partial():
+            current = latest.get(person)
+            if current is None or item.received_at > current.received_at:
+                latest[person] = item
+    for person, item in latest.items():
+        address = item.address
+        person_homes[person] = Home(address, None, "part of an address")
+        there = on_street.get((address.postcode, address.street), set())
+        if address.postcode and address.street and len(there) == 1:
+            join(person, next(iter(there)))
 
 
 def _add_communities(
     found: list[Household],
     items: Sequence[ItemPerson],
     person_of: Sequence[int],
-    household_of: Sequence[int | None],
+    household_of: Sequence[int],
 ) -> None:
     schools: list[Counter[str]] = [Counter() for _ in found]
     practices: list[Counter[str]] = [Counter() for _ in found]
     for item, person in zip(items, person_of, strict=True):
         household = household_of[person]
-        if household is None:
-            continue
         if item.school:
             schools[household][item.school] += 1
         if item.gp_practice:
@@ -168,3 +238,7 @@ def _building(address: Address) -> str:
 
 def _place(address: Address) -> tuple[str, str, str]:
     return (address.number, address.flat, address.street)
+
+
+def _in_postcode(address: Address) -> tuple[str, str, str]:
+    return (address.postcode, address.number, address.flat)

@@ -20,10 +20,11 @@ from sqlalchemy import Connection, func, insert, or_, select, tuple_, update
 
 from kinfold import clock
 from kinfold.resolve import people as people_model
-from kinfold.resolve.households import homes, household_keys, postcode_areas
+from kinfold.resolve.households import NO_ADDRESS as NO_ADDRESS_HOME
+from kinfold.resolve.households import Home, homes, household_keys, postcode_areas
 from kinfold.resolve.linkage import DuckDBLinkage
-from kinfold.resolve.records import read_records
-from kinfold.resolve.run import Thresholds, next_id
+from kinfold.resolve.records import ItemPerson, read_records
+from kinfold.resolve.run import NO_ADDRESS, Thresholds, next_id
 from kinfold.store import events
 from kinfold.store.schema import cases, households, items, people, resolve_runs
 
@@ -199,29 +200,36 @@ def _place_new_people(
                 known.setdefault(key, household)
     next_household = next_id(conn, households)
     for person, position in index.items():
-        home = found[position]
-        household = None
-        if home is not None:
-            keys = household_keys(home.address, home.uprn)
-            household = next((known[key] for key in keys if key in known), None)
-            if household is None:
-                household, next_household = next_household, next_household + 1
-                sector, district = postcode_areas(home.address.postcode)
-                conn.execute(insert(households).values(
-                    id=household, address=home.address.display() or "(no address)",
-                    uprn=home.uprn, postcode=home.address.postcode or None,
-                    postcode_sector=sector, postcode_district=district,
-                    person_count=0))  # fmt: skip
-                for key in keys:
-                    known[key] = household
-            conn.execute(update(households).where(households.c.id == household)
-                         .values(person_count=households.c.person_count + 1))  # fmt: skip
+        home = found[position] or _alone(new_items, person_of_item, person)
+        keys = household_keys(home.address, home.uprn)
+        household = next((known[key] for key in keys if key in known), None)
+        if household is None:
+            household, next_household = next_household, next_household + 1
+            sector, district = postcode_areas(home.address.postcode)
+            conn.execute(insert(households).values(
+                id=household, address=home.address.display() or NO_ADDRESS,
+                uprn=home.uprn, postcode=home.address.postcode or None,
+                postcode_sector=sector, postcode_district=district,
+                person_count=0, basis=home.basis))  # fmt: skip
+            for key in keys:
+                known[key] = household
+        conn.execute(update(households).where(households.c.id == household)
+                     .values(person_count=households.c.person_count + 1))  # fmt: skip
         first, last, born = next(item.display for item in new_items
                                  if person_of_item[item.item_id] == person)  # fmt: skip
         conn.execute(insert(people).values(
             id=person, first_name=first, last_name=last, date_of_birth=born,
             household_id=household, item_count=0))  # fmt: skip
         household_of_person[person] = household
+
+
+def _alone(items: Sequence[ItemPerson], person_of_item: dict[int, int], person: int) -> Home:
+    """The home of a new person with no full address: a household of one at what part of
+    an address their items give, or at none."""
+    for item in sorted(items, key=lambda item: item.received_at, reverse=True):
+        if person_of_item[item.item_id] == person and item.address.partial():
+            return Home(item.address, None, "part of an address")
+    return Home(NO_ADDRESS_HOME, None, "no address")
 
 
 def _place_in_cases(

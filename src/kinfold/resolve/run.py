@@ -38,9 +38,10 @@ from kinfold.store.schema import people as people_table
 
 PEOPLE_COLUMNS = ("id", "first_name", "last_name", "date_of_birth", "household_id", "item_count")
 HOUSEHOLD_COLUMNS = ("id", "address", "uprn", "postcode", "postcode_sector", "postcode_district",
-                     "school", "gp_practice", "person_count")  # fmt: skip
+                     "school", "gp_practice", "person_count", "basis")  # fmt: skip
 LINK_COLUMNS = ("resolve_run_id", "item_id", "other_item_id", "match_probability",
                 "match_weight", "evidence", "joined")  # fmt: skip
+NO_ADDRESS = "(no address)"
 DEFAULTS = {"match_threshold": 0.8, "review_from": 0.5, "review_to": 0.95}
 
 Stage = Callable[[str], None]
@@ -105,7 +106,7 @@ class Folded:
 
     records: Records
     person_of: list[int]  # per item (in records.items order): person index
-    household_of: list[int | None]  # per person
+    household_of: list[int]  # per person
     found: list[Household]
     links: list[people_model.Link]
     joined: set[tuple[int, int]]
@@ -192,20 +193,14 @@ def write(
 
     household_items: list[list[int]] = [[] for _ in folded.found]
     for person, household in enumerate(folded.household_of):
-        if household is not None:
-            household_items[household] += person_items[person]
+        household_items[household] += person_items[person]
     household_ids = carry_ids(
         household_items, {i: v[1] for i, v in old.items()}, next_id(conn, household_table)
     )
 
-    # one case per household, then one per person with no household
-    case_items = household_items + [
-        person_items[person] for person, household in enumerate(folded.household_of)
-        if household is None
-    ]  # fmt: skip
+    # one case per household: everyone has one (a person alone, a household of one)
+    case_items = household_items
     case_owner: list[tuple[int | None, int | None]] = [(hid, None) for hid in household_ids]
-    case_owner += [(None, person_ids[person]) for person, household
-                   in enumerate(folded.household_of) if household is None]  # fmt: skip
     old_case_of = {i: v[2] for i, v in old.items()}
     case_ids = carry_ids(case_items, old_case_of, next_id(conn, cases))
     changes = case_changes(case_items, case_ids, old_case_of)
@@ -307,8 +302,7 @@ def _write_people(
     for person, person_id in enumerate(person_ids):
         first, last, born = names[person].most_common(1)[0][0]
         household = folded.household_of[person]
-        rows.append((person_id, first, last, born,
-                     household_ids[household] if household is not None else None,
+        rows.append((person_id, first, last, born, household_ids[household],
                      len(person_items[person])))  # fmt: skip
     insert_rows(conn, people_table, PEOPLE_COLUMNS, rows)
 
@@ -316,10 +310,10 @@ def _write_people(
 def _write_households(conn: Connection, folded: Folded, household_ids: list[int]) -> None:
     conn.execute(delete(household_table))
     rows = [
-        (household_id, household.home.address.display(), household.home.uprn,
+        (household_id, household.home.address.display() or NO_ADDRESS, household.home.uprn,
          household.home.address.postcode or None, household.postcode_sector,
          household.postcode_district, household.school, household.gp_practice,
-         len(household.people))
+         len(household.people), household.home.basis)
         for household, household_id in zip(folded.found, household_ids, strict=True)
     ]  # fmt: skip
     insert_rows(conn, household_table, HOUSEHOLD_COLUMNS, rows)

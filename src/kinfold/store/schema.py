@@ -223,6 +223,9 @@ households = Table(
     Column("school", String(300), index=True),
     Column("gp_practice", String(300), index=True),
     Column("person_count", Integer, nullable=False),
+    # what it rests on: "uprn", "address", "part of an address", or "no address" (a
+    # person alone; households.BASES)
+    Column("basis", String(20), nullable=False, server_default="address"),
 )
 
 cases = Table(
