@@ -51,6 +51,16 @@ def plain(text: str | None) -> str:
     return SPACES.sub(" ", NOT_WORD.sub(" ", ascii_text.replace("'", ""))).strip()
 
 
+# digits a scanner or a clerk reading a form takes for letters: "0liver", "WIL5ON"
+MISREAD_DIGITS = str.maketrans("0158", "olsb")
+
+
+def plain_name(text: str | None) -> str:
+    """A name as `plain` gives it, with the digits in it read as the letters they stand
+    for (no name has digits)."""
+    return plain(text).translate(MISREAD_DIGITS)
+
+
 @cache
 def nicknames() -> dict[str, tuple[str, ...]]:
     """variant -> the formal names it may stand for (shipped in nicknames.txt)."""
@@ -71,7 +81,7 @@ def nicknames() -> dict[str, tuple[str, ...]]:
 def formal_first_name(name: str | None) -> str:
     """The formal form of a first name when it is a known short form ("bob" -> "robert");
     a name that stands for several ("sam") keeps itself."""
-    cleaned = plain(name).split(" ")[0] if name else ""
+    cleaned = plain_name(name).split(" ")[0] if name else ""
     formals = nicknames().get(cleaned, ())
     return formals[0] if len(formals) == 1 else cleaned
 
@@ -179,7 +189,9 @@ def _looks_like_street(part: str) -> bool:
 def _street(street: str) -> tuple[str, str]:
     """The street with its type in full ("windsor dr" -> "windsor drive"), and any words
     after the type (a locality written on the same line)."""
-    words = [word for word in street.split(" ") if word]
+    # a street's words have no digits: "qveens c1" is "queens cl" misread
+    words = [word.translate(MISREAD_DIGITS) if word[0].isalpha() else word
+             for word in street.split(" ") if word]  # fmt: skip
     for position in range(len(words) - 1, 0, -1):
         if words[position] in STREET_TYPES:
             kept = [*words[:position], STREET_TYPES[words[position]]]

@@ -146,21 +146,32 @@ def households(
 def _join_mistyped_streets(
     person_homes: Sequence[Home | None], join: Callable[[int, int], None]
 ) -> None:
-    """Homes at one postcode, number and flat whose streets differ by a slip are one."""
+    """Homes at one postcode, number and flat whose streets differ by a slip are one; so
+    are homes at one number, flat and street whose postcodes differ by one character."""
     streets: dict[tuple[str, str, str], dict[str, int]] = {}  # -> street -> a person there
+    postcodes: dict[tuple[str, str, str], dict[str, int]] = {}  # -> postcode -> a person
     for person, home in enumerate(person_homes):
         address = home.address if home else None
         if address and address.postcode and address.street:
-            place = (address.postcode, address.number, address.flat)
-            streets.setdefault(place, {}).setdefault(address.street, person)
-    for written in streets.values():
-        if len(written) < 2:
-            continue
-        spellings = sorted(written)
-        for position, street in enumerate(spellings):
-            for other in spellings[position + 1 :]:
-                if SequenceMatcher(None, street, other).ratio() >= SAME_STREET:
-                    join(written[street], written[other])
+            streets.setdefault(_in_postcode(address), {}).setdefault(address.street, person)
+            postcodes.setdefault(_place(address), {}).setdefault(address.postcode, person)
+    for written, alike in ((streets, _similar_streets), (postcodes, _one_character_apart)):
+        for spellings in written.values():
+            if len(spellings) < 2:
+                continue
+            ordered = sorted(spellings)
+            for position, spelling in enumerate(ordered):
+                for other in ordered[position + 1 :]:
+                    if alike(spelling, other):
+                        join(spellings[spelling], spellings[other])
+
+
+def _similar_streets(street: str, other: str) -> bool:
+    return SequenceMatcher(None, street, other).ratio() >= SAME_STREET
+
+
+def _one_character_apart(code: str, other: str) -> bool:
+    return len(code) == len(other) and sum(a != b for a, b in zip(code, other, strict=True)) == 1
 
 
 def _place_the_rest(

@@ -496,9 +496,7 @@ class People:
         self.rules = rules
         self.dobs: list[set[str]] = [{r.dob} if r.dob else set() for r in records]
         self.nis: list[set[str]] = [{r.ni} if r.ni else set() for r in records]
-        self.firsts: list[set[str]] = [
-            {r.first} if r.first and len(r.first) > 1 else set() for r in records
-        ]
+        self.firsts: list[set[str]] = [{r.first} if r.first else set() for r in records]
         self.lasts: list[set[str]] = [{r.last} if r.last else set() for r in records]
         self.refs: list[set[str]] = [{r.ref} if r.ref else set() for r in records]
         self.apart: dict[int, set[int]] = {}
@@ -630,8 +628,14 @@ def same_reference(x: str, y: str) -> bool:
 
 
 def same_first_name(x: str, y: str) -> bool:
-    """Could these be one person's first name: equal, a nickname, or one slip apart?"""
+    """Could these be one person's first name: equal, a nickname or another spelling,
+    an initial and a name it begins, one slip apart, or alike once "rn" misread as "m"
+    is read back?"""
     if x == y or within_one_edit(x, y):
+        return True
+    if len(x) == 1 or len(y) == 1:
+        return x[0] == y[0]
+    if "rn" in x + y and within_one_edit(x.replace("rn", "m"), y.replace("rn", "m")):
         return True
     table = nicknames()
     return bool(set(table.get(x, (x,))) & set(table.get(y, (y,))))

@@ -23,6 +23,7 @@ from kinfold.resolve.cleaning import (
     parse_address,
     phone_digits,
     plain,
+    plain_name,
 )
 from kinfold.store.database import driver_rows
 
@@ -122,8 +123,8 @@ def build_records(rows: Iterable[Any]) -> Records:
         record = Record(
             first=_first(first),
             first_formal=formal_first_name(first) or None,
-            first_whole=plain(first).replace(" ", "") or None,
-            last=plain(last) or None,
+            first_whole=plain_name(first).replace(" ", "") or None,
+            last=plain_name(last) or None,
             dob=clean_birth_date(dob),
             home=_home(address, matched_postcode),
             building=f"{address.number}|{street}" if address.key() else None,
@@ -185,7 +186,7 @@ def _compact(postcode: str | None) -> str:
 
 
 def _first(name: str | None) -> str | None:
-    words = plain(name).split(" ")
+    words = plain_name(name).split(" ")
     return words[0] or None
 
 
