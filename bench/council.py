@@ -79,12 +79,14 @@ DIGITS = {"3": "8", "8": "3", "1": "7", "7": "1", "5": "6", "6": "5", "0": "8"}
 STREETS = ("Windsor", "Kirkstall", "Cliff", "Moor", "Mill", "Station", "Church", "Park",
            "Victoria", "Albert", "Queens", "Kings", "Manor", "Grange", "Beech", "Oak",
            "Hollin", "Otley", "Harehills", "Chapeltown", "Roundhay", "Burley", "Meanwood",
-           "Armley", "Bramley", "Calverley", "Pudsey", "Farsley", "Horsforth", "Rawdon")  # fmt: skip
+           "Armley", "Bramley", "Calverley", "Pudsey", "Farsley", "Horsforth",
+           "Rawdon")  # fmt: skip
 TYPES = (("Road", "Rd"), ("Street", "St"), ("Avenue", "Ave"), ("Gardens", "Gdns"),
          ("Close", "Cl"), ("Terrace", "Ter"), ("Crescent", "Cres"), ("Drive", "Dr"),
          ("Lane", "Ln"), ("Grove", "Gr"))  # fmt: skip
 HOUSE_NAMES = ("Rose Cottage", "The Old Rectory", "Ivy House", "Holly Lodge", "Fern Bank",
-               "The Laurels", "Orchard House", "Mill House", "Brook Cottage", "Hill Top")  # fmt: skip
+               "The Laurels", "Orchard House", "Mill House", "Brook Cottage",
+               "Hill Top")  # fmt: skip
 AREAS = ("LS", "BD", "HX", "WF", "HD")
 SOURCES = {  # source -> (item types with their need and due days, share of items)
     "benefits": ((("Housing Benefit claim", "income", 14), ("Council Tax Support", "income", 21),
@@ -172,7 +174,8 @@ class Council:
             person_id=f"P{self.people}", first=first, middle=middle, last=last, born=born, sex=sex,
             ni=f"{rng.choice('ABCEGHJKLMNPRSTWXYZ')}{rng.choice('ABCEGHJKLMNPRSTWXYZ')}"
             f"{rng.randint(0, 999999):06d}{rng.choice('ABCD')}" if adult else None,
-            mobile=f"07{rng.randint(100000000, 999999999)}" if adult and rng.random() < 0.6 else None,
+            mobile=f"07{rng.randint(100000000, 999999999)}"
+            if adult and rng.random() < 0.6 else None,
             email=f"{first.lower()}.{last.lower().replace(chr(39), '')}{self.people}@example.org"
             if adult and rng.random() < 0.4 else None,
         )  # fmt: skip
@@ -188,7 +191,8 @@ class Council:
         members = [lead]
         if size > 1:  # a partner, perhaps married in, perhaps with another name
             partner_last = last if rng.random() < 0.75 else rng.choice(SURNAMES)
-            partner = self.person(partner_last, first_born + timedelta(days=rng.randint(-2500, 2500)),
+            born = first_born + timedelta(days=rng.randint(-2500, 2500))
+            partner = self.person(partner_last, born,
                                   "f" if lead.sex == "m" else "m")  # fmt: skip
             if partner.sex == "f" and partner_last == last and rng.random() < 0.4:
                 partner.maiden = rng.choice(SURNAMES)
@@ -335,9 +339,10 @@ def backlog(items: int, seed: int) -> Iterator[tuple[list[str], list[str]]]:
             when = rng.randint(0, 120)
             home = house.old_home if house.old_home and when > house.moved_days_ago else house.home
             refs[source] += 1
+            truth = [source, _ref(source, refs[source]), person.person_id, house.household_id,
+                     str(house.harm_in_days or "")]  # fmt: skip
             yield _row(clerk, house, person, home, source, item_type, need, due_days, when,
-                       refs[source]), [source, _ref(source, refs[source]), person.person_id,
-                                       house.household_id, str(house.harm_in_days or "")]  # fmt: skip
+                       refs[source]), truth  # fmt: skip
             made += 1
         for leaver, new_home, moved in house.leavers:
             alone = Household(f"{house.household_id}-{leaver.person_id}", new_home, [leaver],
