@@ -41,7 +41,7 @@ from kinfold.priority.run import (
 )
 from kinfold.priority.score import harm_words
 from kinfold.resolve.review import decide, uncertain_links
-from kinfold.resolve.run import ResolveResult, Thresholds
+from kinfold.resolve.run import ResolveResult
 from kinfold.status import workspace_status
 from kinfold.store import items as item_store
 from kinfold.workspace import Workspace, init_workspace, open_workspace
@@ -421,33 +421,27 @@ def review(
     limit: Annotated[int, typer.Option(help="Show at most this many links.")] = 20,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """List the uncertain links, least certain first."""
+    """List the review queue: the uncertain links whose answer would change cases most,
+    first."""
     if context.invoked_subcommand is not None:
         return
     opened = open_workspace(workspace)
-    thresholds = Thresholds.from_settings(opened.settings)
     with opened.engine.connect() as conn:
-        found = uncertain_links(conn, thresholds.review_to, limit)
+        found = uncertain_links(conn, limit)
     opened.close()
     if not found:
         console.print("No links are waiting for review.")
         return
     for link in found:
-        console.print(f"Link {link.link_id}: {link.probability:.0%} sure", style="bold")
+        together = "put together" if link.joined else "kept apart"
+        console.print(f"Link {link.link_id}: {link.probability:.0%} sure, {together}", style="bold")
         for item in (link.item, link.other):
             console.print(
                 f"  {item.ref} · {item.name} · born {item.date_of_birth or 'unknown'} · "
                 f"{item.address} · person {item.person_id}",
                 highlight=False,
             )
-        console.print(
-            "  evidence: "
-            + ", ".join(
-                f"{name} {detail['level']} ({detail['weight']:+.1f})"
-                for name, detail in link.evidence.items()
-            ),
-            highlight=False,
-        )
+        console.print("  " + "; ".join(link.reasons), highlight=False)
     console.print(
         "Decide with `kinfold review confirm LINK`, `kinfold review split LINK`, or "
         "`kinfold review merge SOURCE:REF SOURCE:REF`; decisions apply from the next resolve."

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import duckdb
 import pyarrow as pa
+import pytest
 
 from kinfold.resolve.linkage import DuckDBLinkage
 from kinfold.resolve.people import (
+    MIN_LABELS,
     RULES,
     Link,
     cluster,
@@ -15,8 +17,10 @@ from kinfold.resolve.people import (
     same_birth_date,
     same_first_name,
     same_reference,
+    train,
 )
-from kinfold.resolve.records import Record, record_schema
+from kinfold.resolve.records import Record, read_records, record_schema
+from kinfold.workspace import Workspace
 
 EVERY_RULE = frozenset(RULES)
 
@@ -141,3 +145,28 @@ def test_relatives_share_counts_plainly_different_people_at_one_home() -> None:
         where = DuckDBLinkage(duckdb.connect())
         where.load("people", pa.table(columns, schema=record_schema()))
         assert relatives_share(where, "people") == share
+
+
+def test_reviewers_answers_teach_the_model_once_there_are_enough(
+    demo_workspace: Workspace,
+) -> None:
+    with demo_workspace.engine.connect() as conn:
+        records = read_records(conn)
+    distinct = records.distinct
+    # pairs at one home, with one surname, whose first names differ: a reviewer who calls
+    # them one person teaches that first names may differ
+    siblings = [(a, b) for a in range(len(distinct)) for b in range(a + 1, len(distinct))
+                if distinct[a].home and distinct[a].home == distinct[b].home
+                and distinct[a].last == distinct[b].last
+                and (distinct[a].first or "")[:1] != (distinct[b].first or "")[:1]]  # fmt: skip
+    assert len(siblings) >= MIN_LABELS
+
+    def first_names_differ(labels: list[tuple[int, int]]) -> float:
+        model = train(records.table(), labels=labels)
+        model.where.close()
+        first = next(c for c in model.model["comparisons"] if c["output_column_name"] == "first")
+        return float(first["comparison_levels"][-1]["m_probability"])
+
+    untaught = first_names_differ([])
+    assert first_names_differ(siblings[: MIN_LABELS - 1]) == pytest.approx(untaught)  # too few
+    assert first_names_differ(siblings[:40]) > untaught

@@ -16,11 +16,18 @@ from kinfold.errors import WorkspaceError
 from kinfold.ingest.importer import import_items
 from kinfold.resolve.incremental import link_new_items, new_item_ids
 from kinfold.resolve.quality import pairwise_scores
-from kinfold.resolve.review import decide, uncertain_links
+from kinfold.resolve.review import (
+    EVIDENCE_WORDS,
+    QUEUE_SHARE,
+    decide,
+    describe,
+    uncertain_links,
+)
 from kinfold.resolve.run import Thresholds, resolve_workspace
 from kinfold.store.schema import cases, events, households, items, links
 from kinfold.workspace import Workspace
 
+WORDS = {words for levels in EVIDENCE_WORDS.values() for words in levels.values()}
 LATE = ("first_name", "last_name", "date_of_birth", "address_line_1", "postcode", "ni_number",
         "person_ref")  # fmt: skip
 
@@ -140,20 +147,43 @@ def test_a_merge_decision_folds_two_cases_into_one_and_is_logged(
     demo_workspace.close()
 
 
-def test_uncertain_links_are_listed_for_review_until_decided(demo_workspace: Workspace) -> None:
+def test_the_review_queue_is_short_worth_answering_and_in_plain_words(
+    demo_workspace: Workspace,
+) -> None:
     engine = demo_workspace.engine
-    resolve_workspace(engine, {}, "test")
+    result = resolve_workspace(engine, {}, "test")
     band = Thresholds()
     with engine.connect() as conn:
-        waiting = uncertain_links(conn, band.review_to, limit=1000)
-    assert waiting
+        waiting = uncertain_links(conn, limit=100_000)
+        values = [value for (value,) in conn.execute(
+            select(links.c.review_value).where(links.c.review_value.is_not(None))
+            .order_by(links.c.review_value.desc()))]  # fmt: skip
+        placed = dict(conn.execute(select(items.c.id, items.c.case_id)).all())
+    assert 0 < len(waiting) == result.links_to_review <= QUEUE_SHARE * result.items
+    assert values == sorted(values, reverse=True) and all(value > 0 for value in values)
     assert all(band.review_from <= link.probability < band.review_to for link in waiting)
+    apart = [placed[link.item.item_id] != placed[link.other.item_id]
+             for link in waiting if not link.joined]  # fmt: skip
+    assert apart == sorted(apart, reverse=True)  # answers that would merge cases come first
+    for link in waiting:
+        assert link.reasons and all(reason in WORDS for reason in link.reasons)
     with engine.begin() as conn:
         decide(conn, "split", "reviewer", link_id=waiting[0].link_id)
     with engine.connect() as conn:
-        left = uncertain_links(conn, band.review_to, limit=1000)
+        left = uncertain_links(conn, limit=100_000)
     assert len(left) == len(waiting) - 1
     demo_workspace.close()
+
+
+def test_evidence_is_described_in_plain_words_what_agrees_first() -> None:
+    evidence = {"first": {"level": "one typo", "weight": 4.1},
+                "dob": {"level": "Exact match on dob", "weight": 10.2},
+                "home": {"level": "All other comparisons", "weight": -4.6}}  # fmt: skip
+    assert describe(evidence) == [
+        "same date of birth",
+        "first names differ by one letter",
+        "different addresses",
+    ]
 
 
 @pytest.mark.parametrize(

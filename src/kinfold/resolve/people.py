@@ -41,6 +41,7 @@ SEED = 42
 NEAR_BIRTH_DAYS = 31
 DAYS_APART = "date_diff('day', try_cast(dob_l AS date), try_cast(dob_r AS date))"
 MAX_PRIOR = 0.1
+MIN_LABELS = 10  # reviewers' answers before they teach the model
 EXACT_REFERENCE = "same number in one source"
 
 # Splink logs each training step at INFO; kinfold shows its own progress instead.
@@ -247,9 +248,13 @@ class PeopleModel:
     rules: frozenset[str] = frozenset()  # the identity rules that hold (`rules_that_hold`)
 
 
-def train(records: pa.Table, where: Linkage | None = None) -> PeopleModel:
+def train(
+    records: pa.Table, where: Linkage | None = None, labels: Sequence[tuple[int, int]] = ()
+) -> PeopleModel:
     """Train on the records themselves (no labels are needed), then score them with
-    Splink on `where` (default: DuckDB, here).
+    Splink on `where` (default: DuckDB, here). Pairs of records a reviewer said are one
+    person (`labels`) teach m as well, once there are MIN_LABELS of them: Splink takes
+    the median of what each step learned, so they have their say beside EM's.
 
     Training always runs on DuckDB in this process: it reads a sample of at most
     SAMPLE_FOR_TRAINING records, one machine's work however large the backlog, and
@@ -259,8 +264,20 @@ def train(records: pa.Table, where: Linkage | None = None) -> PeopleModel:
     local = DuckDBLinkage()
     local.load("records", records)
     size = records.num_rows
+    labels = sorted({(min(pair), max(pair)) for pair in labels if pair[0] != pair[1]})
+    labelled = len(labels) >= MIN_LABELS
+    if labelled:
+        local.load("labels", pa.table({
+            "source_dataset_l": ["training"] * len(labels),
+            "unique_id_l": [left for left, _ in labels],
+            "source_dataset_r": ["training"] * len(labels),
+            "unique_id_r": [right for _, right in labels],
+        }))  # fmt: skip
     if size > SAMPLE_FOR_TRAINING:
-        local.sample("training", "records", SAMPLE_FOR_TRAINING, SEED)
+        local.sample("sampled", "records", SAMPLE_FOR_TRAINING, SEED)
+        also = (" UNION SELECT r.* FROM records r JOIN labels l ON r.unique_id IN "
+                "(l.unique_id_l, l.unique_id_r)" if labelled else "")  # fmt: skip
+        local.make("training", f"SELECT * FROM sampled{also}")
     else:
         local.make("training", "SELECT * FROM records")
     trainer = Linker(local.api.register("training"), settings(local))
@@ -281,6 +298,8 @@ def train(records: pa.Table, where: Linkage | None = None) -> PeopleModel:
             rule,
             fix_u_probabilities=True,
         )
+    if labelled:
+        _try(trainer.training.estimate_m_from_pairwise_labels, "labels")
     model = trainer.misc.save_model_to_json()
     # The prior was estimated on the sample; the whole table has more pairs to choose from.
     # A tiny backlog can estimate it as certain, which no pair of strangers is.

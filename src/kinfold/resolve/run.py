@@ -22,6 +22,7 @@ from kinfold import clock
 from kinfold.errors import WorkspaceError
 from kinfold.fold.cases import carry_ids, case_changes
 from kinfold.resolve import people as people_model
+from kinfold.resolve import review
 from kinfold.resolve.households import Household, households
 from kinfold.resolve.linkage import Linkage
 from kinfold.resolve.records import Records, read_records
@@ -40,7 +41,7 @@ PEOPLE_COLUMNS = ("id", "first_name", "last_name", "date_of_birth", "household_i
 HOUSEHOLD_COLUMNS = ("id", "address", "uprn", "postcode", "postcode_sector", "postcode_district",
                      "school", "gp_practice", "person_count", "basis")  # fmt: skip
 LINK_COLUMNS = ("resolve_run_id", "item_id", "other_item_id", "match_probability",
-                "match_weight", "evidence", "joined")  # fmt: skip
+                "match_weight", "evidence", "joined", "review_value")  # fmt: skip
 NO_ADDRESS = "(no address)"
 DEFAULTS = {"match_threshold": 0.8, "review_from": 0.5, "review_to": 0.95}
 
@@ -148,7 +149,7 @@ def fold(
     where: Linkage | None = None,
 ) -> Folded:
     with timer("Training the model"):
-        model = people_model.train(records.table(), where)
+        model = people_model.train(records.table(), where, labels=same)
     with timer("Scoring pairs"):
         scored = people_model.score(model, thresholds.review_from)
     with timer("Finding people"):
@@ -360,24 +361,28 @@ def _write_cases(
 
 def _write_links(conn: Connection, run_id: int, folded: Folded, thresholds: Thresholds) -> int:
     """Store the evidence of every link that joined two people's records, and of every
-    uncertain link (for review); return how many are uncertain."""
+    uncertain link; the review queue is the uncertain links whose answer would change
+    cases most (`review.queue`). Returns how many links wait in the queue."""
+    records = folded.records
     first_item: dict[int, int] = {}
-    for item in folded.records.items:
+    for item in records.items:
         first_item.setdefault(item.record, item.item_id)
-    rows, uncertain = [], 0
+    near = [link for link in folded.links
+            if thresholds.review_from <= link.probability < thresholds.review_to]  # fmt: skip
+    values = review.queue(near, folded.joined, records, folded.person_of, folded.household_of)
+    rows = []
     levels = people_model.level_weights(folded.model)
     for link in folded.links:
         joined = (link.left, link.right) in folded.joined
-        near = thresholds.review_from <= link.probability < thresholds.review_to
-        if not (joined or near):
+        value = values.get((link.left, link.right))
+        if not (joined or value):
             continue
-        uncertain += near
         evidence = json.dumps(people_model.explain(link, levels), separators=(",", ":"))
         rows.append((run_id, first_item[link.left], first_item[link.right], link.probability,
-                     link.weight, evidence, joined))  # fmt: skip
+                     link.weight, evidence, joined, value))  # fmt: skip
     conn.execute(delete(links))
     insert_rows(conn, links, LINK_COLUMNS, rows)
-    return uncertain
+    return len(values)
 
 
 def _decisions(

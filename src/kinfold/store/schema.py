@@ -292,6 +292,8 @@ links = Table(
     Column("match_weight", Float, nullable=False),
     Column("evidence", Text, nullable=False),  # JSON: comparison -> level and weight
     Column("joined", Boolean, nullable=False),  # did this link join two people into one?
+    # in the review queue: how much a reviewer's answer would change cases (resolve.review)
+    Column("review_value", Float),
     Index("ix_links_items", "item_id", "other_item_id"),
 )
 

@@ -12,7 +12,6 @@ from fastapi.responses import Response
 from kinfold.accounts import ADMIN, TEAM_LEADER
 from kinfold.intake import resolve_and_refresh
 from kinfold.resolve.review import ReviewError, decide, uncertain_links
-from kinfold.resolve.run import Thresholds
 from kinfold.store import events
 from kinfold.web.render import render
 from kinfold.web.security import PageSession, WebState, checked_form, need_role
@@ -64,9 +63,8 @@ async def review_apply(request: Request, session: PageSession, state: WebState) 
 def _page(
     request: Request, session: PageSession, state: WebState, status: int = 200, **context: object
 ) -> Response:
-    thresholds = Thresholds.from_settings(state.settings)
     with state.engine.begin() as conn:
-        found = uncertain_links(conn, thresholds.review_to, SHOWN)
+        found = uncertain_links(conn, SHOWN)
         events.record(conn, actor=session.account.username, action="review.viewed",
                       entity_type="review", entity_id="links",
                       after={"links": [link.link_id for link in found]})  # fmt: skip

@@ -1,5 +1,6 @@
 """What each household rests on: a UPRN, an address, part of one, or no address at all
-(a person alone, as a household of one).
+(a person alone, as a household of one); and each uncertain link's place in the review
+queue, by how much a reviewer's answer would change cases.
 
 Revision ID: 0012
 Revises: 0011
@@ -22,8 +23,12 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("basis", sa.String(20), nullable=False, server_default="address")
         )
+    with op.batch_alter_table("links") as batch:
+        batch.add_column(sa.Column("review_value", sa.Float))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("links") as batch:
+        batch.drop_column("review_value")
     with op.batch_alter_table("households") as batch:
         batch.drop_column("basis")
