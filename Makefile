@@ -35,6 +35,9 @@ test: lint
 bench: install
 	$(BIN)/python -m bench.import_speed
 	$(BIN)/python -m bench.accuracy
+	$(BIN)/python -m bench.febrl
+	$(BIN)/python -m bench.heldout --items 100000
+	$(BIN)/python -m bench.heldout --items 1000000 --runs 1 --plain-limit 900
 	$(BIN)/python -m bench.fold --items 100000
 	$(BIN)/python -m bench.incremental
 	$(BIN)/python -m bench.fold --items 1000000 --runs 1

@@ -182,7 +182,10 @@ def test_erasure_takes_the_person_out_and_every_measure_stays(
         ).all()
     assert {row.status for row in back} == {"closed"}
     assert len({row.person_id for row in back}) == 1  # kept together by the decision
-    assert {row.household_id for row in back} == {None}  # no longer in their household
+    (alone,) = {row.household_id for row in back}  # no longer in their household:
+    with workspace.engine.connect() as conn:  # a household of one, at no address
+        home = conn.execute(select(households).where(households.c.id == alone)).one()
+    assert (home.person_count, home.basis) == (1, "no address")
 
 
 def test_erasing_the_last_person_of_a_household_erases_its_address(
