@@ -63,12 +63,12 @@ class RowBuilder:
         items, known, source_rule = self.items, self.known, self.source_rule
         done: list[Outcome] = []
         for number, values, problem in rows:
-            if source_rule is not None and problem is None:
-                named = _source_named(source_rule, values)
+            if source_rule is not None:  # a row that cannot be read is the first reading's
+                named = None if problem else _source_named(source_rule, values)
                 if named != items.source:
                     if named or not self.blanks:
                         continue
-                    problem = RowProblem(NO_SOURCE, self.items.columns.get("source"))
+                    problem = problem or RowProblem(NO_SOURCE, self.items.columns.get("source"))
             digest = items.fingerprint(values)
             ref = items.reference(values)
             try:
