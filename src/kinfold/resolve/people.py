@@ -301,10 +301,11 @@ def train(
     if labelled:
         _try(trainer.training.estimate_m_from_pairwise_labels, "labels")
     model = trainer.misc.save_model_to_json()
-    # The prior was estimated on the sample; the whole table has more pairs to choose from.
-    # A tiny backlog can estimate it as certain, which no pair of strangers is.
+    # The prior estimated on a random sample is the whole table's: a pair of records is as
+    # likely to match in both (matching pairs and all pairs both shrink with the square of
+    # the share sampled). A tiny backlog can estimate it as certain, which no pair of
+    # strangers is.
     prior = model["probability_two_random_records_match"]
-    prior *= min(size, SAMPLE_FOR_TRAINING) ** 2 / max(size**2, 1)
     model["probability_two_random_records_match"] = min(max(prior, 1e-9), MAX_PRIOR)
     rules = rules_that_hold(model, relatives_share(local, "training"))
     if where is None:
