@@ -28,9 +28,6 @@ class Linkage(Protocol):
 
     def load(self, name: str, records: pa.Table) -> None: ...
 
-    def make(self, name: str, query: str) -> None:
-        """The table `name` holding the rows of `query`."""
-
     def rows(self, query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         """The column names and rows of `query`."""
 
@@ -82,9 +79,6 @@ class SparkLinkage:
 
     def load(self, name: str, records: pa.Table) -> None:
         self._keep(name, self.spark.createDataFrame(records))
-
-    def make(self, name: str, query: str) -> None:
-        self._keep(name, self.spark.sql(query))
 
     def rows(self, query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         frame = self.spark.sql(query)
