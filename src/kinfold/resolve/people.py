@@ -6,13 +6,16 @@ counted once. *Do these people live together?* is the household question
 (`households.py`), so a family sharing an address, a surname and similar ages is not
 scored as one person twice over.
 
-The model is trained on the workspace's own records (no labels): u from random pairs,
-m by expectation maximisation on a sample. Pairs scoring above the threshold are then
-joined strongest first, and a join is refused when it would put two dates of birth
-that cannot be typos of each other, two NI numbers, or two different first names into
-one person: the twin and the child named after a parent stay themselves. A source's own
-number for the person (`person_ref`) is trusted within that source: the same number
-links with certainty, and a number typed with a slip outweighs those rules.
+The model is trained on the workspace's own records (no labels are needed): u from
+random pairs, m by expectation maximisation on a sample, and from reviewers' answers once
+there are enough. Pairs scoring above the threshold are then joined strongest first. The
+identity rules (two dates of birth that cannot be typos of each other, two NI numbers,
+two different first names make two people) refuse a join only where the records bear
+them out (`rules_that_hold`): the twin and the child named after a parent stay
+themselves in a council's backlog of families, and in a file whose fields were
+replaced the rules are evidence only. A source's own number for the person
+(`person_ref`) is trusted within that source: the same number links with certainty,
+and a number typed with a slip outweighs those rules.
 """
 
 from __future__ import annotations
