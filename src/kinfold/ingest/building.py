@@ -64,7 +64,7 @@ class RowBuilder:
         done: list[Outcome] = []
         for number, values, problem in rows:
             if source_rule is not None:  # a row that cannot be read is the first reading's
-                named = None if problem else _source_named(source_rule, values)
+                named = None if problem else source_named(source_rule, values)
                 if named != items.source:
                     if named or not self.blanks:
                         continue
@@ -95,7 +95,8 @@ class RowBuilder:
         return done
 
 
-def _source_named(rule: FieldRule, values: dict[str, Value]) -> str | None:
+def source_named(rule: FieldRule, values: dict[str, Value]) -> str | None:
+    """The source a row names in its `source` column, if any."""
     value = rule.extract(values)
     return value.strip() or None if isinstance(value, str) else None
 

@@ -21,7 +21,14 @@ from sqlalchemy import Connection, Engine
 
 from kinfold import clock
 from kinfold.errors import KinfoldError
-from kinfold.ingest.building import PARALLEL_FROM_ROWS, Builders, Outcome, PieceError, RowBuilder
+from kinfold.ingest.building import (
+    PARALLEL_FROM_ROWS,
+    Builders,
+    Outcome,
+    PieceError,
+    RowBuilder,
+    source_named,
+)
 from kinfold.ingest.items import ITEM_FIELDS, Rejected, row_digest
 from kinfold.ingest.mapping import Mapping, canonical_mapping, load_mapping
 from kinfold.ingest.readers import SourceRow, SourceTable, Value, read_table, unreadable_row
@@ -162,9 +169,8 @@ def sources_of(
     if rule is not None:
         table_again, _ = open_source(path, mapping_path, sheet)
         for number, values, problem in table_again.rows:
-            value = rule.extract(values) if problem is None else None
-            if isinstance(value, str) and value.strip():
-                named.setdefault(value.strip(), number)
+            if problem is None and (name := source_named(rule, values)) is not None:
+                named.setdefault(name, number)
     if given is not None:
         others = {name: row for name, row in named.items() if name != given}
         if others:

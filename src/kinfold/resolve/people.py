@@ -43,6 +43,13 @@ RANDOM_PAIRS_FOR_U = 500_000
 SEED = 42
 NEAR_BIRTH_DAYS = 31
 DAYS_APART = "date_diff('day', try_cast(dob_l AS date), try_cast(dob_r AS date))"
+DAY_AND_MONTH_SWAPPED = (
+    "substr(dob_l, 1, 4) = substr(dob_r, 1, 4) and substr(dob_l, 6, 2) = substr(dob_r, 9, 2) "
+    "and substr(dob_l, 9, 2) = substr(dob_r, 6, 2)"
+)
+DAYS_OR_A_YEAR_OUT = (
+    f"abs({DAYS_APART}) <= {NEAR_BIRTH_DAYS} or abs(abs({DAYS_APART}) - 365) <= {NEAR_BIRTH_DAYS}"
+)
 MAX_PRIOR = 0.1
 MIN_LABELS = 10  # reviewers' answers before they teach the model
 EXACT_REFERENCE = "same number in one source"
@@ -112,17 +119,9 @@ def comparisons(jaro_winkler: str = DuckDBLinkage.jaro_winkler) -> list[Any]:
             cll.NullLevel("dob"),
             cll.ExactMatchLevel("dob"),
             cll.CustomLevel("damerau_levenshtein(dob_l, dob_r) <= 1", "one typo"),
+            cll.CustomLevel(DAY_AND_MONTH_SWAPPED, "day and month swapped"),
             cll.CustomLevel(
-                "substr(dob_l, 1, 4) = substr(dob_r, 1, 4) "
-                "and substr(dob_l, 6, 2) = substr(dob_r, 9, 2) "
-                "and substr(dob_l, 9, 2) = substr(dob_r, 6, 2)",
-                "day and month swapped",
-            ),
-            cll.CustomLevel(
-                f"abs({DAYS_APART}) <= {NEAR_BIRTH_DAYS} "
-                f"or abs(abs({DAYS_APART}) - 365) <= {NEAR_BIRTH_DAYS}",
-                "a few days or a year out",
-                base_dialect_str="duckdb",
+                DAYS_OR_A_YEAR_OUT, "a few days or a year out", base_dialect_str="duckdb"
             ),
             cll.ElseLevel(),
         ],
@@ -454,12 +453,9 @@ def level_weights(model: dict[str, Any]) -> dict[str, Levels]:
 # neither equal, a nickname, one slip apart nor an initial ("similar" and "all other"),
 # two dates of birth not one typed with a slip, two NI numbers
 RULES = {"first": 2, "dob": 1, "ni": 1}
-BIRTH_DATES_AGREE = (
-    "dob_l = dob_r or damerau_levenshtein(dob_l, dob_r) <= 1 "
-    "or (substr(dob_l, 1, 4) = substr(dob_r, 1, 4) and substr(dob_l, 6, 2) = substr(dob_r, 9, 2) "
-    "and substr(dob_l, 9, 2) = substr(dob_r, 6, 2)) "
-    f"or abs({DAYS_APART}) <= {NEAR_BIRTH_DAYS} "
-    f"or abs(abs({DAYS_APART}) - 365) <= {NEAR_BIRTH_DAYS}"
+BIRTH_DATES_AGREE = (  # the levels of the `dob` comparison before "all other"
+    f"dob_l = dob_r or damerau_levenshtein(dob_l, dob_r) <= 1 or ({DAY_AND_MONTH_SWAPPED}) "
+    f"or {DAYS_OR_A_YEAR_OUT}"
 )
 FIRST_NAMES_AGREE = (
     "first_l = first_r or first_formal_l = first_formal_r "
