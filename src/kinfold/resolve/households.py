@@ -24,6 +24,7 @@ from kinfold.resolve.records import ItemPerson
 
 BASES = ("uprn", "address", "part of an address", "no address")
 NO_ADDRESS = Address(flat="", number="", street="", locality="", postcode="")
+NO_ADDRESS_SHOWN = "(no address)"
 SAME_STREET = 0.85  # how alike two spellings of a street at one postcode and number are
 
 
@@ -32,6 +33,31 @@ class Home:
     address: Address
     uprn: str | None
     basis: str = "address"  # one of BASES
+
+    def shown(self) -> str:
+        """The address as a letter would show it, or that there is none."""
+        return self.address.display() or NO_ADDRESS_SHOWN
+
+
+def nowhere() -> Home:
+    """The home of a person none of whose items gives an address: a household of one."""
+    return Home(NO_ADDRESS, None, "no address")
+
+
+def partial_homes(
+    items: Sequence[ItemPerson], person_of: Sequence[int], person_homes: Sequence[Home | None]
+) -> dict[int, Home]:
+    """person -> the part of an address their latest item gives (a street and postcode
+    with no number, say), for the people with no home whose items give any."""
+    latest: dict[int, ItemPerson] = {}
+    for item, person in zip(items, person_of, strict=True):
+        if person_homes[person] is None and item.address.partial():
+            current = latest.get(person)
+            if current is None or item.received_at > current.received_at:
+                latest[person] = item
+    return {
+        person: Home(item.address, None, "part of an address") for person, item in latest.items()
+    }
 
 
 @dataclass
@@ -132,7 +158,7 @@ def households(
         root = find(person)
         if root not in index:
             index[root] = len(found)
-            found.append(Household(people=[], home=Home(NO_ADDRESS, None, "no address")))
+            found.append(Household(people=[], home=nowhere()))
         household = found[index[root]]
         household_of[person] = index[root]
         household.people.append(person)
@@ -190,15 +216,9 @@ def _place_the_rest(
             on_street.setdefault((home.address.postcode, home.address.street), set()).add(
                 find(person)
             )
-    latest: dict[int, ItemPerson] = {}
-    for item, person in zip(items, person_of, strict=True):
-        if person_homes[person] is None and item.address.partial():
-            current = latest.get(person)
-            if current is None or item.received_at > current.received_at:
-                latest[person] = item
-    for person, item in latest.items():
-        address = item.address
-        person_homes[person] = Home(address, None, "part of an address")
+    for person, home in partial_homes(items, person_of, person_homes).items():
+        person_homes[person] = home
+        address = home.address
         there = on_street.get((address.postcode, address.street), set())
         if address.postcode and address.street and len(there) == 1:
             join(person, next(iter(there)))

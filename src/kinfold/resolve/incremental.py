@@ -20,11 +20,16 @@ from sqlalchemy import Connection, func, insert, or_, select, tuple_, update
 
 from kinfold import clock
 from kinfold.resolve import people as people_model
-from kinfold.resolve.households import NO_ADDRESS as NO_ADDRESS_HOME
-from kinfold.resolve.households import Home, homes, household_keys, postcode_areas
+from kinfold.resolve.households import (
+    homes,
+    household_keys,
+    nowhere,
+    partial_homes,
+    postcode_areas,
+)
 from kinfold.resolve.linkage import DuckDBLinkage
-from kinfold.resolve.records import ItemPerson, read_records
-from kinfold.resolve.run import NO_ADDRESS, Thresholds, next_id
+from kinfold.resolve.records import read_records
+from kinfold.resolve.run import Thresholds, next_id
 from kinfold.store import events
 from kinfold.store.schema import cases, households, items, people, resolve_runs
 
@@ -189,8 +194,9 @@ def _place_new_people(
     index = {person: position for position, person in enumerate(sorted(fresh))}
     new_items = [item for item in records.items if item.item_id in new
                  and person_of_item[item.item_id] in fresh]  # fmt: skip
-    found = homes(new_items, [index[person_of_item[item.item_id]] for item in new_items],
-                  len(index))  # fmt: skip
+    positions = [index[person_of_item[item.item_id]] for item in new_items]
+    found = homes(new_items, positions, len(index))
+    partly = partial_homes(new_items, positions, found)  # the rest live alone
     known: dict[str, int] = {}
     existing_homes = [item for item in records.items if item.item_id in placed]
     for item in existing_homes:
@@ -200,14 +206,14 @@ def _place_new_people(
                 known.setdefault(key, household)
     next_household = next_id(conn, households)
     for person, position in index.items():
-        home = found[position] or _alone(new_items, person_of_item, person)
+        home = found[position] or partly.get(position) or nowhere()
         keys = household_keys(home.address, home.uprn)
         household = next((known[key] for key in keys if key in known), None)
         if household is None:
             household, next_household = next_household, next_household + 1
             sector, district = postcode_areas(home.address.postcode)
             conn.execute(insert(households).values(
-                id=household, address=home.address.display() or NO_ADDRESS,
+                id=household, address=home.shown(),
                 uprn=home.uprn, postcode=home.address.postcode or None,
                 postcode_sector=sector, postcode_district=district,
                 person_count=0, basis=home.basis))  # fmt: skip
@@ -221,15 +227,6 @@ def _place_new_people(
             id=person, first_name=first, last_name=last, date_of_birth=born,
             household_id=household, item_count=0))  # fmt: skip
         household_of_person[person] = household
-
-
-def _alone(items: Sequence[ItemPerson], person_of_item: dict[int, int], person: int) -> Home:
-    """The home of a new person with no full address: a household of one at what part of
-    an address their items give, or at none."""
-    for item in sorted(items, key=lambda item: item.received_at, reverse=True):
-        if person_of_item[item.item_id] == person and item.address.partial():
-            return Home(item.address, None, "part of an address")
-    return Home(NO_ADDRESS_HOME, None, "no address")
 
 
 def _place_in_cases(

@@ -42,7 +42,6 @@ HOUSEHOLD_COLUMNS = ("id", "address", "uprn", "postcode", "postcode_sector", "po
                      "school", "gp_practice", "person_count", "basis")  # fmt: skip
 LINK_COLUMNS = ("resolve_run_id", "item_id", "other_item_id", "match_probability",
                 "match_weight", "evidence", "joined", "review_value")  # fmt: skip
-NO_ADDRESS = "(no address)"
 DEFAULTS = {"match_threshold": 0.8, "review_from": 0.5, "review_to": 0.95}
 
 Stage = Callable[[str], None]
@@ -311,7 +310,7 @@ def _write_people(
 def _write_households(conn: Connection, folded: Folded, household_ids: list[int]) -> None:
     conn.execute(delete(household_table))
     rows = [
-        (household_id, household.home.address.display() or NO_ADDRESS, household.home.uprn,
+        (household_id, household.home.shown(), household.home.uprn,
          household.home.address.postcode or None, household.postcode_sector,
          household.postcode_district, household.school, household.gp_practice,
          len(household.people), household.home.basis)
