@@ -23,6 +23,11 @@ scanned, phoned in and re-keyed:
   house names, Apartment and Unit, floors, Rd/St/Ave/Gdns/Cl/Ter/Cres/Dr/Ln, postcodes
   without their space or in lower case, UPRNs from two of the four systems.
 
+The truth is what the records could tell: a leaver none of whose records is from after
+they left is still at home, as every record says; a household that moved, none of whose
+people has records at both homes and none of whose phones or emails is given at both, is
+two households, one at each home.
+
 Each household has a hidden harm horizon (days until it comes to harm if no one helps;
 most have none in the window), which its items' flags and due dates reveal in part.
 """
@@ -332,6 +337,7 @@ def backlog(items: int, seed: int) -> Iterator[tuple[list[str], list[str]]]:
         house = council.household(number)
         count = rng.choices((1, 2, 3, 4, 6, 8, 12), weights=(25, 25, 18, 12, 10, 6, 4))[0]
         adults = [p for p in house.members if (TODAY - p.born).days > 16 * 365] or house.members
+        made_here = []
         for _ in range(min(count, items - made)):
             source = rng.choices(list(SOURCES), weights=weights)[0]
             item_type, need, due_days = rng.choice(SOURCES[source][0])
@@ -341,22 +347,52 @@ def backlog(items: int, seed: int) -> Iterator[tuple[list[str], list[str]]]:
             refs[source] += 1
             truth = [source, _ref(source, refs[source]), person.person_id, house.household_id,
                      str(house.harm_in_days or "")]  # fmt: skip
-            yield _row(clerk, house, person, home, source, item_type, need, due_days, when,
-                       refs[source]), truth  # fmt: skip
+            made_here.append((_row(clerk, house, person, home, source, item_type, need,
+                                   due_days, when, refs[source]), truth, home))  # fmt: skip
             made += 1
+        yield from _as_records_tell(house, made_here)
         for leaver, new_home, moved in house.leavers:
             alone = Household(f"{house.household_id}-{leaver.person_id}", new_home, [leaver],
                               None, None, house.home, moved)  # fmt: skip
+            rows = []
             for _ in range(min(rng.choice((1, 2, 3)), items - made)):
                 source = rng.choices(list(SOURCES), weights=weights)[0]
                 item_type, need, due_days = rng.choice(SOURCES[source][0])
                 when = rng.randint(0, 120)
                 home = house.home if when > moved else new_home
                 refs[source] += 1
-                yield _row(clerk, alone, leaver, home, source, item_type, need, due_days, when,
-                           refs[source]), [source, _ref(source, refs[source]), leaver.person_id,
-                                           alone.household_id, ""]  # fmt: skip
+                rows.append((_row(clerk, alone, leaver, home, source, item_type, need, due_days,
+                                  when, refs[source]), [source, _ref(source, refs[source])],
+                             when <= moved))  # fmt: skip
                 made += 1
+            # a leaver none of whose records is from after they left is, on every record
+            # there is, still at home: no one could know otherwise
+            left = any(after for _, _, after in rows)
+            household_id = alone.household_id if left else house.household_id
+            for row, key, _ in rows:
+                yield row, [*key, leaver.person_id, household_id, ""]
+
+
+def _as_records_tell(
+    house: Household, made: list[tuple[list[str], list[str], Home]]
+) -> Iterator[tuple[list[str], list[str]]]:
+    """A household that moved is one in the truth when its records can tell: someone
+    has records at both homes, or a phone or email is given at both. Otherwise its
+    people seen only at the old home are, as every record says, another household."""
+    if house.old_home:
+        phone, email = CANONICAL.index("phone"), CANONICAL.index("email")
+        seen: dict[bool, tuple[set[str], set[str]]] = {True: (set(), set()), False: (set(), set())}
+        for row, truth, home in made:
+            people, contacts = seen[home is house.old_home]
+            people.add(truth[2])
+            contacts.update(value for value in (row[phone], row[email]) if value)
+        (old_people, old_contacts), (new_people, new_contacts) = seen[True], seen[False]
+        if new_people and not old_people & new_people and not old_contacts & new_contacts:
+            for _, truth, _ in made:
+                if truth[2] in old_people:
+                    truth[3] = f"{house.household_id}-before"
+    for row, truth, _ in made:
+        yield row, truth
 
 
 def _ref(source: str, number: int) -> str:

@@ -74,3 +74,12 @@ def test_the_next_flat_is_another_home() -> None:
     one = parse_address(["Flat 1, 10 High Street"], "LS6 2AB")
     two = parse_address(["Flat 2, 10 High Street"], "LS6 2AB")
     assert one.key() != two.key()
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [("L517 7LH", "LS17 7LH"), ("HX8 3F8", "HX8 3FB"), ("1s27 5bf", "LS27 5BF"),
+     ("8D1 8PF", "BD1 8PF"), ("LS6 2AB", "LS6 2AB"), ("ZZZZZ", ""), ("LS", "")],
+)  # fmt: skip
+def test_a_postcode_misread_by_a_scanner_is_read_back(written: str, read: str) -> None:
+    assert parse_address(["10 High Street"], written).postcode == read

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from kinfold.resolve.cleaning import parse_address
 from kinfold.resolve.households import households
 from kinfold.resolve.records import ItemPerson
@@ -9,16 +11,19 @@ from kinfold.resolve.records import ItemPerson
 
 def item(
     item_id: int,
-    lines: list[str | None],
+    lines: Sequence[str | None],
     postcode: str | None,
     received: str = "2026-11-01",
     uprn: str | None = None,
     phone: str | None = None,
     school: str | None = None,
+    surname: str | None = None,
+    born: str | None = None,
 ) -> ItemPerson:
     return ItemPerson(item_id=item_id, record=0, display=(None, None, None),
-                      received_at=received, address=parse_address(lines, postcode), uprn=uprn,
-                      phone=phone, school=school, gp_practice=None, open=True)  # fmt: skip
+                      received_at=received, address=parse_address(list(lines), postcode), uprn=uprn,
+                      phone=phone, school=school, gp_practice=None, open=True, surname=surname,
+                      born=born)  # fmt: skip
 
 
 def test_one_home_written_two_ways_is_one_household() -> None:
@@ -57,6 +62,66 @@ def test_a_shared_phone_joins_homes_within_one_postcode_only() -> None:
              item(2, ["Flat 1, 10 High Street"], "LS6 2AB", phone="07700900123"),
              item(3, ["4 Low Road"], "LS9 9ZZ", phone="07700900123")]  # fmt: skip
     assert households(items, [0, 1, 2], 3)[1] == [0, 0, 1]
+
+
+def test_a_uprn_that_differs_keeps_a_home_without_its_postcode_apart() -> None:
+    items = [item(1, ["41 Kirkstall Ave"], "LS17 4PE", uprn="100"),
+             item(2, ["41 KIRKSTALL AVENUE"], None, uprn="200"),
+             item(3, ["41 Kirkstall Avenue"], None)]  # fmt: skip
+    assert households(items, [0, 1, 2], 3)[1] == [0, 1, 0]
+
+
+def family_moves(parents_seen_after: bool, mover_born: str) -> list[ItemPerson]:
+    """Person 0 moves from 5 Old Lane to 10 High Street; person 1 (and, in the homes that
+    tell, others) are seen at the old home only. Two homes that tell: a family seen again
+    together at its new home, and one whose mover left people behind."""
+    lane = ["5 Old Lane"], "LS1 1AA"
+    street = ["10 High Street"], "LS6 2AB"
+    items = [item(1, *lane, "2026-08-01", surname="shah", born=mover_born),
+             item(2, *street, "2026-10-01", surname="shah", born=mover_born),
+             item(3, *lane, "2026-09-01" if not parents_seen_after else "2026-11-01",
+                  surname="shah", born="1960-01-01")]  # fmt: skip
+    for family, (old, new) in enumerate(((["1 Moor Road"], ["2 Park Road"]),
+                                         (["3 Moor Road"], ["4 Park Road"]),
+                                         (["5 Moor Road"], ["6 Park Road"]))):  # fmt: skip
+        name = f"family{family}"
+        items += [item(10 + family, old, "LS2 2BB", "2026-08-01", surname=name),
+                  item(20 + family, new, "LS3 3CC", "2026-10-01", surname=name),
+                  item(30 + family, new, "LS3 3CC", "2026-11-01", surname=name)]  # fmt: skip
+    return items
+
+
+def test_a_family_left_at_the_old_home_follows_when_families_here_move_together() -> None:
+    items = family_moves(parents_seen_after=False, mover_born="1962-01-01")
+    person_of = [0, 0, 1, 2, 2, 5, 3, 3, 6, 4, 4, 7]
+    household_of = households(items, person_of, 8)[1]
+    assert household_of[0] == household_of[1]  # moved together, as families here do
+    assert household_of[2:5] == household_of[5:8] and len(set(household_of[2:5])) == 3
+
+
+def test_a_family_seen_at_the_old_home_after_the_move_stayed_behind() -> None:
+    items = family_moves(parents_seen_after=True, mover_born="1962-01-01")
+    person_of = [0, 0, 1, 2, 2, 5, 3, 3, 6, 4, 4, 7]
+    household_of = households(items, person_of, 8)[1]
+    assert household_of[0] != household_of[1]
+
+
+def test_a_grown_up_child_leaving_home_leaves_their_parents_behind() -> None:
+    # families here move together, but the mover is a generation younger than the
+    # person at the old home, and grown-up children leaving home have been seen to go alone
+    items = family_moves(parents_seen_after=False, mover_born="1995-01-01")
+    for leaver in range(3):  # three others left their parents, who were seen after
+        old, new = [f"{7 + leaver} Moor Road"], [f"{8 + leaver} Park Road"]
+        name, young, old_born = f"leaver{leaver}", "2000-01-01", "1970-01-01"
+        items += [
+            item(40 + leaver, old, "LS4 4DD", "2026-08-01", surname=name, born=young),
+            item(50 + leaver, new, "LS5 5EE", "2026-10-01", surname=name, born=young),
+            item(60 + leaver, old, "LS4 4DD", "2026-11-01", surname=name, born=old_born),
+        ]
+    person_of = [0, 0, 1, 2, 2, 5, 3, 3, 6, 4, 4, 7, 8, 8, 9, 10, 10, 11, 12, 12, 13]
+    household_of = households(items, person_of, 14)[1]
+    assert household_of[0] != household_of[1]
+    assert household_of[2] == household_of[5]  # the families that moved still did
 
 
 def test_everyone_has_a_household_and_it_says_what_it_rests_on() -> None:

@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from itertools import product
 
 from kinfold.ingest.values import BadValue, normalise_postcode
 
@@ -200,7 +201,34 @@ def _street(street: str) -> tuple[str, str]:
 
 
 def _postcode(postcode: str | None) -> str:
-    try:
-        return normalise_postcode(postcode) if postcode else ""
-    except BadValue:
+    if not postcode:
         return ""
+    try:
+        return normalise_postcode(postcode)
+    except BadValue:
+        return misread_postcode(postcode)
+
+
+# what a scanner takes a postcode's letters and digits for: "L517 7LH", "HX8 3F8"
+AS_LETTER = {"0": "O", "1": "L", "5": "S", "8": "B"}
+AS_DIGIT = {"O": "0", "I": "1", "L": "1", "S": "5", "B": "8"}
+
+
+@lru_cache(maxsize=1 << 14)
+def misread_postcode(written: str) -> str:
+    """A postcode with a digit read as a letter or a letter as a digit, read back when
+    the fewest changes that make it a UK postcode give one postcode; "" otherwise."""
+    compact = SPACES.sub("", written).upper()
+    if not 5 <= len(compact) <= 7:
+        return ""
+    choices = [sorted({ch, AS_LETTER.get(ch, ch), AS_DIGIT.get(ch, ch)}) for ch in compact]
+    readings: dict[int, set[str]] = {}  # changes -> postcodes
+    for reading in product(*choices):
+        try:
+            code = normalise_postcode("".join(reading))
+        except BadValue:
+            continue
+        changes = sum(a != b for a, b in zip(reading, compact, strict=True))
+        readings.setdefault(changes, set()).add(code)
+    fewest = readings[min(readings)] if readings else set()
+    return next(iter(fewest)) if len(fewest) == 1 else ""

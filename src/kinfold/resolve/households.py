@@ -5,7 +5,9 @@ other items at the same building (a flat number or postcode one record left out)
 then share a household when they share a UPRN or a home (postcode, number, flat, street);
 a home written without its postcode joins the one household at that number and street;
 one whose street was mistyped joins the household at the same postcode, number and flat;
-a phone number shared within one postcode joins homes written two different ways.
+a phone number shared within one postcode joins homes written two different ways; a
+family left at a home someone moved from follows them when the workspace's own moves say
+families here go together (`_follow_moves`).
 
 Everyone has a household. A person whose items give only part of an address (a street
 and postcode, but no number) joins the one household there, or lives alone at it; a
@@ -16,8 +18,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
+from typing import Any
 
 from kinfold.resolve.cleaning import Address
 from kinfold.resolve.records import ItemPerson
@@ -26,6 +29,7 @@ BASES = ("uprn", "address", "part of an address", "no address")
 NO_ADDRESS = Address(flat="", number="", street="", locality="", postcode="")
 NO_ADDRESS_SHOWN = "(no address)"
 SAME_STREET = 0.85  # how alike two spellings of a street at one postcode and number are
+GENERATION = 16  # years between a parent's birth and their child's, at the least
 
 
 @dataclass
@@ -119,24 +123,28 @@ def households(
         if a != b:
             parent[max(a, b)] = min(a, b)
 
-    postcodes: dict[tuple[str, str, str], set[str]] = {}  # (number, flat, street) -> ...
-    streets: dict[tuple[str, str, str], set[str]] = {}  # (postcode, number, flat) -> ...
+    # (number, flat, street) -> postcode -> UPRNs; (postcode, number, flat) -> street -> ...
+    postcodes: dict[tuple[str, str, str], dict[str, set[str | None]]] = {}
+    streets: dict[tuple[str, str, str], dict[str, set[str | None]]] = {}
     for home in person_homes:
         if home and home.address.postcode and home.address.street:
             address = home.address
-            postcodes.setdefault(_place(address), set()).add(address.postcode)
-            streets.setdefault(_in_postcode(address), set()).add(address.street)
+            postcodes.setdefault(_place(address), {}).setdefault(address.postcode, set())
+            postcodes[_place(address)][address.postcode].add(home.uprn)
+            streets.setdefault(_in_postcode(address), {}).setdefault(address.street, set())
+            streets[_in_postcode(address)][address.street].add(home.uprn)
     first_with: dict[str, int] = {}
     for person, home in enumerate(person_homes):
         if home is None:
             continue
         # written without its postcode, or without its street ("Rose Cottage", BD22 8DX):
-        # the one home at that number and street, or at that number in that postcode
+        # the one home at that number and street, or at that number in that postcode,
+        # unless its UPRN says it is another
         address = home.address
-        if not address.postcode and len(postcodes.get(_place(address), ())) == 1:
-            address = replace(address, postcode=next(iter(postcodes[_place(address)])))
-        if not address.street and len(streets.get(_in_postcode(address), ())) == 1:
-            address = replace(address, street=next(iter(streets[_in_postcode(address)])))
+        if not address.postcode and (filled := _the_one(postcodes.get(_place(address)), home)):
+            address = replace(address, postcode=filled)
+        if not address.street and (filled := _the_one(streets.get(_in_postcode(address)), home)):
+            address = replace(address, street=filled)
         home.address = address
         for key in household_keys(address, home.uprn):
             join(person, first_with.setdefault(key, person))
@@ -149,6 +157,7 @@ def households(
             join(person, phones_in_postcode.setdefault(phone_key, person))
 
     _join_mistyped_streets(person_homes, join)
+    _follow_moves(items, person_of, person_homes, find, join)
     _place_the_rest(items, person_of, person_homes, find, join)
 
     index: dict[int, int] = {}
@@ -167,6 +176,15 @@ def households(
             household.home = home  # the surest of its people's homes
     _add_communities(found, items, person_of, household_of)
     return found, household_of
+
+
+def _the_one(written: dict[str, set[str | None]] | None, home: Home) -> str:
+    """The one way the rest of a home is written elsewhere (its postcode, or its
+    street), when there is one and no UPRN there differs from the home's own."""
+    if not written or len(written) > 1:
+        return ""
+    ((spelling, uprns),) = written.items()
+    return spelling if not home.uprn or uprns <= {home.uprn, None} else ""
 
 
 def _join_mistyped_streets(
@@ -190,6 +208,100 @@ def _join_mistyped_streets(
                 for other in ordered[position + 1 :]:
                     if alike(spelling, other):
                         join(spellings[spelling], spellings[other])
+
+
+@dataclass
+class _Trail:
+    """Where and when each person's records put them."""
+
+    moved_in: dict[int, Any] = field(default_factory=dict)  # first record at current home
+    latest: dict[int, Any] = field(default_factory=dict)  # latest record
+    left: dict[str, list[int]] = field(default_factory=dict)  # earlier home -> who left it
+    bonds: dict[int, set[str]] = field(default_factory=dict)  # surnames, phones, emails
+    born: dict[int, int] = field(default_factory=dict)  # the year they were born
+
+
+def _trail(
+    items: Sequence[ItemPerson], person_of: Sequence[int], person_homes: Sequence[Home | None]
+) -> _Trail:
+    trail = _Trail()
+    earlier: set[tuple[int, str]] = set()  # (person, a home their records give before)
+    for item, person in zip(items, person_of, strict=True):
+        if item.born:
+            trail.born[person] = int(item.born[:4])
+        trail.bonds.setdefault(person, set()).update(
+            f"{kind}:{value}"
+            for kind, value in (("n", item.surname), ("p", item.phone), ("e", item.email))
+            if value
+        )
+        home, when = person_homes[person], item.received_at
+        if home is None or not item.address.key():
+            continue
+        trail.latest[person] = max(when, trail.latest.get(person, when))
+        if _building(item.address) == _building(home.address):
+            trail.moved_in[person] = min(when, trail.moved_in.get(person, when))
+        else:
+            earlier.add((person, item.address.key()))
+    for person, key in earlier:
+        if person in trail.moved_in:
+            trail.left.setdefault(key, []).append(person)
+    return trail
+
+
+def _follow_moves(
+    items: Sequence[ItemPerson],
+    person_of: Sequence[int],
+    person_homes: Sequence[Home | None],
+    find: Callable[[int], int],
+    join: Callable[[int, int], None],
+) -> None:
+    """A family that moved together, though only some of them have a record since.
+
+    Someone's older records are at a home where family of theirs (a shared surname,
+    phone or email) still lives on every record there is, and none of that family has a
+    record from after the move. Whether they went too is learned from the homes where
+    the records tell: family seen at the new home after the move (they went together),
+    or at the old one (they stayed). Where families more often went together, the family
+    left at the old home joins the household at the new one. Moves of someone a
+    generation younger than a person they left (a grown-up child leaving home, say) are
+    learned apart from the rest.
+    """
+    trail = _trail(items, person_of, person_homes)
+    living: dict[str, list[int]] = {}  # a home -> who lives there now
+    members: dict[int, list[int]] = {}  # a household (its root) -> its people
+    for person, home in enumerate(person_homes):
+        if home and home.address.key():
+            living.setdefault(home.address.key(), []).append(person)
+        members.setdefault(find(person), []).append(person)
+    seen: dict[bool, list[int]] = {False: [0, 0], True: [0, 0]}  # -> [together, stayed]
+    behind: list[tuple[int, int, bool]] = []  # (family left behind, who moved, a child?)
+    for earlier, movers in trail.left.items():
+        if len({find(mover) for mover in movers}) > 1:
+            continue  # they went different ways: nothing says where the rest went
+        first = min(movers, key=trail.moved_in.__getitem__)
+        moved, bond, gone_to = trail.moved_in[first], trail.bonds[first], find(first)
+        still_there = [p for p in living.get(earlier, ()) if find(p) != gone_to]
+        at_home = [p for p in still_there if trail.bonds[p] & bond]
+        with_them = [p for p in members[gone_to] if p != first and trail.bonds[p] & bond]
+        child = _a_generation_younger(
+            trail.born.get(first), [trail.born.get(p) for p in still_there]
+        )
+        if any(trail.latest[p] > moved for p in at_home):
+            seen[child][1] += 1
+        else:
+            seen[child][0] += any(trail.latest[p] > moved for p in with_them)
+            behind.extend((p, first, child) for p in at_home)
+    for person, mover, child in behind:
+        together, stayed = seen[child]
+        if together > stayed:
+            join(person, mover)
+
+
+def _a_generation_younger(year: int | None, others: Sequence[int | None]) -> bool:
+    """Whether someone born in `year` is a generation younger than one of `others`."""
+    return year is not None and any(
+        other is not None and year - other >= GENERATION for other in others
+    )
 
 
 def _similar_streets(street: str, other: str) -> bool:

@@ -69,6 +69,9 @@ class ItemPerson:
     school: str | None
     gp_practice: str | None
     open: bool
+    surname: str | None = None  # as linkage compares it
+    email: str | None = None
+    born: str | None = None  # YYYY-MM-DD
 
 
 @dataclass
@@ -151,6 +154,9 @@ def build_records(rows: Iterable[Any]) -> Records:
                 school=school or None,
                 gp_practice=gp_practice or None,
                 open=status == "open",
+                surname=record.last,
+                email=record.email,
+                born=record.dob,
             )
         )
     return Records(items=items, distinct=list(index))
