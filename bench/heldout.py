@@ -85,7 +85,9 @@ def main() -> None:
 
 {date.today().isoformat()}, {machine()}. `bench/council.py` (seed 11): four sources in one
 file's `source` column, OCR slips, phonetic spellings, marriage names, moves, shared
-family phones and emails. `kinfold fold` in its own process; median of {options.runs}
+family phones and emails; its truth is what the records could tell (a leaver with no
+record since leaving is still at home; a household whose move no person's records, phone
+or email spans is two). `kinfold fold` in its own process; median of {options.runs}
 runs; peak memory of the process tree. Splink alone: `bench/plain_splink.py` (Splink's
 documented person deduplication) on the same file after each fold, stopped after
 {options.plain_limit:.0f} s. Result: {headline}.

@@ -23,7 +23,8 @@ def test_plain_text() -> None:
 @pytest.mark.parametrize(
     ("given", "formal"),
     [("Bob", "robert"), ("bobby", "robert"), ("LIZ", "elizabeth"), ("Robert", "robert"),
-     ("Sam", "sam"), ("Okonkwo", "okonkwo"), ("Mary Jane", "mary"), (None, "")],
+     ("Sam", "sam"), ("Okonkwo", "okonkwo"), ("Mary Jane", "mary"), ("Jess", "jessica"),
+     (None, "")],
 )  # fmt: skip
 def test_formal_first_names(given: str | None, formal: str) -> None:
     assert formal_first_name(given) == formal

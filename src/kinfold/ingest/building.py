@@ -31,11 +31,11 @@ NO_SOURCE = "source is empty, and the file holds items of several sources"
 PARALLEL_FROM_ROWS = 50_000
 PIECE_BYTES = 2 << 20
 
-_worker: RowBuilder | None = None  # a worker process's own
+_worker: SourcesBuilder | None = None  # a worker process's own
 
 
 class RowBuilder:
-    """Turns rows into outcomes, knowing the items the source already has."""
+    """Turns one source's rows into outcomes, knowing the items the source already has."""
 
     def __init__(
         self,
@@ -45,30 +45,17 @@ class RowBuilder:
         stamp: dict[str, Any],
         encode: ItemEncoder,
         known: dict[str, KnownItem],
-        split: bool = False,
-        blanks: bool = True,
     ) -> None:
         self.items = ItemBuilder(mapping, source, columns)
-        # A file of several sources is read once per source, each reading keeping the
-        # rows of its own; rows naming no source go to quarantine in the reading that
-        # has `blanks`.
-        self.source_rule = mapping.rules.get("source") if split else None
-        self.blanks = blanks
         self.stamp = stamp  # source and import ids, for new items
         self.encode = encode
         self.known = known
         self.ref_columns = ", ".join(mapping.rules["source_ref"].columns) or None
 
     def outcomes(self, rows: Iterable[SourceRow]) -> list[Outcome]:
-        items, known, source_rule = self.items, self.known, self.source_rule
+        items, known = self.items, self.known
         done: list[Outcome] = []
         for number, values, problem in rows:
-            if source_rule is not None:  # a row that cannot be read is the first reading's
-                named = None if problem else source_named(source_rule, values)
-                if named != items.source:
-                    if named or not self.blanks:
-                        continue
-                    problem = problem or RowProblem(NO_SOURCE, self.items.columns.get("source"))
             digest = items.fingerprint(values)
             ref = items.reference(values)
             try:
@@ -95,6 +82,34 @@ class RowBuilder:
         return done
 
 
+class SourcesBuilder:
+    """Builds each row with the builder of the source it names in its `source` column
+    (`split`), or every row with the one source's. A row naming no source, or one that
+    cannot be read, is the first source's to quarantine."""
+
+    def __init__(self, builders: dict[str, RowBuilder], split: FieldRule | None) -> None:
+        self.builders = builders
+        self.split = split
+        self.first = next(iter(builders))
+
+    def outcomes(self, rows: Iterable[SourceRow]) -> dict[str, list[Outcome]]:
+        """Each source's outcomes, in file order."""
+        if self.split is None:
+            return {self.first: self.builders[self.first].outcomes(rows)}
+        column = self.builders[self.first].items.columns.get("source")
+        grouped: dict[str, list[SourceRow]] = {name: [] for name in self.builders}
+        for number, values, problem in rows:
+            named = None if problem else source_named(self.split, values)
+            if named is None:
+                problem = problem or RowProblem(NO_SOURCE, column)
+                named = self.first
+            elif named not in grouped:  # the file changed since it was first read
+                problem, named = RowProblem(f"source '{named}' was not in the file when "
+                                            "the import began", column), self.first  # fmt: skip
+            grouped[named].append(SourceRow(number, values, problem))
+        return {name: self.builders[name].outcomes(group) for name, group in grouped.items()}
+
+
 def source_named(rule: FieldRule, values: dict[str, Value]) -> str | None:
     """The source a row names in its `source` column, if any."""
     value = rule.extract(values)
@@ -104,7 +119,7 @@ def source_named(rule: FieldRule, values: dict[str, Value]) -> str | None:
 class Builders:
     """Builds here, or (`parallel`, for a CSV file) in worker processes piece by piece."""
 
-    def __init__(self, builder: RowBuilder, plan: CsvPlan | None, parallel: bool) -> None:
+    def __init__(self, builder: SourcesBuilder, plan: CsvPlan | None, parallel: bool) -> None:
         self.builder = builder
         self.plan = plan if parallel else None
         self.pool: ProcessPoolExecutor | None = None
@@ -122,13 +137,13 @@ class Builders:
     def parallel(self) -> bool:
         return self.pool is not None
 
-    def build(self, rows: Iterable[SourceRow]) -> list[Outcome]:
+    def build(self, rows: Iterable[SourceRow]) -> dict[str, list[Outcome]]:
         return self.builder.outcomes(rows)
 
-    def pieces(self) -> Iterator[tuple[int, list[Outcome]]]:
-        """(records, outcomes) of each piece of the file, in file order."""
+    def pieces(self) -> Iterator[tuple[int, dict[str, list[Outcome]]]]:
+        """(records, each source's outcomes) of each piece of the file, in file order."""
         assert self.pool is not None and self.plan is not None
-        in_flight: deque[Future[tuple[int, list[Outcome]]]] = deque()
+        in_flight: deque[Future[tuple[int, dict[str, list[Outcome]]]]] = deque()
         for start, end in pieces(self.plan, PIECE_BYTES):
             in_flight.append(self.pool.submit(_build_piece, self.plan, start, end))
             if len(in_flight) > self.workers + 1:
@@ -141,16 +156,23 @@ class Builders:
             self.pool.shutdown(cancel_futures=True)
 
 
-def _start_worker(builder: RowBuilder) -> None:
+def _start_worker(builder: SourcesBuilder) -> None:
     global _worker
     _worker = builder
 
 
-def _build_piece(plan: CsvPlan, start: int, end: int) -> tuple[int, list[Outcome]]:
+def _build_piece(plan: CsvPlan, start: int, end: int) -> tuple[int, dict[str, list[Outcome]]]:
     assert _worker is not None
     counter = [0]
     outcomes = _worker.outcomes(read_piece(plan, start, end, counter))
     return counter[0], outcomes
 
 
-__all__ = ["PARALLEL_FROM_ROWS", "Builders", "Outcome", "PieceError", "RowBuilder"]
+__all__ = [
+    "PARALLEL_FROM_ROWS",
+    "Builders",
+    "Outcome",
+    "PieceError",
+    "RowBuilder",
+    "SourcesBuilder",
+]

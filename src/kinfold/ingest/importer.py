@@ -27,10 +27,11 @@ from kinfold.ingest.building import (
     Outcome,
     PieceError,
     RowBuilder,
+    SourcesBuilder,
     source_named,
 )
 from kinfold.ingest.items import ITEM_FIELDS, Rejected, row_digest
-from kinfold.ingest.mapping import Mapping, canonical_mapping, load_mapping
+from kinfold.ingest.mapping import FieldRule, Mapping, canonical_mapping, load_mapping
 from kinfold.ingest.readers import SourceRow, SourceTable, Value, read_table, unreadable_row
 from kinfold.privacy import PERSONAL_FIELDS
 from kinfold.store import events
@@ -137,15 +138,10 @@ def import_sources(
         total(table.estimated_rows)
     if parallel is None:
         parallel = (table.estimated_rows or 0) >= PARALLEL_FROM_ROWS
-    results = []
+    split = mapping.rules.get("source") if len(names) > 1 else None
     with engine.begin() as conn:
-        for number, name in enumerate(names):
-            if number:  # each source reads the file again, keeping its own rows
-                table, mapping = open_source(path, mapping_path, sheet)
-            split = {"split": len(names) > 1, "blanks": number == 0}
-            with import_run(conn, "items", name, path, table, actor) as result:
-                _Loader(conn, result, mapping, table, actor, parallel, **split).load(progress)
-            results.append(result)
+        with import_runs(conn, "items", names, path, table, actor) as results:
+            _Loader(conn, results, mapping, table, actor, parallel, split).load(progress)
         if then is not None:
             then(conn, results)
     return results
@@ -197,71 +193,87 @@ def import_run(
 ) -> Iterator[ImportResult]:
     """One import, inside the caller's transaction: its record, its rows, and its event
     in the log."""
-    started = clock.now()
-    import_id = store.start_import(
-        conn,
-        kind=kind,
-        source=source,
-        file_name=table.file_name,
-        file_sha256=file_digest(path),
-        actor=actor,
-        started_at=started,
-    )
-    result = ImportResult(import_id, source, table.file_name, kind, notes=list(table.notes))
-    yield result
-    store.finish_import(conn, import_id, result.counts(), clock.now())
-    events.record(
-        conn,
-        actor=actor,
-        action="import",
-        entity_type="import",
-        entity_id=import_id,
-        import_id=import_id,
-        after={"kind": kind, "source": source, "file": table.file_name, **result.counts()},
-        started_at=started,
-        completed_at=clock.now(),
-    )
-    if result.read == 0:
-        result.notes.append("the file has a header but no rows")
+    with import_runs(conn, kind, [source], path, table, actor) as (result,):
+        yield result
+
+
+@contextmanager
+def import_runs(
+    conn: Connection, kind: str, sources: list[str], path: Path, table: SourceTable, actor: str
+) -> Iterator[list[ImportResult]]:
+    """One import per source of one file, inside the caller's transaction."""
+    started, digest = clock.now(), file_digest(path)
+    results = []
+    for source in sources:
+        import_id = store.start_import(
+            conn,
+            kind=kind,
+            source=source,
+            file_name=table.file_name,
+            file_sha256=digest,
+            actor=actor,
+            started_at=started,
+        )
+        results.append(
+            ImportResult(import_id, source, table.file_name, kind, notes=list(table.notes))
+        )
+    yield results
+    for result in results:
+        store.finish_import(conn, result.import_id, result.counts(), clock.now())
+        events.record(
+            conn,
+            actor=actor,
+            action="import",
+            entity_type="import",
+            entity_id=result.import_id,
+            import_id=result.import_id,
+            after={
+                "kind": kind,
+                "source": result.source,
+                "file": table.file_name,
+                **result.counts(),
+            },
+            started_at=started,
+            completed_at=clock.now(),
+        )
+        if result.read == 0:
+            result.notes.append("the file has a header but no rows")
 
 
 class _Loader:
     """Builds and writes the rows of a file in batches (or pieces), in file order,
-    inside the import's transaction."""
+    inside the import's transaction: each source's rows into its own import."""
 
     def __init__(
         self,
         conn: Connection,
-        result: ImportResult,
+        results: list[ImportResult],
         mapping: Mapping,
         table: SourceTable,
         actor: str,
         parallel: bool,
-        split: bool = False,
-        blanks: bool = True,
+        split: FieldRule | None,
     ) -> None:
-        self.conn = conn
-        self.result = result
         self.table = table
-        self.actor = actor
-        self.known = store.known_items(conn, result.source)
-        self.quarantine = store.QuarantineWriter(conn, result.kind, result.source)
-        self.seen: dict[str, int] = {}  # source_ref -> row number in this file
-        builder = RowBuilder(
-            mapping,
-            result.source,
-            table.columns,
-            stamp={
-                "source": result.source,
-                "first_import_id": result.import_id,
-                "last_import_id": result.import_id,
-            },
-            encode=store.ItemEncoder(conn.dialect.name),
-            known=self.known,
-            split=split,
-            blanks=blanks,
-        )
-        self.builders = Builders(builder, table.csv_plan, parallel)
+        refs = ", ".join(mapping.rules["source_ref"].columns) or None
+        self.writers = {result.source: _Writer(conn, result, actor, refs) for result in results}
+        encode = store.ItemEncoder(conn.dialect.name)
+        builders = {
+            result.source: RowBuilder(
+                mapping,
+                result.source,
+                table.columns,
+                stamp={
+                    "source": result.source,
+                    "first_import_id": result.import_id,
+                    "last_import_id": result.import_id,
+                },
+                encode=encode,
+                known=self.writers[result.source].known,
+            )
+            for result in results
+        }
+        self.builders = Builders(SourcesBuilder(builders, split), table.csv_plan, parallel)
 
     def load(self, progress: Progress | None) -> None:
         try:
@@ -281,7 +293,31 @@ class _Loader:
         finally:
             self.builders.close()
 
-    def _write(self, outcomes: list[Outcome], offset: int, progress: Progress | None) -> None:
+    def _write(
+        self, outcomes: dict[str, list[Outcome]], offset: int, progress: Progress | None
+    ) -> None:
+        for source, written in outcomes.items():
+            self.writers[source].write(written, offset)
+            if progress is not None:
+                progress(len(written))
+
+
+class _Writer:
+    """Stores one source's outcomes: new items, changed items (each change logged),
+    quarantined rows."""
+
+    def __init__(
+        self, conn: Connection, result: ImportResult, actor: str, ref_columns: str | None
+    ) -> None:
+        self.conn = conn
+        self.result = result
+        self.actor = actor
+        self.known = store.known_items(conn, result.source)
+        self.quarantine = store.QuarantineWriter(conn, result.kind, result.source)
+        self.seen: dict[str, int] = {}  # source_ref -> row number in this file
+        self.ref_columns = ref_columns
+
+    def write(self, outcomes: list[Outcome], offset: int) -> None:
         result = self.result
         new: list[tuple[Any, ...]] = []
         changed: dict[int, dict[str, Any]] = {}
@@ -315,12 +351,6 @@ class _Loader:
         result.unchanged += unchanged
         result.read += len(outcomes)
         result.quarantined += len(bad)
-        if progress is not None:
-            progress(len(outcomes))
-
-    @property
-    def ref_columns(self) -> str | None:
-        return self.builders.builder.ref_columns
 
     def _update(self, changed: dict[int, dict[str, Any]]) -> int:
         """Write changed items and log each change; a new digest alone is not a change.

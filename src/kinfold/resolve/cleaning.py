@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 from itertools import product
 
@@ -116,6 +116,10 @@ class Address:
     def key(self) -> str:
         """What says two records name the same home: a number (or house name) or flat on
         a street, or a house with its postcode; empty when there is too little."""
+        return self._key
+
+    @cached_property
+    def _key(self) -> str:  # asked of each address many times over
         if (self.street and (self.number or self.flat)) or (self.number and self.postcode):
             return "|".join((self.postcode.replace(" ", ""), self.number, self.flat, self.street))
         return ""

@@ -217,7 +217,8 @@ class _Trail:
     moved_in: dict[int, Any] = field(default_factory=dict)  # first record at current home
     latest: dict[int, Any] = field(default_factory=dict)  # latest record
     left: dict[str, list[int]] = field(default_factory=dict)  # earlier home -> who left it
-    bonds: dict[int, set[str]] = field(default_factory=dict)  # surnames, phones, emails
+    # surnames, phones and emails (none of which is written like another)
+    bonds: dict[int, set[str]] = field(default_factory=dict)
     born: dict[int, int] = field(default_factory=dict)  # the year they were born
 
 
@@ -229,19 +230,16 @@ def _trail(
     for item, person in zip(items, person_of, strict=True):
         if item.born:
             trail.born[person] = int(item.born[:4])
-        trail.bonds.setdefault(person, set()).update(
-            f"{kind}:{value}"
-            for kind, value in (("n", item.surname), ("p", item.phone), ("e", item.email))
-            if value
-        )
-        home, when = person_homes[person], item.received_at
-        if home is None or not item.address.key():
-            continue
+        bonds = trail.bonds.setdefault(person, set())
+        bonds.update(value for value in (item.surname, item.phone, item.email) if value)
+        home, when, key = person_homes[person], item.received_at, item.address.key()
         trail.latest[person] = max(when, trail.latest.get(person, when))
+        if home is None or not key:
+            continue
         if _building(item.address) == _building(home.address):
             trail.moved_in[person] = min(when, trail.moved_in.get(person, when))
         else:
-            earlier.add((person, item.address.key()))
+            earlier.add((person, key))
     for person, key in earlier:
         if person in trail.moved_in:
             trail.left.setdefault(key, []).append(person)
