@@ -125,10 +125,11 @@ def test_a_grown_up_child_leaving_home_leaves_their_parents_behind() -> None:
 
 
 def test_someone_whose_home_only_a_uprn_and_a_neighbour_complete_can_be_left() -> None:
-    items = [item(1, ["Flat 5", "Windsor Drive"], "LS6 2AB", "2026-08-01", surname="shah"),
+    flat = ["Flat 5", "Windsor Drive"]
+    items = [item(1, flat, "LS6 2AB", "2026-08-01", surname="shah"),
              item(2, ["10 High Street"], "LS9 9ZZ", "2026-10-01", surname="shah"),
              item(3, ["Flat 5"], "LS6 2AB", "2026-09-01", uprn="100", surname="shah"),
-             item(4, ["Flat 5", "Windsor Drive"], "LS6 2AB", "2026-07-01", surname="jones")]  # fmt: skip
+             item(4, flat, "LS6 2AB", "2026-07-01", surname="jones")]  # fmt: skip
     household_of = households(items, [0, 0, 1, 2], 3)[1]
     assert household_of == [0, 1, 1]  # no family here was seen moving together
 
