@@ -10,6 +10,7 @@ from kinfold.resolve.linkage import DuckDBLinkage
 from kinfold.resolve.people import (
     MIN_LABELS,
     RULES,
+    SAMPLE_FOR_TRAINING,
     Link,
     cluster,
     relatives_share,
@@ -18,6 +19,8 @@ from kinfold.resolve.people import (
     same_first_name,
     same_reference,
     train,
+    whole_blocks,
+    with_rare_agreements,
 )
 from kinfold.resolve.records import Record, read_records, record_schema
 from kinfold.workspace import Workspace
@@ -51,6 +54,9 @@ def test_first_names_that_could_be_one() -> None:
     assert same_first_name("kieran", "keiran")
     assert same_first_name("paul", "apul")
     assert not same_first_name("jack", "jake")  # twins
+    assert same_first_name("claire", "daire")  # scanned: "cl" read as "d"
+    assert same_first_name("lindsey", "llndsay")  # scanned, and another spelling
+    assert same_first_name("martin", "rnartin")
     assert not same_first_name("lily", "lola")
 
 
@@ -170,3 +176,35 @@ def test_reviewers_answers_teach_the_model_once_there_are_enough(
     untaught = first_names_differ([])
     assert first_names_differ(siblings[: MIN_LABELS - 1]) == pytest.approx(untaught)  # too few
     assert first_names_differ(siblings[:40]) > untaught
+
+
+def test_em_learns_from_whole_blocks_of_a_large_backlog() -> None:
+    # 400,000 records, four to a date of birth, no names: the dates' blocks are kept
+    # whole or left out, and about SAMPLE_FOR_TRAINING / 2 records are kept
+    size = 400_000
+    dates = [
+        f"{1900 + n // 366:04d}-{n % 12 + 1:02d}-{n % 28 + 1:02d}-{n}" for n in range(size // 4)
+    ]
+    records = pa.table({"dob": [day for day in dates for _ in range(4)],
+                        "last": pa.nulls(size, pa.string()),
+                        "first_formal": pa.nulls(size, pa.string())})  # fmt: skip
+    where = DuckDBLinkage()
+    where.load("records", records)
+    where.make("blocks", f"SELECT dob, count(*) AS kept FROM records WHERE {whole_blocks(size)} "
+                         "GROUP BY dob")  # fmt: skip
+    _, rows = where.rows("SELECT kept, count(*) FROM blocks GROUP BY kept")
+    assert dict(rows).keys() == {4}
+    kept = 4 * dict(rows)[4]
+    assert 0.8 * SAMPLE_FOR_TRAINING / 2 < kept < 1.2 * SAMPLE_FOR_TRAINING / 2
+
+
+def test_a_level_random_pairs_never_reached_is_weighed_by_how_often_values_repeat() -> None:
+    where = DuckDBLinkage()
+    where.load("records", pa.table({"email": ["a", "a", "b", "c", None]}))
+    model = {"comparisons": [{"comparison_levels": [
+        {"sql_condition": '"email_l" IS NULL OR "email_r" IS NULL', "is_null_level": True},
+        {"sql_condition": '"email_l" = "email_r"', "m_probability": 0.9},
+        {"sql_condition": "ELSE", "m_probability": 0.1, "u_probability": 1.0}]}]}  # fmt: skip
+    levels = with_rare_agreements(model, where)["comparisons"][0]["comparison_levels"]
+    assert levels[1]["u_probability"] == pytest.approx(1 / 6)  # of six pairs, one agrees
+    assert levels[2]["u_probability"] == 1.0

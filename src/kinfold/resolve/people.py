@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import logging
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -41,6 +42,7 @@ from kinfold.resolve.records import Record
 SAMPLE_FOR_TRAINING = 40_000
 RANDOM_PAIRS_FOR_U = 500_000
 SEED = 42
+MILLION = 1_000_000
 NEAR_BIRTH_DAYS = 31
 DAYS_APART = "date_diff('day', try_cast(dob_l AS date), try_cast(dob_r AS date))"
 DAY_AND_MONTH_SWAPPED = (
@@ -275,11 +277,13 @@ def train(
             "source_dataset_r": ["training"] * len(labels),
             "unique_id_r": [right for _, right in labels],
         }))  # fmt: skip
-    if size > SAMPLE_FOR_TRAINING:
+    sampled = size > SAMPLE_FOR_TRAINING
+    if sampled:
         local.sample("sampled", "records", SAMPLE_FOR_TRAINING, SEED)
         also = (" UNION SELECT r.* FROM records r JOIN labels l ON r.unique_id IN "
                 "(l.unique_id_l, l.unique_id_r)" if labelled else "")  # fmt: skip
         local.make("training", f"SELECT * FROM sampled{also}")
+        local.make("blocks", f"SELECT * FROM records WHERE {whole_blocks(size)}{also}")
     else:
         local.make("training", "SELECT * FROM records")
     trainer = Linker(local.api.register("training"), settings(local))
@@ -291,10 +295,13 @@ def train(
         recall=0.8,
     )
     _try(trainer.training.estimate_u_using_random_sampling, RANDOM_PAIRS_FOR_U, seed=SEED)
+    # m is learned from whole blocks (see whole_blocks), the prior and u kept
+    model = with_rare_agreements(trainer.misc.save_model_to_json(), local)
+    trainer = Linker(local.api.register("blocks" if sampled else "training"), model)
     # m from pairs that share a date of birth, and pairs that share their names. Not from
     # pairs that share a home: those are mostly a family, whose agreeing surname, home
     # and phone would teach the model that relatives are one person.
-    for rule in (block_on("dob"), block_on("last", "first_formal")):
+    for rule in EM_BLOCKS:
         _try(
             trainer.training.estimate_parameters_using_expectation_maximisation,
             rule,
@@ -314,6 +321,46 @@ def train(
         return scorer(model, local, rules=rules)
     local.close()
     return scorer(model, where, records, rules)
+
+
+EM_BLOCKS = (block_on("dob"), block_on("last", "first_formal"))
+EQUAL = re.compile(r'^"?(\w+)_l"? = "?(\w+)_r"?$')
+
+
+def with_rare_agreements(model: dict[str, Any], where: DuckDBLinkage) -> dict[str, Any]:
+    """The model with u (how often two strangers' records agree) for each level that
+    says two values are equal and that random pairs of records never reached: a shared
+    home, email or NI number in a large backlog. Left out, Splink would weigh such a
+    level by a default worth a few bits, and the same home would say little in a big
+    backlog. It is the chance that two of all the records agree, from how often each
+    value is given."""
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            match = EQUAL.match(level["sql_condition"])
+            if level.get("is_null_level") or isinstance(level.get("u_probability"), float):
+                continue
+            if match is None or match.group(1) != match.group(2):
+                continue
+            column = match.group(1)
+            _, ((agreeing,),) = where.rows(
+                f"SELECT sum(n * (n - 1)) / greatest(sum(n) * (sum(n) - 1), 1) FROM (SELECT "
+                f"count(*) AS n FROM records WHERE {column} IS NOT NULL GROUP BY {column})"
+            )
+            if agreeing:
+                level["u_probability"] = float(agreeing)
+    return model
+
+
+def whole_blocks(size: int) -> str:
+    """Which records EM learns m from, in a backlog of `size` records too large to learn
+    from whole: every record of a random share of its blocks (dates of birth, and
+    surnames with first names), about SAMPLE_FOR_TRAINING in all. A random share of
+    records would keep a share of a share of the pairs that match (both records must be
+    drawn): few at a million records, and a different few each time."""
+    cut = round(MILLION * SAMPLE_FOR_TRAINING / size / 2)
+    names = "last || '|' || first_formal"
+    return (f"(dob IS NOT NULL AND hash(dob) % {MILLION} < {cut}) OR "
+            f"({names} IS NOT NULL AND hash({names}) % {MILLION} < {cut})")  # fmt: skip
 
 
 def scorer(
@@ -648,16 +695,28 @@ def same_reference(x: str, y: str) -> bool:
 
 def same_first_name(x: str, y: str) -> bool:
     """Could these be one person's first name: equal, a nickname or another spelling,
-    an initial and a name it begins, one slip apart, or alike once "rn" misread as "m"
-    is read back?"""
+    an initial and a name it begins, one slip apart, or one slip apart once letters a
+    scanner confuses are read alike ("Daire" for "Claire", "Llndsey" for "Lindsey")?"""
     if x == y or within_one_edit(x, y):
         return True
     if len(x) == 1 or len(y) == 1:
         return x[0] == y[0]
-    if "rn" in x + y and within_one_edit(x.replace("rn", "m"), y.replace("rn", "m")):
+    if within_one_edit(as_scanned(x), as_scanned(y)):
         return True
     table = nicknames()
     return bool(set(table.get(x, (x,))) & set(table.get(y, (y,))))
+
+
+# letters a scanner takes for others: "rn" for "m", "cl" for "d", "i" for "l", "u" for "v"
+SCANNED_PAIRS = (("rn", "m"), ("cl", "d"), ("vv", "w"))
+SCANNED_LETTERS = str.maketrans("iuh", "lvb")
+
+
+def as_scanned(name: str) -> str:
+    """A name with each group of letters a scanner confuses written as one of them."""
+    for pair, letter in SCANNED_PAIRS:
+        name = name.replace(pair, letter)
+    return name.translate(SCANNED_LETTERS)
 
 
 def within_one_edit(x: str, y: str) -> bool:
