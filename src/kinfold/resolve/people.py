@@ -295,7 +295,8 @@ def train(
         recall=0.8,
     )
     _try(trainer.training.estimate_u_using_random_sampling, RANDOM_PAIRS_FOR_U, seed=SEED)
-    # m is learned from whole blocks (see whole_blocks), the prior and u kept
+    # EM goes on from the prior and u learned so far: on whole blocks of a large
+    # backlog (see whole_blocks), on every record of a small one
     model = with_rare_agreements(trainer.misc.save_model_to_json(), local)
     trainer = Linker(local.api.register("blocks" if sampled else "training"), model)
     # m from pairs that share a date of birth, and pairs that share their names. Not from
@@ -336,9 +337,9 @@ def with_rare_agreements(model: dict[str, Any], where: DuckDBLinkage) -> dict[st
     value is given."""
     for comparison in model["comparisons"]:
         for level in comparison["comparison_levels"]:
-            match = EQUAL.match(level["sql_condition"])
             if level.get("is_null_level") or isinstance(level.get("u_probability"), float):
                 continue
+            match = EQUAL.match(level["sql_condition"])
             if match is None or match.group(1) != match.group(2):
                 continue
             column = match.group(1)
