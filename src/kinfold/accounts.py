@@ -19,6 +19,7 @@ import secrets
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -42,7 +43,13 @@ _hasher = PasswordHasher()
 # Each check takes 64 MiB and most of a core for a moment: a storm of sign-ins (a whole
 # office at nine) queues for a few of them rather than exhausting the machine.
 _CHECKING = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
-_NOBODY = _hasher.hash("a password no account has")  # checked against for unknown names
+
+
+@cache
+def _nobody() -> str:
+    """What a password is checked against for a name no account has, hashed once when
+    first needed (not whenever kinfold starts)."""
+    return _hasher.hash("a password no account has")
 
 
 class AccountError(KinfoldError):
@@ -153,7 +160,7 @@ def sign_in(engine: Engine, username: str, password: str) -> Session:
                    users.c.locked_until).where(users.c.username == username.strip().lower())
         ).first()  # fmt: skip
         if row is None:
-            _verify(_NOBODY, password)  # the same time spent as for a real account
+            _verify(_nobody(), password)  # the same time spent as for a real account
             raise wrong
         user_id, hashed, active, failures, locked_until = row
         if locked_until is not None and clock.as_utc(locked_until) > now:
