@@ -189,6 +189,17 @@ def test_every_response_has_the_security_headers(web_workspace: Workspace) -> No
             assert ("Strict-Transport-Security" in headers) is hsts, path
 
 
+def test_a_nul_character_in_the_address_is_refused_clearly(web_workspace: Workspace) -> None:
+    token = accounts.new_api_token(web_workspace.engine, "teamleader", "test")
+    api = TestClient(create_app(web_workspace), headers={"Authorization": f"Bearer {token}"})
+    response = api.get("/api/queue?area=%00")
+    assert response.status_code == 400
+    assert response.json() == {"error": "'area' in the address holds a NUL character (%00)."}
+    page, _ = signed_in(web_workspace, "teamleader")
+    shown = page.get("/backlog?area=LS%006")
+    assert shown.status_code == 400 and "holds a NUL character" in shown.text
+
+
 def test_sign_in_is_rate_limited_per_address(web_workspace: Workspace) -> None:
     client = TestClient(create_app(web_workspace))
 

@@ -10,7 +10,7 @@ import logging
 import os
 import time
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -55,6 +55,7 @@ def create_app(workspace: Workspace, secure_cookies: bool = False) -> FastAPI:
         description="People to help, not things to do: the team's backlog, cases and plans.",
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(_no_nul_in_the_address)],
     )
     app.state.web = Web(
         workspace.engine, workspace.path, workspace.settings, workspace.name, secure_cookies
@@ -67,6 +68,16 @@ def create_app(workspace: Workspace, secure_cookies: bool = False) -> FastAPI:
     for routes in (pages, team, rule, imports, measures, exports, review, admin, api):
         app.include_router(routes.router)
     return app
+
+
+def _no_nul_in_the_address(request: Request) -> None:
+    """A value in the query string holding a NUL character (`%00`) is refused: no
+    database stores one, and PostgreSQL fails on it."""
+    for name, value in request.query_params.multi_items():
+        if "\x00" in name or "\x00" in value:
+            raise HTTPException(
+                400, f"'{name.replace(chr(0), '')}' in the address holds a NUL character (%00)."
+            )
 
 
 class _SecurityHeaders(BaseHTTPMiddleware):
