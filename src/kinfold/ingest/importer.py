@@ -255,11 +255,11 @@ class _Loader:
         split: FieldRule | None,
     ) -> None:
         self.table = table
-        refs = ", ".join(mapping.rules["source_ref"].columns) or None
-        self.writers = {result.source: _Writer(conn, result, actor, refs) for result in results}
         encode = store.ItemEncoder(conn.dialect.name)
-        builders = {
-            result.source: RowBuilder(
+        builders: dict[str, RowBuilder] = {}
+        self.writers: dict[str, _Writer] = {}
+        for result in results:
+            builders[result.source] = builder = RowBuilder(
                 mapping,
                 result.source,
                 table.columns,
@@ -269,10 +269,9 @@ class _Loader:
                     "last_import_id": result.import_id,
                 },
                 encode=encode,
-                known=self.writers[result.source].known,
+                known=store.known_items(conn, result.source),
             )
-            for result in results
-        }
+            self.writers[result.source] = _Writer(conn, result, actor, builder)
         self.builders = Builders(SourcesBuilder(builders, split), table.csv_plan, parallel)
 
     def load(self, progress: Progress | None) -> None:
@@ -307,15 +306,15 @@ class _Writer:
     quarantined rows."""
 
     def __init__(
-        self, conn: Connection, result: ImportResult, actor: str, ref_columns: str | None
+        self, conn: Connection, result: ImportResult, actor: str, builder: RowBuilder
     ) -> None:
         self.conn = conn
         self.result = result
         self.actor = actor
-        self.known = store.known_items(conn, result.source)
+        self.known = builder.known  # the builder's, kept up to date as items are stored
+        self.ref_columns = builder.ref_columns
         self.quarantine = store.QuarantineWriter(conn, result.kind, result.source)
         self.seen: dict[str, int] = {}  # source_ref -> row number in this file
-        self.ref_columns = ref_columns
 
     def write(self, outcomes: list[Outcome], offset: int) -> None:
         result = self.result

@@ -129,10 +129,9 @@ def households(
     for home in person_homes:
         if home and home.address.postcode and home.address.street:
             address = home.address
-            postcodes.setdefault(_place(address), {}).setdefault(address.postcode, set())
-            postcodes[_place(address)][address.postcode].add(home.uprn)
-            streets.setdefault(_in_postcode(address), {}).setdefault(address.street, set())
-            streets[_in_postcode(address)][address.street].add(home.uprn)
+            place, in_postcode = _place(address), _in_postcode(address)
+            postcodes.setdefault(place, {}).setdefault(address.postcode, set()).add(home.uprn)
+            streets.setdefault(in_postcode, {}).setdefault(address.street, set()).add(home.uprn)
     first_with: dict[str, int] = {}
     for person, home in enumerate(person_homes):
         if home is None:
