@@ -22,7 +22,7 @@ from kinfold.resolve.people import (
     whole_blocks,
     with_rare_agreements,
 )
-from kinfold.resolve.records import Record, read_records, record_schema
+from kinfold.resolve.records import FEW_TOGETHER, Record, Records, read_records
 from kinfold.workspace import Workspace
 
 EVERY_RULE = frozenset(RULES)
@@ -145,11 +145,8 @@ def test_relatives_share_counts_plainly_different_people_at_one_home() -> None:
                 person("david", "jnoes", "1960-04-02"),
                 person("amy", "jones", "1960-04-02")]  # fmt: skip
     for records, share in ((family, 5 / 6), (replaced, 0.0)):
-        columns: dict[str, list[object]] = {"unique_id": list(range(len(records)))}
-        for position, name in enumerate(Record._fields):
-            columns[name] = [record[position] for record in records]
         where = DuckDBLinkage(duckdb.connect())
-        where.load("people", pa.table(columns, schema=record_schema()))
+        where.load("people", Records(items=[], distinct=records).table())
         assert relatives_share(where, "people") == share
 
 
@@ -208,3 +205,21 @@ def test_a_level_random_pairs_never_reached_is_weighed_by_how_often_values_repea
     levels = with_rare_agreements(model, where)["comparisons"][0]["comparison_levels"]
     assert levels[1]["u_probability"] == pytest.approx(1 / 6)  # of six pairs, one agrees
     assert levels[2]["u_probability"] == 1.0
+
+
+def test_names_alone_block_only_the_records_few_others_share_them_with() -> None:
+    # a backlog's John Smiths are compared on their names and something more; each of
+    # its two Ayla Benjamins on the names alone (one has no date of birth)
+    common = [person("john", "smith", f"19{n:02d}-01-01") for n in range(FEW_TOGETHER + 1)]
+    rare = [person("ayla", "benjamin", None), person("ayla", "benjamin", "1980-03-04")]
+    table = Records(items=[], distinct=[*common, *rare]).table()
+    assert table.column("names").to_pylist() == [None] * len(common) + ["ayla|benjamin"] * 2
+    street = table.column("street_last").to_pylist()
+    assert street == [None] * len(common) + ["highstreet|benjamin"] * 2
+    where = DuckDBLinkage(duckdb.connect())
+    where.load("records", table)
+    _, ((pairs,),) = where.rows(
+        "SELECT count(*) FROM records l JOIN records r ON l.unique_id < r.unique_id "
+        "AND l.names = r.names"
+    )
+    assert pairs == 1

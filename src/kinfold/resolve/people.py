@@ -194,7 +194,9 @@ def blocking_rules() -> list[Any]:
     return [
         block_on("last", "dob"),
         block_on("first_formal", "dob"),
-        block_on("first_formal", "last"),
+        block_on("names"),  # first name and surname, where few share them (records.py)
+        block_on("first_formal", "last", "substr(dob, 1, 4)"),
+        block_on("first_formal", "last", "substr(dob, 6, 5)"),
         block_on("ni"),
         block_on("ref"),
         block_on("email"),
@@ -202,7 +204,6 @@ def blocking_rules() -> list[Any]:
         block_on("building", "first_formal"),
         block_on("building", "last"),
         block_on("building", "dob"),
-        block_on("first", "last"),
         block_on("dob", "postcode"),
         block_on("dob", "street"),
         block_on("first_formal", "postcode"),
@@ -212,8 +213,8 @@ def blocking_rules() -> list[Any]:
         "l.first = r.last and l.dob = r.dob",
         block_on("place", "first_formal", "substr(dob, 1, 4)"),
         block_on("place", "last", "substr(dob, 1, 4)"),
-        block_on("street", "first_formal"),
-        block_on("street", "last"),
+        block_on("street_first"),
+        block_on("street_last"),
     ]
 
 

@@ -8,6 +8,7 @@ distinct description once and every item follows its record.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -54,6 +55,18 @@ class Record(NamedTuple):
 
 RECORD_COLUMNS = Record._fields
 
+# Blocks of two fields that, alone, would grow with the square of the backlog: a common
+# name, a long street. Each is given as a column of its own (the two values joined) only
+# for records whose block holds at most FEW_TOGETHER of them, so that each record is
+# compared with a bounded number of others on these alone. A pair in a bigger block is
+# still compared when it shares more (a date of birth, a home, a phone): other rules.
+TOGETHER = {
+    "names": ("first_formal", "last"),
+    "street_first": ("street", "first_formal"),
+    "street_last": ("street", "last"),
+}
+FEW_TOGETHER = 20
+
 
 @dataclass(frozen=True)
 class ItemPerson:
@@ -84,11 +97,22 @@ class Records:
         columns: dict[str, list[Any]] = {"unique_id": list(range(len(self.distinct)))}
         for position, name in enumerate(RECORD_COLUMNS):
             columns[name] = [record[position] for record in self.distinct]
+        for name, (one, other) in TOGETHER.items():
+            columns[name] = _few_together(columns[one], columns[other])
         return pa.table(columns, schema=record_schema())
 
 
+def _few_together(ones: list[str | None], others: list[str | None]) -> list[str | None]:
+    """Each record's two values joined, where at most FEW_TOGETHER records share both."""
+    joined = [f"{one}|{other}" if one and other else None
+              for one, other in zip(ones, others, strict=True)]  # fmt: skip
+    counts = Counter(joined)
+    return [value if value and counts[value] <= FEW_TOGETHER else None for value in joined]
+
+
 def record_schema() -> pa.Schema:
-    return pa.schema([("unique_id", pa.int64()), *((name, pa.string()) for name in RECORD_COLUMNS)])
+    names = (*RECORD_COLUMNS, *TOGETHER)
+    return pa.schema([("unique_id", pa.int64()), *((name, pa.string()) for name in names)])
 
 
 ITEM_QUERY = """
