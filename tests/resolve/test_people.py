@@ -12,6 +12,7 @@ from kinfold.resolve.people import (
     RULES,
     SAMPLE_FOR_TRAINING,
     Link,
+    blocking_rules,
     cluster,
     relatives_share,
     rules_that_hold,
@@ -223,3 +224,17 @@ def test_names_alone_block_only_the_records_few_others_share_them_with() -> None
         "AND l.names = r.names"
     )
     assert pairs == 1
+
+
+def test_names_the_wrong_way_round_and_mistyped_are_compared_at_one_home() -> None:
+    # "Ewa N Whiteley" and "Ewan Whiteley" at one home, one of them with the names in each
+    # other's place, and one date of birth mistyped: no rule on equal names catches them
+    records = [person("whiteley", "ewa", "1984-02-05"), person("ewan", "whiteley", "1984-05-02")]
+    where = DuckDBLinkage(duckdb.connect())
+    where.load("records", Records(items=[], distinct=records).table())
+    rules = [rule if isinstance(rule, str) else rule.get_blocking_rule("duckdb").blocking_rule_sql
+             for rule in blocking_rules()]  # fmt: skip
+    blocked = [rule for rule in rules if where.rows(
+        f"SELECT count(*) FROM records l JOIN records r ON l.unique_id < r.unique_id AND {rule}"
+    )[1][0][0]]  # fmt: skip
+    assert blocked == ["l.first = r.last and l.building = r.building"]

@@ -210,7 +210,12 @@ def blocking_rules() -> list[Any]:
         block_on("last", "postcode"),
         "l.dob = r.dob and split_part(l.building, '|', 1) = split_part(r.building, '|', 1)",
         "l.first = r.last and l.last = r.first",  # names swapped
+        # one name in the other place, the other mistyped: each way round, as joins on
+        # equal values (a join on `or` would compare every pair)
         "l.first = r.last and l.dob = r.dob",
+        "l.last = r.first and l.dob = r.dob",
+        "l.first = r.last and l.building = r.building",
+        "l.last = r.first and l.building = r.building",
         block_on("place", "first_formal", "substr(dob, 1, 4)"),
         block_on("place", "last", "substr(dob, 1, 4)"),
         block_on("street_first"),
@@ -295,7 +300,14 @@ def train(
         [block_on("first", "last", "dob"), block_on("ni"), block_on("email")],
         recall=0.8,
     )
-    _try(trainer.training.estimate_u_using_random_sampling, RANDOM_PAIRS_FOR_U, seed=SEED)
+    # in one go: levels such as "same email" never reach the count that would stop early,
+    # and chunks would each be a query over the same sample
+    _try(
+        trainer.training.estimate_u_using_random_sampling,
+        RANDOM_PAIRS_FOR_U,
+        seed=SEED,
+        num_chunks=1,
+    )
     # EM goes on from the prior and u learned so far: on whole blocks of a large
     # backlog (see whole_blocks), on every record of a small one
     model = with_rare_agreements(trainer.misc.save_model_to_json(), local)
