@@ -19,8 +19,7 @@ def carry_ids(
     with more of them took it first; otherwise a new id counting up from `next_id`."""
     candidates = []
     for group, members in enumerate(groups):
-        counts = Counter(old for item in members if (old := old_id_of.get(item)) is not None)
-        candidates += [(-count, group, old) for old, count in counts.items()]
+        candidates += [(-count, group, old) for old, count in _old_ids(members, old_id_of)]
     candidates.sort()
     ids: list[int | None] = [None] * len(groups)
     taken: set[int] = set()
@@ -51,7 +50,7 @@ def case_changes(
     changes = CaseChanges()
     now_in: dict[int, Counter[int]] = {}
     for case_id, members in zip(ids, groups, strict=True):
-        old_cases = Counter(old for item in members if (old := old_id_of.get(item)) is not None)
+        old_cases = dict(_old_ids(members, old_id_of))
         for old, count in old_cases.items():
             now_in.setdefault(old, Counter())[case_id] += count
         others = sorted(old for old in old_cases if old != case_id)
@@ -64,3 +63,14 @@ def case_changes(
         if old not in current:
             changes.gone[old] = holders.most_common(1)[0][0]
     return changes
+
+
+def _old_ids(members: Sequence[int], old_id_of: Mapping[int, int | None]) -> list[tuple[int, int]]:
+    """(old id, how many of `members` had it) for each old id they had. Most groups had
+    none (a first run) or one, which need no counting."""
+    olds = [old for item in members if (old := old_id_of.get(item)) is not None]
+    if not olds:
+        return []
+    if olds.count(olds[0]) == len(olds):
+        return [(olds[0], len(olds))]
+    return list(Counter(olds).items())
