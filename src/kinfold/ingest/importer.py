@@ -32,7 +32,14 @@ from kinfold.ingest.building import (
 )
 from kinfold.ingest.items import ITEM_FIELDS, Rejected, row_digest
 from kinfold.ingest.mapping import FieldRule, Mapping, canonical_mapping, load_mapping
-from kinfold.ingest.readers import SourceRow, SourceTable, Value, read_table, unreadable_row
+from kinfold.ingest.readers import (
+    SourceRow,
+    SourceTable,
+    Value,
+    csv_columns,
+    read_table,
+    unreadable_row,
+)
 from kinfold.privacy import PERSONAL_FIELDS
 from kinfold.store import events
 from kinfold.store import items as store
@@ -163,9 +170,8 @@ def sources_of(
     rule = mapping.rules.get("source")
     named: dict[str, int] = {}  # source -> the first row naming it
     if rule is not None:
-        table_again, _ = open_source(path, mapping_path, sheet)
-        for number, values, problem in table_again.rows:
-            if problem is None and (name := source_named(rule, values)) is not None:
+        for number, values in _readable_rows(path, table, rule, mapping_path, sheet):
+            if (name := source_named(rule, values)) is not None:
                 named.setdefault(name, number)
     if given is not None:
         others = {name: row for name, row in named.items() if name != given}
@@ -185,6 +191,21 @@ def sources_of(
             "mapping, or a source column in the file.",
         )
     return list(named)
+
+
+def _readable_rows(
+    path: Path, table: SourceTable, rule: FieldRule, mapping_path: Path | None, sheet: str | None
+) -> Iterator[tuple[int, dict[str, Value]]]:
+    """(row number, values) of each row of `path` read without a problem: of a CSV file,
+    only the values `rule` reads from it."""
+    plan = table.csv_plan
+    if plan is not None and set(rule.columns) <= set(plan.columns):
+        yield from csv_columns(plan, rule.columns)
+        return
+    table_again, _ = open_source(path, mapping_path, sheet)
+    for number, values, problem in table_again.rows:
+        if problem is None:
+            yield number, values
 
 
 @contextmanager
