@@ -210,10 +210,13 @@ def blocking_rules() -> list[Any]:
         block_on("last", "postcode"),
         "l.dob = r.dob and split_part(l.building, '|', 1) = split_part(r.building, '|', 1)",
         "l.first = r.last and l.last = r.first",  # names swapped
-        # one name in the other place, the other mistyped: each way round, as joins on
-        # equal values (a join on `or` would compare every pair)
+        # one name in the other place, the other mistyped, with the same date of birth,
+        # postcode or home: each way round, as joins on equal values (a join on `or`
+        # would compare every pair)
         "l.first = r.last and l.dob = r.dob",
         "l.last = r.first and l.dob = r.dob",
+        "l.first = r.last and l.postcode = r.postcode",
+        "l.last = r.first and l.postcode = r.postcode",
         "l.first = r.last and l.building = r.building",
         "l.last = r.first and l.building = r.building",
         block_on("place", "first_formal", "substr(dob, 1, 4)"),
