@@ -204,6 +204,7 @@ def blocking_rules() -> list[Any]:
         block_on("building", "first_formal"),
         block_on("building", "last"),
         block_on("building", "dob"),
+        block_on("building", "substr(dob, 1, 4)"),
         block_on("dob", "postcode"),
         block_on("dob", "street"),
         block_on("first_formal", "postcode"),
