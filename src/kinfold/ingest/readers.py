@@ -203,10 +203,18 @@ def csv_records(reader: Any, columns: list[str], counter: list[int]) -> Iterator
         counter[0] = number
         if not any(cells):
             continue  # a blank line, or a row of empty cells: nothing to import
-        if len(cells) == width and max(map(len, cells)) <= MAX_CELL_CHARS:
+        if _fitting(cells, width):
             yield SourceRow(number, dict(zip(columns, cells)))  # noqa: B905 - checked
         else:
             yield _odd_row(number, cells, columns)
+
+
+def _fitting(cells: list[str], width: int) -> bool:
+    """Whether a CSV row reads without a problem: a cell per column, once empty cells
+    beyond the last column are dropped (here, in place), and none of them enormous."""
+    while len(cells) > width and cells[-1] == "":
+        cells.pop()
+    return len(cells) == width and max(map(len, cells)) <= MAX_CELL_CHARS
 
 
 def csv_columns(plan: CsvPlan, wanted: tuple[str, ...]) -> Iterator[tuple[int, dict[str, Value]]]:
@@ -221,9 +229,7 @@ def csv_columns(plan: CsvPlan, wanted: tuple[str, ...]) -> Iterator[tuple[int, d
         number = 1
         try:
             for number, cells in enumerate(reader, start=2):
-                while len(cells) > width and cells[-1] == "":
-                    cells.pop()
-                if len(cells) == width and any(cells) and max(map(len, cells)) <= MAX_CELL_CHARS:
+                if any(cells) and _fitting(cells, width):
                     yield number, {name: cells[position] for name, position in positions}
         except csv.Error as error:
             raise unreadable_row(plan.path.name, number + 1, error) from error
@@ -237,11 +243,9 @@ def unreadable_row(file_name: str, number: int, error: object) -> FileFormatErro
 
 
 def _odd_row(number: int, cells: list[str], columns: list[str]) -> SourceRow:
-    """A row of the wrong width, or with an enormous cell: a problem, unless the only
-    difference is empty cells at the end."""
+    """A row that does not fit (`_fitting`, which dropped its empty cells beyond the
+    last column): of the wrong width, or with an enormous cell."""
     width = len(columns)
-    while len(cells) > width and cells[-1] == "":
-        cells.pop()
     values: dict[str, Value] = dict(zip(columns, cells, strict=False))
     if len(cells) != width:
         reason = f"the row has {len(cells)} values but the header names {width} columns"
