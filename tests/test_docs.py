@@ -8,6 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from kinfold.cli import app
+from kinfold.settings import PLAN, READERS
 
 ROOT = Path(__file__).parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
@@ -41,3 +42,8 @@ def test_every_documented_import_kind_is_accepted() -> None:
     guide = (ROOT / "docs" / "import.md").read_text(encoding="utf-8")
     for kind in ("workers", "skills", "roster", "events", "qa"):
         assert f"| `{kind}` |" in guide
+
+
+def test_every_setting_is_in_the_settings_guide() -> None:
+    guide = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
+    assert {name for name in (*READERS, *PLAN) if f"| `{name}` |" not in guide} == set()

@@ -24,9 +24,9 @@ from kinfold.privacy import (
     delete_past_retention,
     erase_person,
     past_retention,
-    retention_days,
     subject_access,
 )
+from kinfold.settings import Settings
 from kinfold.store.schema import cases, events, households, items, metadata, people
 from kinfold.workspace import Workspace
 from tests.test_cli import run
@@ -249,8 +249,8 @@ def test_retention_deletes_closed_cases_past_their_period(
         ({"retention": {"kept": 10}}, "takes `closed cases kept"),
     ):
         with pytest.raises(WorkspaceError, match=message):
-            retention_days(settings)
-    assert retention_days({}) is None
+            Settings.parse(settings)
+    assert Settings.parse({}).retention_days is None
 
 
 def test_the_event_log_allows_only_erasing_personal_data_once(

@@ -14,7 +14,7 @@ def test_init_then_open(backend: str, tmp_path: Path) -> None:
     created.close()
     opened = open_workspace(tmp_path / "team")
     assert opened.name == "Welfare Benefits"
-    assert opened.settings["nation"] == "england-and-wales"
+    assert opened.settings.nation == "england-and-wales"
     again = init_workspace(tmp_path / "team", name="ignored: already set")
     assert again.name == "Welfare Benefits"
     opened.close()

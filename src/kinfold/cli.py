@@ -25,7 +25,7 @@ from kinfold.allocate.routing import NO_TEAM
 from kinfold.demo import generate_demo, load_demo
 from kinfold.errors import KinfoldError
 from kinfold.fold.hotspots import KINDS as HOTSPOT_KINDS
-from kinfold.fold.hotspots import HotspotSettings, find_hotspots
+from kinfold.fold.hotspots import find_hotspots
 from kinfold.fold.oneshot import fold_files
 from kinfold.ingest.eventlog import import_event_log
 from kinfold.ingest.importer import ImportResult
@@ -518,7 +518,7 @@ def hotspots(
                            f"The kinds are: {', '.join(HOTSPOT_KINDS)}.")  # fmt: skip
     opened = open_workspace(workspace)
     try:
-        settings = HotspotSettings.from_settings(opened.settings)
+        settings = opened.settings.hotspots
         with opened.engine.connect() as conn:
             found = [h for h in find_hotspots(conn, settings) if kind in (None, h.kind)]
     finally:

@@ -14,6 +14,7 @@ import typer
 from kinfold import clock, privacy
 from kinfold.cli import WorkspaceOption, actor, app, command, console
 from kinfold.errors import KinfoldError
+from kinfold.settings import RETENTION_KEY
 from kinfold.store.backup import backup as take_backup
 from kinfold.store.backup import restore as bring_back
 from kinfold.store.database import DATABASE_FILE, database_url, is_initialised, open_engine
@@ -123,11 +124,11 @@ def retention(
     """Closed cases past the retention period in kinfold.yaml: count them, or delete them."""
     opened = open_workspace(workspace)
     try:
-        days = privacy.retention_days(opened.settings)
+        days = opened.settings.retention_days
         if days is None:
             raise KinfoldError(
                 "kinfold.yaml sets no retention period, so every closed case is kept.",
-                f"Add:\nretention:\n  {privacy.RETENTION_KEY}: 2190   # six years",
+                f"Add:\nretention:\n  {RETENTION_KEY}: 2190   # six years",
             )
         with opened.engine.begin() as conn:
             if not apply:

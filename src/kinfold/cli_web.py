@@ -40,7 +40,7 @@ def serve(
     opened = open_workspace(workspace)  # brings the schema up to date, once
     web = create_app(opened, secure_cookies=secure_cookies)
     console.print(f"kinfold for {opened.name}: http://{host}:{port}/ (Ctrl+C stops it)")
-    if opened.settings.get("demo"):
+    if opened.settings.demo:
         table = Table("role", "user name", "password", title="Demo sign-ins")
         for sign_in in SIGN_INS:
             team = f" ({sign_in.team})" if sign_in.team else ""

@@ -20,6 +20,7 @@ from kinfold.allocate.backlog import Refreshed, refresh_in
 from kinfold.ingest.importer import ImportResult, Progress, import_sources
 from kinfold.resolve.incremental import LinkedNew, link_new_items, new_item_ids
 from kinfold.resolve.run import ResolveResult, Stage, resolve_workspace
+from kinfold.settings import Settings
 from kinfold.store.database import analyse
 
 CHANGED = ("items", "people", "households", "cases", "links")  # what an intake rewrites
@@ -34,7 +35,7 @@ class Intake:
 
 def import_and_place(
     engine: Engine,
-    settings: dict[str, Any],
+    settings: Settings,
     path: Path,
     source: str | None = None,
     *,
@@ -62,7 +63,7 @@ def import_and_place(
 
 
 def resolve_and_refresh(
-    engine: Engine, settings: dict[str, Any], actor: str, stage: Stage | None = None
+    engine: Engine, settings: Settings, actor: str, stage: Stage | None = None
 ) -> tuple[ResolveResult, Refreshed]:
     """Resolve the whole workspace and re-rank every backlog, in one transaction."""
     refreshed: list[Refreshed] = []

@@ -28,7 +28,8 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from kinfold import clock
-from kinfold.errors import KinfoldError, WorkspaceError
+from kinfold.errors import KinfoldError
+from kinfold.ingest.fields import PERSONAL
 from kinfold.store import events as event_log
 from kinfold.store.schema import (
     cases,
@@ -43,32 +44,12 @@ from kinfold.store.schema import (
     quarantine,
 )
 
-# The columns of an item that are about the person (the rest is about the work)
-PERSONAL_FIELDS = (
-    "first_name",
-    "last_name",
-    "full_name",
-    "date_of_birth",
-    "address_line_1",
-    "address_line_2",
-    "address_line_3",
-    "town",
-    "postcode",
-    "uprn",
-    "phone",
-    "email",
-    "ni_number",
-    "person_ref",
-    "school",
-    "gp_practice",
-    "notes",
-    "extra",
-    "issues",
-)
+# The columns of an item that are about the person (the rest is about the work): its
+# personal fields, its notes (free text about them), and the values kept as given
+PERSONAL_FIELDS = (*PERSONAL, "notes", "extra", "issues")
 FREE_TEXT = ("note", "question", "answer", "reason", "decision", "override")  # typed about a case
 ERASED = "(erased)"
 ERASURE = "erasure"  # the actor of the decisions that keep an erased person's items together
-RETENTION_KEY = "closed cases kept for days"
 
 
 @dataclass(frozen=True)
@@ -219,25 +200,6 @@ def erase_person(conn: Connection, person_id: int, actor: str, reason: str) -> E
         after={"items": len(item_ids), "reason": reason},
     )
     return Erased(person_id, len(item_ids), erased_events, quarantined, alone)
-
-
-def retention_days(settings: dict[str, Any]) -> int | None:
-    """`retention: closed cases kept for days` of kinfold.yaml (none: keep them all)."""
-    given = settings.get("retention")
-    if given is None:
-        return None
-    days = given.get(RETENTION_KEY) if isinstance(given, dict) else None
-    if (
-        not isinstance(days, int)
-        or isinstance(days, bool)
-        or days < 1
-        or set(given) != {RETENTION_KEY}
-    ):
-        raise WorkspaceError(
-            f"kinfold.yaml: `retention` takes `{RETENTION_KEY}`, a whole number of days.",
-            f"For example:\nretention:\n  {RETENTION_KEY}: 2190   # six years",
-        )
-    return days
 
 
 def past_retention(conn: Connection, days: int) -> list[int]:

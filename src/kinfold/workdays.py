@@ -13,6 +13,8 @@ from typing import Any
 
 import holidays
 
+from kinfold.settings import Settings
+
 # England and Wales share their bank holidays
 SUBDIVISIONS = {"england-and-wales": "ENG", "scotland": "SCT", "northern-ireland": "NIR"}
 
@@ -26,9 +28,9 @@ class WorkingDays:
         self._holidays = holidays.country_holidays("GB", subdiv=SUBDIVISIONS[self.nation])
 
     @classmethod
-    def from_settings(cls, settings: dict[str, Any]) -> WorkingDays:
-        """The workspace's nation (checked when kinfold.yaml is read)."""
-        return cls(settings.get("nation", "england-and-wales"))
+    def from_settings(cls, settings: Settings) -> WorkingDays:
+        """The workspace's nation."""
+        return cls(settings.nation)
 
     def is_working(self, day: date) -> bool:
         return day.weekday() < 5 and day not in self._holidays

@@ -13,22 +13,22 @@ from sqlalchemy import Engine
 
 from kinfold import clock
 from kinfold.errors import WorkspaceError
+from kinfold.settings import ORIGIN, Settings
 from kinfold.store.database import database_url, is_initialised, migrate, open_engine
 
-SETTINGS_FILE = "kinfold.yaml"
+SETTINGS_FILE = ORIGIN
 WORKSPACE_ENV = "KINFOLD_WORKSPACE"
-NATIONS = ("england-and-wales", "scotland", "northern-ireland")
 
 
 @dataclass
 class Workspace:
     path: Path
     engine: Engine
-    settings: dict[str, Any] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
 
     @property
     def name(self) -> str:
-        return str(self.settings.get("name", self.path.name))
+        return self.settings.name or self.path.name
 
     def close(self) -> None:
         self.engine.dispose()
@@ -40,27 +40,26 @@ def default_path() -> Path:
 
 
 def init_workspace(
-    path: Path, name: str | None = None, settings: dict[str, Any] | None = None
+    path: Path, name: str | None = None, more: dict[str, Any] | None = None
 ) -> Workspace:
     """Create (or bring up to date) the workspace at `path`; a new one's kinfold.yaml
-    holds `settings` after the name, nation and day it was created."""
-    more = settings or {}
+    holds `more` settings after the name, nation and day it was created."""
     if path.exists() and not path.is_dir():
         raise WorkspaceError(
             f"{path} is a file, not a folder.", "Choose a folder for the workspace."
         )
     path.mkdir(parents=True, exist_ok=True)
     settings_path = path / SETTINGS_FILE
-    if settings_path.exists():
-        settings = read_settings(settings_path)
-    else:
-        settings = {
+    if not settings_path.exists():
+        written = {
             "name": name or path.resolve().name,
             "nation": "england-and-wales",
             "created": clock.now().date().isoformat(),
-            **more,
+            **(more or {}),
         }
-        settings_path.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
+        Settings.parse(written)  # what is written must be right
+        settings_path.write_text(yaml.safe_dump(written, sort_keys=False), encoding="utf-8")
+    settings = Settings.read(settings_path)
     engine = open_engine(database_url(path))
     migrate(engine)
     return Workspace(path=path, engine=engine, settings=settings)
@@ -75,7 +74,7 @@ def open_workspace(path: Path | None = None) -> Workspace:
             f"No kinfold workspace at {path.resolve()} (there is no {SETTINGS_FILE}).",
             f"Create one with `kinfold init {path}`, or pass --workspace.",
         )
-    settings = read_settings(settings_path)
+    settings = Settings.read(settings_path)
     engine = open_engine(database_url(path))
     if not is_initialised(engine):
         raise WorkspaceError(
@@ -101,19 +100,3 @@ def save_setting(path: Path, key: str, value: Any) -> None:
         out.flush()
         os.fsync(out.fileno())
     os.replace(written, settings_path)
-
-
-def read_settings(settings_path: Path) -> dict[str, Any]:
-    """The settings of a kinfold.yaml, checked."""
-    try:
-        settings = yaml.safe_load(settings_path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        raise WorkspaceError(f"{settings_path} is not valid YAML: {error}") from error
-    if not isinstance(settings, dict):
-        raise WorkspaceError(f"{settings_path} should hold settings as `key: value` lines.")
-    nation = settings.get("nation", "england-and-wales")
-    if nation not in NATIONS:
-        raise WorkspaceError(
-            f"{settings_path}: nation '{nation}' is not one of {', '.join(NATIONS)}.",
-        )
-    return settings

@@ -12,6 +12,7 @@ from kinfold.allocate.backlog import queue, refresh, settle_owners
 from kinfold.allocate.routing import Routing
 from kinfold.demo import DEMO_SETTINGS
 from kinfold.resolve.run import resolve_workspace
+from kinfold.settings import Settings
 from kinfold.store.schema import cases, households, items, teams
 from kinfold.workspace import Workspace
 from tests.allocate.stock import backlog
@@ -22,12 +23,12 @@ TODAY = date(2026, 11, 23)
 def test_every_open_demo_case_is_in_exactly_its_routed_teams_backlog(
     demo_workspace: Workspace,
 ) -> None:
-    engine = demo_workspace.engine
-    resolve_workspace(engine, DEMO_SETTINGS, "test")
-    refreshed = refresh(engine, DEMO_SETTINGS, "test")
+    engine, settings = demo_workspace.engine, Settings.parse(DEMO_SETTINGS)
+    resolve_workspace(engine, settings, "test")
+    refreshed = refresh(engine, settings, "test")
     with engine.connect() as conn:
         names = {row.id: row.name for row in conn.execute(select(teams.c.id, teams.c.name))}
-        routing = Routing.from_settings(DEMO_SETTINGS, sorted(names.values()))
+        routing = Routing.from_setting(settings.routing, sorted(names.values()))
         open_cases = {row.id: row.team_id for row in conn.execute(
             select(cases.c.id, cases.c.team_id).where(cases.c.status == "open"))}  # fmt: skip
         facts: dict[int, list[tuple[str, str, str]]] = {case_id: [] for case_id in open_cases}

@@ -11,6 +11,7 @@ from kinfold import clock
 from kinfold.allocate.checkin import Stuck, checkin
 from kinfold.allocate.peers import ask
 from kinfold.allocate.work import WorkError
+from kinfold.settings import Settings
 from kinfold.store import events
 from kinfold.store.schema import cases
 from kinfold.workspace import Workspace
@@ -46,12 +47,12 @@ def test_the_check_in_of_a_team(workspace: Workspace, monkeypatch: pytest.Monkey
             events.record(conn, actor="W01", action=action, entity_type="case", entity_id=case_id,
                           recorded_at=moment, completed_at=moment)  # fmt: skip
     ask(engine, "W01", 2, "Is the landlord's letter a valid notice?")
-    settings = {"goals": [
+    settings = Settings.parse({"goals": [
         {"name": "Benefits backlog", "team": "Benefits team", "backlog under": 10,
          "by": "2027-01-29"},
         {"name": "Housing backlog", "team": "Housing team", "backlog under": 10,
          "by": "2027-01-29"},
-    ]}  # fmt: skip
+    ]})  # fmt: skip
 
     day = checkin(engine, settings, "Benefits team")
     assert day.since == at(24, 0)

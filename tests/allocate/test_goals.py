@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from kinfold import clock
-from kinfold.allocate.goals import goals_from_settings, progress_today
+from kinfold.allocate.goals import progress_today
 from kinfold.errors import WorkspaceError
+from kinfold.settings import Settings
 from kinfold.store import events
 from kinfold.store.schema import cases, goal_progress
 from kinfold.workspace import Workspace
@@ -49,14 +50,14 @@ def test_contact_and_backlog_goals_worked_by_hand(
         conn.execute(insert(goal_progress).values(
             goal="Backlog under 4", day=date(2026, 11, 15), value=16, target=4,
             status="at risk", detail=""))  # fmt: skip
-    settings = {"goals": [
+    settings = Settings.parse({"goals": [
         {"name": "Contact within a day", **CONTACT},
         {"name": "Housing contact", "team": "Housing team", **CONTACT},
         {"name": "Backlog under 4", "team": "Benefits team", "backlog under": 4,
          "by": "2026-12-31"},
         {"name": "Backlog under 10", "backlog under": 10, "by": "2026-12-31"},
         {"name": "Backlog under 4 by November", "backlog under": 4, "by": "2026-11-01"},
-    ]}  # fmt: skip
+    ]})  # fmt: skip
     found = {p.goal.name: p for p in progress_today(engine, settings)}
     contact = found["Contact within a day"]
     assert (contact.value, contact.status) == (0.3333, "missed")
@@ -95,10 +96,13 @@ def test_a_goal_that_cannot_be_read_is_refused_with_its_place(
     goal: dict[str, object], message: str
 ) -> None:
     with pytest.raises(WorkspaceError, match=message) as refused:
-        goals_from_settings({"goals": [{"name": "Fine", **CONTACT}, goal]})
+        Settings.parse({"goals": [{"name": "Fine", **CONTACT}, goal]})
     assert "goal 2" in refused.value.message
 
 
 def test_a_goal_for_a_team_the_workspace_lacks(workspace: Workspace) -> None:
     with pytest.raises(WorkspaceError, match="names team 'Nobody'"):
-        progress_today(workspace.engine, {"goals": [{"name": "X", "team": "Nobody", **CONTACT}]})
+        progress_today(
+            workspace.engine,
+            Settings.parse({"goals": [{"name": "X", "team": "Nobody", **CONTACT}]}),
+        )

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from kinfold.allocate.next import NextError, get_next
+from kinfold.settings import Settings
 from kinfold.store.schema import cases, items
 from kinfold.workspace import Workspace
 from tests.allocate.stock import backlog
@@ -25,7 +26,7 @@ def test_the_highest_priority_case_the_worker_is_skilled_for(workspace: Workspac
     with engine.begin() as conn:  # case 1 needs a skill nobody has; case 2 is another team's
         conn.execute(update(items).where(items.c.id == 1).values(item_type="Appeal"))
         conn.execute(update(cases).where(cases.c.id == 2).values(team_id=2))
-    settings = {"allocate": {"work in progress cap": 2}}
+    settings = Settings.parse({"allocate": {"work in progress cap": 2}})
     first = get_next(engine, "W01", settings, TODAY)
     assert (first.case_id, first.reason) == (3, "next in your team's backlog")
     assert get_next(engine, "W01", settings, TODAY).case_id == 4
@@ -47,7 +48,7 @@ def test_fifty_workers_at_once_never_share_a_case(backend: str, workspace: Works
     engine = workspace.engine
     size, crew, cap = 5_000, 50, 110
     backlog(engine, size, crew)
-    settings = {"allocate": {"work in progress cap": cap}}
+    settings = Settings.parse({"allocate": {"work in progress cap": cap}})
     given: dict[str, list[int]] = {f"W{n:02d}": [] for n in range(1, crew + 1)}
     failures: list[BaseException] = []
 
@@ -80,7 +81,7 @@ def test_get_next_outlives_a_database_restart(backend: str, workspace: Workspace
     on a fresh one."""
     engine = workspace.engine
     backlog(engine, 3, 1)
-    settings = {"allocate": {"work in progress cap": 3}}
+    settings = Settings.parse({"allocate": {"work in progress cap": 3}})
     assert get_next(engine, "W01", settings, TODAY).case_id == 1  # a connection now pooled
     url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(url, autocommit=True) as server:

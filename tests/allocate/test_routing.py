@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from kinfold.allocate.routing import MATCHES, Routing
 from kinfold.errors import WorkspaceError
+from kinfold.settings import Settings
 
 TEAMS = ["Benefits team", "Housing team", "Revenues team"]
 WORDS = st.sampled_from(["housing", "income", "food", "claim", "ls6 2", "ls6", "ls7 3", ""])
@@ -20,7 +21,7 @@ ITEMS = st.lists(st.tuples(WORDS, WORDS, WORDS), max_size=5)
 def test_every_case_has_exactly_one_team(
     rules: list[dict[str, str]], default: str, case_items: list[tuple[str, str, str]]
 ) -> None:
-    routing = Routing.from_settings({"routing": {"default team": default, "rules": rules}}, TEAMS)
+    routing = routing_of({"default team": default, "rules": rules})
     team = routing.team_for(case_items)
     assert team in TEAMS
     meeting = [rule for rule in routing.rules if any(rule.meets(*item) for item in case_items)]
@@ -28,16 +29,16 @@ def test_every_case_has_exactly_one_team(
 
 
 def test_the_first_rule_met_wins() -> None:
-    routing = Routing.from_settings({"routing": {"default team": "benefits team", "rules": [
+    routing = routing_of({"default team": "benefits team", "rules": [
         {"team": "Housing team", "need": "Housing"},
         {"team": "Revenues team", "area": "LS6"},
-    ]}}, TEAMS)  # fmt: skip
+    ]})  # fmt: skip
     assert routing.team_for([("income", "claim", "ls6 2"), ("housing", "repair", "ls6 2")]) == (
         "Housing team"
     )
     assert routing.team_for([("income", "claim", "ls6 2")]) == "Revenues team"
     assert routing.team_for([("income", "claim", "ls7 3")]) == "Benefits team"
-    assert Routing.from_settings({}, ["Only team"]).team_for([]) == "Only team"
+    assert Routing.from_setting(None, ["Only team"]).team_for([]) == "Only team"
 
 
 @pytest.mark.parametrize(
@@ -52,4 +53,9 @@ def test_the_first_rule_met_wins() -> None:
 )  # fmt: skip
 def test_bad_routing_is_refused(routing: dict[str, object], message: str) -> None:
     with pytest.raises(WorkspaceError, match=message.replace("`", ".")):
-        Routing.from_settings({"routing": routing}, TEAMS)
+        routing_of(routing)
+
+
+def routing_of(given: dict[str, object]) -> Routing:
+    """Routing as kinfold.yaml's `routing:` gives it, for the teams of TEAMS."""
+    return Routing.from_setting(Settings.parse({"routing": given}).routing, TEAMS)

@@ -12,6 +12,7 @@ from kinfold import clock
 from kinfold.allocate.next import get_next
 from kinfold.allocate.work import WorkError, checklist, enough_lists, record_action
 from kinfold.errors import WorkspaceError
+from kinfold.settings import Settings
 from kinfold.store import events
 from kinfold.store.schema import cases, items
 from kinfold.workspace import Workspace
@@ -29,10 +30,12 @@ def test_actions_on_an_owned_case_are_events_with_their_times(workspace: Workspa
     backlog(engine, 3, 2)
     with engine.begin() as conn:
         conn.execute(update(items).where(items.c.id == 1).values(need="food"))
-    assert get_next(engine, "W01", {}).case_id == 1
+    assert get_next(engine, "W01", Settings()).case_id == 1
     began = clock.now() - timedelta(minutes=25)
 
-    done = record_action(engine, {}, "W01", 1, "contact made", note="rang her", started_at=began)
+    done = record_action(
+        engine, Settings(), "W01", 1, "contact made", note="rang her", started_at=began
+    )
     assert done.summary == "Contact made on case 1."
     with engine.connect() as conn:
         (event,) = [e for e in events.for_entity(conn, "case", 1) if e["action"] != "case.given"]
@@ -42,29 +45,29 @@ def test_actions_on_an_owned_case_are_events_with_their_times(workspace: Workspa
     assert event["after"] == {"note": "rang her"}
 
     with pytest.raises(WorkError, match="only the worker it was given to"):
-        record_action(engine, {}, "W02", 1, "referred")
+        record_action(engine, Settings(), "W02", 1, "referred")
     with pytest.raises(WorkError, match="not given to anyone yet"):
-        record_action(engine, {}, "W01", 2, "referred")
+        record_action(engine, Settings(), "W01", 2, "referred")
     with pytest.raises(WorkError, match="'phoned' is not an action"):
-        record_action(engine, {}, "W01", 1, "phoned")
+        record_action(engine, Settings(), "W01", 1, "phoned")
     with pytest.raises(WorkError, match="after today"):
-        record_action(engine, {}, "W01", 1, "waiting for the customer")
+        record_action(engine, Settings(), "W01", 1, "waiting for the customer")
     with pytest.raises(WorkError, match="Item 2 is not in case 1"):
-        record_action(engine, {}, "W01", 1, "item completed", item_id=2)
+        record_action(engine, Settings(), "W01", 1, "item completed", item_id=2)
 
     until = clock.now().date() + timedelta(days=3)
-    record_action(engine, {}, "W01", 1, "waiting for the customer", until=until)
+    record_action(engine, Settings(), "W01", 1, "waiting for the customer", until=until)
     with engine.connect() as conn:
         state = conn.execute(select(cases.c.work_state, cases.c.waiting_until)
                              .where(cases.c.id == 1)).one()  # fmt: skip
     assert (state.work_state, clock.day_of(state.waiting_until)) == ("waiting", until)
 
-    record_action(engine, {}, "W01", 1, "item completed", item_id=1)
+    record_action(engine, Settings(), "W01", 1, "item completed", item_id=1)
     with engine.connect() as conn:
         assert conn.execute(select(items.c.status).where(items.c.id == 1)).scalar_one() == "closed"
         case = conn.execute(select(cases).where(cases.c.id == 1)).one()
         assert (case.open_items, case.work_state) == (0, "in progress")
-        assert checklist(conn, 1, {}) == (EVERY, *FOOD)
+        assert checklist(conn, 1, Settings()) == (EVERY, *FOOD)
 
 
 def test_a_case_closes_when_it_is_enough_or_overridden_with_a_reason(
@@ -74,19 +77,19 @@ def test_a_case_closes_when_it_is_enough_or_overridden_with_a_reason(
     backlog(engine, 3, 1)
     with engine.begin() as conn:
         conn.execute(update(items).where(items.c.id < 3).values(need="food"))
-    settings = {"allocate": {"work in progress cap": 2}}
+    settings = Settings.parse({"allocate": {"work in progress cap": 2}})
     get_next(engine, "W01", settings)
     get_next(engine, "W01", settings)
 
     with pytest.raises(WorkError, match="not enough yet: not met: food or a voucher"):
-        record_action(engine, {}, "W01", 1, "case closed", met=(EVERY,))
+        record_action(engine, Settings(), "W01", 1, "case closed", met=(EVERY,))
     with pytest.raises(WorkError, match="'tea made' is not on case 1's checklist"):
-        record_action(engine, {}, "W01", 1, "case closed", met=("tea made",))
+        record_action(engine, Settings(), "W01", 1, "case closed", met=("tea made",))
     with pytest.raises(WorkError, match="not enough yet"):
-        record_action(engine, {}, "W01", 1, "case closed", met=(EVERY,), override="  ")
-    closed = record_action(engine, {}, "W01", 1, "case closed", met=(EVERY, *FOOD))
+        record_action(engine, Settings(), "W01", 1, "case closed", met=(EVERY,), override="  ")
+    closed = record_action(engine, Settings(), "W01", 1, "case closed", met=(EVERY, *FOOD))
     assert closed.summary == "Case 1 closed: enough."
-    overridden = record_action(engine, {}, "W01", 2, "case closed", met=(EVERY,),
+    overridden = record_action(engine, Settings(), "W01", 2, "case closed", met=(EVERY,),
                                override="moved away; passed to the new council")  # fmt: skip
     assert "overridden (moved away; passed to the new council)" in overridden.summary
 
@@ -101,16 +104,19 @@ def test_a_case_closes_when_it_is_enough_or_overridden_with_a_reason(
     assert closing[0]["after"]["override"] == "moved away; passed to the new council"
     assert closing[0]["after"]["enough"] == {EVERY: True, FOOD[0]: False, FOOD[1]: False}
     with pytest.raises(WorkError, match="Case 1 is closed"):
-        record_action(engine, {}, "W01", 1, "contact made")
+        record_action(engine, Settings(), "W01", 1, "contact made")
     # the closed cases no longer count against the cap
-    assert get_next(engine, "W01", {"allocate": {"work in progress cap": 1}}).case_id == 3
+    assert (
+        get_next(engine, "W01", Settings.parse({"allocate": {"work in progress cap": 1}})).case_id
+        == 3
+    )
 
 
 def test_a_workspace_changes_what_enough_means() -> None:
-    lists = enough_lists({"enough": {"Food": ["a food parcel delivered"]}})
+    lists = enough_lists(Settings.parse({"enough": {"Food": ["a food parcel delivered"]}}))
     assert lists["food"] == ("a food parcel delivered",)
     assert lists["every case"] == (EVERY,)
     bad_lists: list[object] = [["food"], {"food": []}, {"food": "x"}]
     for bad in bad_lists:
         with pytest.raises(WorkspaceError, match="for each need, a list of lines"):
-            enough_lists({"enough": bad})
+            Settings.parse({"enough": bad})

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from kinfold.errors import WorkspaceError
-from kinfold.fold.hotspots import HotspotSettings
 from kinfold.fold.oneshot import fold_files
+from kinfold.settings import Settings
 from tests.conftest import write
 
 HEADER = "source_ref,item_type,need,received_at,first_name,last_name,date_of_birth," \
@@ -63,4 +63,4 @@ def test_hotspots_are_found_sized_and_given_a_response(tmp_path: Path) -> None:
 )  # fmt: skip
 def test_bad_hotspot_settings_are_refused(given: dict[str, object]) -> None:
     with pytest.raises(WorkspaceError, match=r"kinfold\.yaml: `?hotspots"):
-        HotspotSettings.from_settings(given)
+        Settings.parse(given)

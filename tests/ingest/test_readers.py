@@ -10,7 +10,8 @@ import openpyxl
 import pytest
 
 from kinfold.errors import FileFormatError
-from kinfold.ingest.readers import Value, read_table
+from kinfold.ingest.readers import read_table
+from kinfold.ingest.tables import Value
 from tests.conftest import write
 
 

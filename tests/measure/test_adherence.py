@@ -13,6 +13,7 @@ import pytest
 from kinfold.ingest.eventlog import import_event_log
 from kinfold.measure.frame import Frame, from_store
 from kinfold.measure.kpis import compute, drill
+from kinfold.settings import Settings
 from kinfold.workspace import Workspace
 from tests.conftest import write
 
@@ -33,7 +34,7 @@ def frame_of(workspace: Workspace, tmp_path: Path, settings: dict[str, object]) 
             lines.append(f"{case},{step},W1,2026-11-02T{9 + hour:02}:00:00+00:00")
     log = write(tmp_path / "log.csv", "\n".join(lines) + "\n")
     import_event_log(workspace.engine, log, "claims", add_items=True, item_type="Claim")
-    return from_store(workspace.engine, settings)
+    return from_store(workspace.engine, Settings.parse(settings))
 
 
 def adherence(frame: Frame) -> tuple[float | None, dict[int, str]]:

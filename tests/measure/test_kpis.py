@@ -12,6 +12,7 @@ from kinfold.ingest.eventlog import import_event_log
 from kinfold.measure.checks import findings
 from kinfold.measure.frame import from_parquet, from_store
 from kinfold.measure.kpis import Figure, compute, drill
+from kinfold.settings import Settings
 from kinfold.workspace import Workspace
 from tests.conftest import write
 
@@ -78,8 +79,7 @@ def test_data_quality_is_reported(example: Workspace, tmp_path: Path) -> None:
 
 
 def test_settings_and_choices_are_checked(example: Workspace) -> None:
-    frame = from_store(example.engine, {"standard times": {"Claim": -3}})
     with pytest.raises(KinfoldError, match="a number above zero"):
-        compute(frame)
+        compute(from_store(example.engine, Settings.parse({"standard times": {"Claim": -3}})))
     with pytest.raises(KinfoldError, match="'fortnight' is not a period"):
-        compute(from_store(example.engine, {}), "fortnight")
+        compute(from_store(example.engine, Settings()), "fortnight")

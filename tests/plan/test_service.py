@@ -13,7 +13,8 @@ from kinfold.cli import app
 from kinfold.errors import KinfoldError
 from kinfold.measure.frame import Frame, from_store
 from kinfold.plan.scenario import Scenario
-from kinfold.plan.service import Outcome, ServiceLevel, make_plan, plan_settings
+from kinfold.plan.service import Outcome, ServiceLevel, make_plan
+from kinfold.settings import Settings
 from kinfold.workspace import Workspace
 
 
@@ -168,8 +169,9 @@ def _behind(first: Outcome, second: Outcome) -> bool:
 
 
 def test_planning_settings_are_checked() -> None:
-    assert plan_settings({})["contact set-up minutes"] == 10
-    assert plan_settings({"contact set-up minutes": 0, "hours per FTE": 36})["hours per FTE"] == 36
+    assert Settings.parse({}).plan["contact set-up minutes"] == 10
+    given = {"contact set-up minutes": 0, "hours per FTE": 36}
+    assert Settings.parse(given).plan["hours per FTE"] == 36
     for name, value, message in [
         ("target occupancy", 1.5, "above zero and at most 1"),
         ("hours per FTE", 0, "above zero"),
@@ -178,4 +180,4 @@ def test_planning_settings_are_checked() -> None:
         ("hours per FTE", True, "above zero"),
     ]:
         with pytest.raises(KinfoldError, match=f"`{name}` should be a number {message}"):
-            plan_settings({name: value})
+            Settings.parse({name: value})

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from kinfold.priority.rule import RuleError, default_rule_text
 from kinfold.priority.run import preview, prioritise, rule_in_force, rule_versions, save_rule
 from kinfold.resolve.run import resolve_workspace
+from kinfold.settings import Settings
 from kinfold.store.schema import cases, events
 from kinfold.workspace import Workspace
 
@@ -21,7 +22,7 @@ def test_every_open_case_gets_a_place_and_a_changed_rule_moves_them(
     backend: str, demo_workspace: Workspace
 ) -> None:
     engine = demo_workspace.engine
-    resolve_workspace(engine, {}, "test")
+    resolve_workspace(engine, Settings(), "test")
     first = prioritise(engine, "test", TODAY)
     assert first.rule_version == 1  # the shipped rule, kept as version 1
     with engine.connect() as conn:

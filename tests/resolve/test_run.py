@@ -23,7 +23,8 @@ from kinfold.resolve.review import (
     describe,
     uncertain_links,
 )
-from kinfold.resolve.run import Thresholds, resolve_workspace
+from kinfold.resolve.run import resolve_workspace
+from kinfold.settings import Settings, Thresholds
 from kinfold.store.schema import cases, events, households, items, links
 from kinfold.workspace import Workspace
 
@@ -63,7 +64,7 @@ def late_file(path: Path, rows: list[dict[str, Any]]) -> Path:
 def test_the_demo_resolves_to_its_true_people_and_households(
     backend: str, demo_workspace: Workspace, demo_files: DemoSummary
 ) -> None:
-    result = resolve_workspace(demo_workspace.engine, {}, "test")
+    result = resolve_workspace(demo_workspace.engine, Settings(), "test")
     found = placed(demo_workspace)
     with (demo_files.out / "truth.csv").open(encoding="utf-8") as handle:
         truth = {(row["source"], row["source_ref"]): row for row in csv.DictReader(handle)}
@@ -91,13 +92,13 @@ def test_a_rerun_keeps_case_ids_and_new_items_join_their_case(
     demo_workspace: Workspace, tmp_path: Path
 ) -> None:
     engine = demo_workspace.engine
-    resolve_workspace(engine, {}, "test")
+    resolve_workspace(engine, Settings(), "test")
     before = placed(demo_workspace)
     known = known_item(demo_workspace, items.c.ni_number.is_not(None))
     new = late_file(tmp_path / "new.csv", [known, {}])
     # N2 has no name at all: it comes in (names are optional per row) and stays alone
     import_items(engine, new, "late", actor="test")
-    result = resolve_workspace(engine, {}, "test")
+    result = resolve_workspace(engine, Settings(), "test")
     after = placed(demo_workspace)
     assert all(after[key][2] == value[2] for key, value in before.items())
     assert after[("late", "N1")][2] == before[("benefits", known["source_ref"])][2]
@@ -112,7 +113,7 @@ def test_a_merge_decision_folds_two_cases_into_one_and_is_logged(
     demo_workspace: Workspace,
 ) -> None:
     engine = demo_workspace.engine
-    resolve_workspace(engine, {}, "test")
+    resolve_workspace(engine, Settings(), "test")
     with engine.connect() as conn:
         solo = conn.execute(
             select(items.c.source, items.c.source_ref, items.c.case_id)
@@ -123,7 +124,7 @@ def test_a_merge_decision_folds_two_cases_into_one_and_is_logged(
     (source_a, ref_a, case_a), (source_b, ref_b, case_b) = solo
     with engine.begin() as conn:
         decide(conn, "merge", "reviewer", refs=(f"{source_a}:{ref_a}", f"{source_b}:{ref_b}"))
-    result = resolve_workspace(engine, {}, "test")
+    result = resolve_workspace(engine, Settings(), "test")
     after = placed(demo_workspace)
     assert after[(source_a, ref_a)][0] == after[(source_b, ref_b)][0]
     survivor = after[(source_a, ref_a)][2]
@@ -151,7 +152,7 @@ def test_the_review_queue_is_short_worth_answering_and_in_plain_words(
     demo_workspace: Workspace,
 ) -> None:
     engine = demo_workspace.engine
-    result = resolve_workspace(engine, {}, "test")
+    result = resolve_workspace(engine, Settings(), "test")
     band = Thresholds()
     with engine.connect() as conn:
         waiting = uncertain_links(conn, limit=100_000)
@@ -198,7 +199,7 @@ def test_bad_thresholds_are_refused_with_a_reason(
     settings: dict[str, object], message: str
 ) -> None:
     with pytest.raises(WorkspaceError, match=message):
-        Thresholds.from_settings(settings)
+        Settings.parse(settings)
 
 
 def test_new_items_are_linked_without_a_full_resolve(
@@ -206,8 +207,8 @@ def test_new_items_are_linked_without_a_full_resolve(
 ) -> None:
     engine = demo_workspace.engine
     with engine.begin() as conn:  # never resolved: nothing to do
-        assert link_new_items(conn, {}, [1], "test") is None
-    resolve_workspace(engine, {}, "test")
+        assert link_new_items(conn, Settings(), [1], "test") is None
+    resolve_workspace(engine, Settings(), "test")
     known = known_item(demo_workspace, items.c.household_id.is_not(None))
     same = {**known, "ni_number": None}
     lodger = {"first_name": "Zebedee", "last_name": "Quillfeather",
@@ -218,7 +219,7 @@ def test_new_items_are_linked_without_a_full_resolve(
     with engine.begin() as conn:
         ids = new_item_ids(conn, imported)
         assert len(ids) == 3
-        linked = link_new_items(conn, {}, ids, "test")
+        linked = link_new_items(conn, Settings(), ids, "test")
     assert linked is not None
     assert (linked.items, linked.joined_people, linked.new_people) == (3, 1, 2)
     after = placed(demo_workspace)
@@ -259,7 +260,7 @@ def test_a_sources_own_number_for_a_person_is_trusted_within_that_source(
     ])  # fmt: skip
     import_items(engine, crm, "crm", actor="test")
     import_items(engine, other, "other", actor="test")
-    resolve_workspace(engine, {}, "test")
+    resolve_workspace(engine, Settings(), "test")
     found = placed(demo_workspace)
     zara, yusuf, ada = (found[("crm", f"N{n}")] for n in (1, 2, 3))
     assert zara[0] == yusuf[0]

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, text
 from kinfold import clock
 from kinfold.allocate.routing import route
 from kinfold.priority.run import Prioritised, prioritise_in
+from kinfold.settings import Settings
 from kinfold.store.database import analyse
 
 
@@ -69,9 +70,7 @@ class QueuePage:
     groups: dict[str, int]  # cases meeting the filters other than the group, in each group
 
 
-def refresh(
-    engine: Engine, settings: dict[str, Any], actor: str, today: date | None = None
-) -> Refreshed:
+def refresh(engine: Engine, settings: Settings, actor: str, today: date | None = None) -> Refreshed:
     with engine.begin() as conn:
         refreshed = refresh_in(conn, settings, actor, today)
     analyse(engine, "cases")
@@ -79,7 +78,7 @@ def refresh(
 
 
 def refresh_in(
-    conn: Connection, settings: dict[str, Any], actor: str, today: date | None = None
+    conn: Connection, settings: Settings, actor: str, today: date | None = None
 ) -> Refreshed:
     """`refresh`, inside the caller's transaction (with the change that calls for it)."""
     today = today or clock.now().date()

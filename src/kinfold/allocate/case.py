@@ -14,6 +14,7 @@ from sqlalchemy import Connection, or_, select
 from kinfold import clock
 from kinfold.allocate.work import checklist
 from kinfold.errors import KinfoldError
+from kinfold.settings import Settings
 from kinfold.store import events
 from kinfold.store.schema import cases, households, items, people, teams, workers
 from kinfold.store.schema import events as event_log
@@ -87,7 +88,7 @@ def case_team(conn: Connection, case_id: int) -> int | None:
 
 
 def case_view(
-    conn: Connection, case_id: int, settings: dict[str, Any], pseudonymised: bool = False
+    conn: Connection, case_id: int, settings: Settings, pseudonymised: bool = False
 ) -> CaseView:
     row = conn.execute(
         select(cases, teams.c.name.label("team_name"), workers.c.worker_ref,

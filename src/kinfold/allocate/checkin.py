@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from sqlalchemy import Engine, select, text
 
@@ -20,12 +19,12 @@ from kinfold import clock
 from kinfold.allocate.goals import Progress, progress_today
 from kinfold.allocate.peers import Question, open_questions
 from kinfold.allocate.work import WorkError
+from kinfold.settings import Settings
 from kinfold.store.database import time_param
 from kinfold.store.schema import teams
 from kinfold.workdays import WorkingDays
 
 AT_RISK_DAYS = 2
-STUCK_DAYS = 5
 SINCE = time_param("since")
 WORDS = {
     "case.given": "cases given",
@@ -59,14 +58,10 @@ class CheckIn:
     goals: list[Progress]
 
 
-def checkin(
-    engine: Engine, settings: dict[str, Any], team: str, today: date | None = None
-) -> CheckIn:
+def checkin(engine: Engine, settings: Settings, team: str, today: date | None = None) -> CheckIn:
     today = today or clock.now().date()
     days = WorkingDays.from_settings(settings)
-    stuck_after = (settings.get("checkin") or {}).get("stuck after days", STUCK_DAYS)
-    if not isinstance(stuck_after, int) or stuck_after < 1:
-        raise WorkError("kinfold.yaml: checkin `stuck after days` is a whole number of days.")
+    stuck_after = settings.stuck_after_days
     previous = today - timedelta(days=1)
     while not days.is_working(previous):
         previous -= timedelta(days=1)

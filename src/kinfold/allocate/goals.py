@@ -25,31 +25,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select, text
 
 from kinfold import clock
 from kinfold.errors import WorkspaceError
+from kinfold.settings import Goal, Settings
 from kinfold.store.database import time_param
 from kinfold.store.schema import goal_progress, teams
 from kinfold.workdays import WorkingDays
 
-CONTACT = ("harm within days", "contacted within working days")
-BACKLOG = ("backlog under", "by")
 LOOK_BACK_DAYS = 28  # closed cases still count towards a contact goal this long
 PACE_DAYS = 14
-
-
-@dataclass(frozen=True)
-class Goal:
-    name: str
-    team: str | None
-    kind: str  # contact, backlog
-    harm_days: int = 0
-    within_days: int = 0
-    backlog_under: int = 0
-    by: date | None = None
 
 
 @dataclass(frozen=True)
@@ -61,40 +48,10 @@ class Progress:
     detail: str
 
 
-def goals_from_settings(settings: dict[str, Any]) -> list[Goal]:
-    given = settings.get("goals") or []
-    if not isinstance(given, list):
-        raise WorkspaceError("kinfold.yaml: `goals` is a list of goals.", "See docs/allocate.md.")
-    goals = []
-    for number, entry in enumerate(given, start=1):
-        where = f"kinfold.yaml: goal {number}"
-        if not isinstance(entry, dict) or not str(entry.get("name") or "").strip():
-            raise WorkspaceError(f"{where} needs a `name`.")
-        keys = set(entry) - {"name", "team"}
-        name, team = str(entry["name"]).strip(), entry.get("team")
-        try:
-            if keys == set(CONTACT):
-                goals.append(Goal(name, team, "contact", harm_days=_whole(entry[CONTACT[0]]),
-                                  within_days=_whole(entry[CONTACT[1]])))  # fmt: skip
-            elif keys == set(BACKLOG):
-                goals.append(Goal(name, team, "backlog", backlog_under=_whole(entry[BACKLOG[0]]),
-                                  by=_day(entry[BACKLOG[1]])))  # fmt: skip
-            else:
-                raise ValueError("a goal gives either `harm within days` and `contacted within "
-                                 "working days`, or `backlog under` and `by`")  # fmt: skip
-        except ValueError as error:
-            raise WorkspaceError(f"{where} ({name}): {error}.") from None
-    if len({goal.name for goal in goals}) != len(goals):
-        raise WorkspaceError("kinfold.yaml: two goals have the same name.")
-    return goals
-
-
-def progress_today(
-    engine: Engine, settings: dict[str, Any], today: date | None = None
-) -> list[Progress]:
+def progress_today(engine: Engine, settings: Settings, today: date | None = None) -> list[Progress]:
     """Every goal's progress today, kept as today's entry in its history."""
     today = today or clock.now().date()
-    goals = goals_from_settings(settings)
+    goals = settings.goals
     days = WorkingDays.from_settings(settings)
     found = []
     with engine.begin() as conn:
@@ -177,18 +134,3 @@ def _backlog(conn: Connection, goal: Goal, team_id: int | None, today: date) -> 
         wanted += (f"; at the pace of the last {elapsed} days ({pace:+.1f} a day) about "
                    f"{projected:,.0f} by then")  # fmt: skip
     return Progress(goal, count, goal.backlog_under, "at risk", wanted + ".")
-
-
-def _whole(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{value!r} should be a whole number, 0 or more")
-    return value
-
-
-def _day(value: Any) -> date:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ValueError(f"{value!r} should be a date such as 2027-01-31") from None

@@ -33,12 +33,11 @@ from sqlalchemy.exc import DBAPIError
 
 from kinfold import clock
 from kinfold.errors import KinfoldError
+from kinfold.settings import Settings
 from kinfold.store import events
 from kinfold.store.database import time_param
 from kinfold.store.schema import cases, workers
 
-DEFAULT_CAP = 3
-DEFAULT_SKILL = 2  # signed off (1 is learning)
 CLAIM_TRIES = 50
 WAITING_AGAIN = "your waiting case is due again"
 NEXT_IN_BACKLOG = "next in your team's backlog"
@@ -92,23 +91,10 @@ class Given:
     priority_rank: int | None
 
 
-def allocation_settings(settings: dict[str, Any]) -> tuple[int, int]:
-    """(work-in-progress cap, lowest skill level that counts) from `allocate:`."""
-    given = settings.get("allocate") or {}
-    cap = given.get("work in progress cap", DEFAULT_CAP) if isinstance(given, dict) else None
-    skill = given.get("skill level", DEFAULT_SKILL) if isinstance(given, dict) else None
-    if not isinstance(cap, int) or cap < 1 or not isinstance(skill, int) or not 1 <= skill <= 3:
-        raise KinfoldError(
-            "kinfold.yaml: `allocate` takes `work in progress cap` (a whole number, at least "
-            "1) and `skill level` (1 learning, 2 signed off, 3 expert)."
-        )
-    return cap, skill
-
-
 def get_next(
-    engine: Engine, worker_ref: str, settings: dict[str, Any], today: date | None = None
+    engine: Engine, worker_ref: str, settings: Settings, today: date | None = None
 ) -> Given:
-    cap, skill = allocation_settings(settings)
+    cap, skill = settings.allocation.cap, settings.allocation.skill
     values = {"today": today or clock.now().date(), "now": clock.now(), "cap": cap,
               "skill": skill}  # fmt: skip
     postgres = engine.dialect.name == "postgresql"

@@ -23,10 +23,11 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from kinfold.errors import WorkspaceError
+from kinfold.settings import ORIGIN, ROUTING_MATCHES, RoutingSetting, Settings
 from kinfold.store.database import parameter_mark
 from kinfold.store.schema import teams
 
-MATCHES = ("need", "item type", "area")
+MATCHES = ROUTING_MATCHES
 NO_TEAM = "no team"
 
 
@@ -55,33 +56,18 @@ class Routing:
     rules: tuple[RoutingRule, ...] = ()
 
     @classmethod
-    def from_settings(cls, settings: dict[str, Any], team_names: Sequence[str]) -> Routing:
+    def from_setting(cls, given: RoutingSetting | None, team_names: Sequence[str]) -> Routing:
         """The `routing:` of kinfold.yaml, checked against the workspace's teams. With no
         routing and a single team, that team takes every case."""
-        given = settings.get("routing")
         if given is None:
             return cls(team_names[0] if len(team_names) == 1 else None)
-        if not isinstance(given, dict) or set(given) - {"default team", "rules"}:
-            raise WorkspaceError("kinfold.yaml: `routing` takes `default team` and `rules`.",
-                                 "See docs/allocate.md for an example.")  # fmt: skip
         known = {name.lower(): name for name in team_names}
-        default = given.get("default team")
-        rules = []
-        for number, rule in enumerate(given.get("rules") or [], start=1):
-            where = f"kinfold.yaml: routing rule {number}"
-            if not isinstance(rule, dict) or "team" not in rule or len(rule) != 2 \
-                    or not set(rule) - {"team"} <= set(MATCHES):  # fmt: skip
-                raise WorkspaceError(
-                    f"{where} should name a team and one of: {', '.join(MATCHES)}.",
-                    "For example: {team: Housing team, need: housing}",
-                )
-            ((match, value),) = ((k, v) for k, v in rule.items() if k != "team")
-            rules.append(RoutingRule(_team(known, rule["team"], where), match,
-                                     " ".join(str(value).split())))  # fmt: skip
-        if default is None:
-            raise WorkspaceError("kinfold.yaml: routing needs a `default team`, so that every "
-                                 "case is in a team's backlog.")  # fmt: skip
-        return cls(_team(known, default, "kinfold.yaml: routing default team"), tuple(rules))
+        rules = tuple(
+            RoutingRule(_team(known, rule.team, f"{ORIGIN}: routing rule {number}"),
+                        rule.match, rule.value)
+            for number, rule in enumerate(given.rules, start=1)
+        )  # fmt: skip
+        return cls(_team(known, given.default_team, f"{ORIGIN}: routing default team"), rules)
 
     def setting(self) -> dict[str, Any]:
         """The rules as kinfold.yaml's `routing:` holds them."""
@@ -107,11 +93,11 @@ def _team(known: dict[str, str], name: Any, where: str) -> str:
     return team
 
 
-def route(conn: Connection, settings: dict[str, Any]) -> dict[str, int]:
+def route(conn: Connection, settings: Settings) -> dict[str, int]:
     """Put every open case in its team's backlog; open cases per team (every team, and
     NO_TEAM for cases no team takes). Owners stay."""
     team_ids = {name: team_id for team_id, name in conn.execute(select(teams.c.id, teams.c.name))}
-    routed = teams_of_cases(conn, Routing.from_settings(settings, sorted(team_ids)))
+    routed = teams_of_cases(conn, Routing.from_setting(settings.routing, sorted(team_ids)))
     counts = dict.fromkeys(team_ids, 0)
     for team in routed.values():
         counts[team or NO_TEAM] = counts.get(team or NO_TEAM, 0) + 1

@@ -19,7 +19,8 @@ import yaml
 from sqlalchemy import Connection, Engine, select, text, update
 
 from kinfold import clock
-from kinfold.errors import KinfoldError, WorkspaceError
+from kinfold.errors import KinfoldError
+from kinfold.settings import Settings
 from kinfold.store import events
 from kinfold.store.schema import cases, items, workers
 
@@ -46,25 +47,16 @@ class Done:
     summary: str  # what happened, in words
 
 
-def enough_lists(settings: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+def enough_lists(settings: Settings) -> dict[str, tuple[str, ...]]:
     """need -> its "enough" lines: the shipped ones, with kinfold.yaml's `enough:` over them."""
     shipped = yaml.safe_load(
         resources.files("kinfold.allocate").joinpath("enough.yaml").read_text("utf-8")
     )
-    given = settings.get("enough") or {}
-    if not isinstance(given, dict) or not all(
-        isinstance(lines, list) and lines and all(isinstance(line, str) for line in lines)
-        for lines in given.values()
-    ):
-        raise WorkspaceError(
-            "kinfold.yaml: `enough` gives, for each need, a list of lines to meet.",
-            "For example:  enough: {food: [food for the next seven days]}",
-        )
-    merged = {**shipped, **given}
+    merged = {**shipped, **settings.enough}
     return {str(need).strip().lower(): tuple(lines) for need, lines in merged.items()}
 
 
-def checklist(conn: Connection, case_id: int, settings: dict[str, Any]) -> tuple[str, ...]:
+def checklist(conn: Connection, case_id: int, settings: Settings) -> tuple[str, ...]:
     """The lines to meet before the case closes: every case's, then each need's."""
     lists = enough_lists(settings)
     needs = sorted({(need or "").strip().lower() for need in conn.execute(
@@ -77,7 +69,7 @@ def checklist(conn: Connection, case_id: int, settings: dict[str, Any]) -> tuple
 
 def record_action(
     engine: Engine,
-    settings: dict[str, Any],
+    settings: Settings,
     worker_ref: str,
     case_id: int,
     action: str,

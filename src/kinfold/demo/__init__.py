@@ -53,7 +53,7 @@ def load_demo(
     on_import: Callable[[ImportResult], None] | None = None,
 ) -> Workspace:
     """Make `folder` (holding demo files) a workspace and import all of them into it."""
-    workspace = init_workspace(folder, name="Kinsbury Council demo", settings=DEMO_SETTINGS)
+    workspace = init_workspace(folder, name="Kinsbury Council demo", more=DEMO_SETTINGS)
     for file_name, what, mapping in DEMO_FILES:
         path = folder / file_name
         if what in ITEM_SOURCES:

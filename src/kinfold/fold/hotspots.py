@@ -11,54 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import Connection
 
-from kinfold.errors import WorkspaceError
 from kinfold.ingest.fields import STANDARD_FLAGS
+from kinfold.settings import HotspotSettings
 
-# Requests a letter, a web page or a phone call usually settles; a workspace sets its own
-# with `hotspots: {simple item types: [...]}` in kinfold.yaml.
-SIMPLE_ITEM_TYPES = (
-    "Change of circumstances",
-    "Change of address",
-    "Single person discount review",
-    "Payment arrangement request",
-    "Direct debit request",
-    "Housing register application",
-)
-DEFAULTS: dict[str, Any] = {"smallest group": 5, "household items": 4,
-                            "simple item types": SIMPLE_ITEM_TYPES}  # fmt: skip
 KINDS = ("household", "area", "school", "gp_practice", "need", "self_help")
-
-
-@dataclass(frozen=True)
-class HotspotSettings:
-    smallest_group: int = DEFAULTS["smallest group"]
-    household_items: int = DEFAULTS["household items"]
-    simple_item_types: frozenset[str] = frozenset(t.lower() for t in SIMPLE_ITEM_TYPES)
-
-    @classmethod
-    def from_settings(cls, settings: dict[str, Any]) -> HotspotSettings:
-        """`hotspots:` in kinfold.yaml: smallest group, household items, simple item types."""
-        given = settings.get("hotspots") or {}
-        if not isinstance(given, dict) or set(given) - set(DEFAULTS):
-            raise WorkspaceError(
-                "kinfold.yaml: `hotspots` takes only: " + ", ".join(DEFAULTS) + ".",
-            )
-        values = {**DEFAULTS, **given}
-        for name in ("smallest group", "household items"):
-            if not isinstance(values[name], int) or isinstance(values[name], bool) \
-                    or values[name] < 2:  # fmt: skip
-                raise WorkspaceError(f"kinfold.yaml: hotspots `{name}` must be a whole number "
-                                     "of at least 2.")  # fmt: skip
-        simple = values["simple item types"]
-        if not isinstance(simple, list | tuple) or not all(isinstance(t, str) for t in simple):
-            raise WorkspaceError("kinfold.yaml: hotspots `simple item types` must be a list "
-                                 "of item types.")  # fmt: skip
-        return cls(values["smallest group"], values["household items"],
-                   frozenset(t.strip().lower() for t in simple))  # fmt: skip
 
 
 @dataclass

@@ -18,11 +18,12 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from kinfold.errors import KinfoldError
-from kinfold.fold.hotspots import HotspotSettings, find_hotspots
+from kinfold.fold.hotspots import find_hotspots
 from kinfold.ingest.importer import ImportResult, import_sources, open_source
 from kinfold.priority.run import prioritise
 from kinfold.resolve.linkage import SparkLinkage
 from kinfold.resolve.run import ResolveResult, Stage, resolve_workspace
+from kinfold.settings import HotspotSettings, Settings
 from kinfold.spark import engine_session
 from kinfold.spreadsheet import safe_cell
 from kinfold.store.database import migrate, open_engine
@@ -84,7 +85,7 @@ def fold_files(
                 imports += import_sources(store, file, source, mapping_path=mapping, actor=actor)
             imported = time.perf_counter() - started
             where = SparkLinkage(spark) if spark is not None else None
-            resolved = resolve_workspace(store, {}, actor, stage, where=where)
+            resolved = resolve_workspace(store, Settings(), actor, stage, where=where)
             if stage is not None:
                 stage("Prioritising")
             prioritised = prioritise(store, actor)

@@ -18,7 +18,7 @@ from typing import Any
 from kinfold.ingest.csv_pieces import PieceError, pieces, read_piece
 from kinfold.ingest.items import ItemBuilder, Rejected
 from kinfold.ingest.mapping import FieldRule, Mapping
-from kinfold.ingest.readers import CsvPlan, RowProblem, SourceRow, Value
+from kinfold.ingest.tables import CsvPlan, RowProblem, SourceRow, Value
 from kinfold.store.items import ItemEncoder, KnownItem
 
 # What became of a row: None when its digest shows it unchanged; why it goes to

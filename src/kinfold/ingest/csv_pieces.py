@@ -13,7 +13,8 @@ import csv
 import io
 from collections.abc import Iterator
 
-from kinfold.ingest.readers import CsvPlan, SourceRow, csv_records
+from kinfold.ingest.readers import csv_records
+from kinfold.ingest.tables import CsvPlan, SourceRow
 
 BLOCK = 1 << 20
 

@@ -37,7 +37,8 @@ from kinfold.ingest.fields import header_key
 from kinfold.ingest.importer import ImportResult, import_run, quarantine_entry
 from kinfold.ingest.items import Rejected
 from kinfold.ingest.mapping import FieldRule, Mapping, load_mapping
-from kinfold.ingest.readers import SourceRow, Value, read_table
+from kinfold.ingest.readers import read_table
+from kinfold.ingest.tables import SourceRow, Value
 from kinfold.store import events as event_store
 from kinfold.store import items as item_store
 from kinfold.store import workforce

@@ -6,15 +6,8 @@ REQUIRED = ("source_ref", "item_type", "received_at")
 NAME_FIELDS = ("first_name", "last_name", "full_name")
 DATE_FIELDS = ("received_at", "due_at", "closed_at", "date_of_birth")
 
-CANONICAL = (
-    "source",
-    "source_ref",
-    "item_type",
-    "need",
-    "received_at",
-    "due_at",
-    "status",
-    "closed_at",
+# What an item says of the person it is about: the fields privacy erases and exports
+PERSONAL = (
     "first_name",
     "last_name",
     "full_name",
@@ -31,6 +24,18 @@ CANONICAL = (
     "person_ref",
     "school",
     "gp_practice",
+)
+
+CANONICAL = (
+    "source",
+    "source_ref",
+    "item_type",
+    "need",
+    "received_at",
+    "due_at",
+    "status",
+    "closed_at",
+    *PERSONAL,
     "flags",
     "notes",
 )

@@ -32,14 +32,8 @@ from kinfold.ingest.building import (
 )
 from kinfold.ingest.items import ITEM_FIELDS, Rejected, row_digest
 from kinfold.ingest.mapping import FieldRule, Mapping, canonical_mapping, load_mapping
-from kinfold.ingest.readers import (
-    SourceRow,
-    SourceTable,
-    Value,
-    csv_columns,
-    read_table,
-    unreadable_row,
-)
+from kinfold.ingest.readers import csv_columns, read_table, unreadable_row
+from kinfold.ingest.tables import SourceRow, SourceTable, Value
 from kinfold.privacy import PERSONAL_FIELDS
 from kinfold.store import events
 from kinfold.store import items as store

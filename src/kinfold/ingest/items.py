@@ -15,7 +15,7 @@ from typing import Any
 from kinfold.ingest import values as v
 from kinfold.ingest.fields import CANONICAL, DATE_FIELDS
 from kinfold.ingest.mapping import Mapping
-from kinfold.ingest.readers import Value
+from kinfold.ingest.tables import Value
 
 CHECKED_FIELDS = {
     "postcode": v.normalise_postcode,

@@ -25,7 +25,7 @@ import yaml
 
 from kinfold.errors import MappingError
 from kinfold.ingest.fields import CANONICAL, NAME_FIELDS, REQUIRED, header_key
-from kinfold.ingest.readers import Value
+from kinfold.ingest.tables import Value
 
 RULE_KEYS = frozenset(
     {"column", "columns", "join", "value", "format", "formats", "values", "split"}

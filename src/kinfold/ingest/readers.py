@@ -13,14 +13,13 @@ import csv
 import json
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from kinfold.errors import FileFormatError
-
-Value = str | datetime | date | None
+from kinfold.ingest.tables import CsvPlan, RowProblem, SourceRow, SourceTable, Value
+from kinfold.ingest.xes import read_xes
 
 MAX_CELL_CHARS = 1_000_000
 """A cell longer than this is not a field of a backlog export; its row is quarantined."""
@@ -34,29 +33,6 @@ CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
 csv.field_size_limit(CSV_FIELD_LIMIT)
 
 
-@dataclass(frozen=True)
-class RowProblem:
-    reason: str
-    column: str | None = None
-
-
-class SourceRow(NamedTuple):
-    number: int  # as a person finds it: the spreadsheet row (header = 1), or the record
-    values: dict[str, Value]
-    problem: RowProblem | None = None
-
-
-@dataclass
-class SourceTable:
-    file_name: str
-    format: str  # csv, xlsx, json, jsonl
-    columns: list[str]
-    rows: Iterator[SourceRow]
-    estimated_rows: int | None = None
-    notes: list[str] = field(default_factory=list)  # things a person should know
-    csv_plan: CsvPlan | None = None  # set when the file can be read in pieces, in parallel
-
-
 def read_table(path: Path, sheet: str | None = None, records: str | None = None) -> SourceTable:
     """Open `path` and describe its rows; the format is told by extension, then content."""
     if not path.exists():
@@ -68,8 +44,6 @@ def read_table(path: Path, sheet: str | None = None, records: str | None = None)
         raise FileFormatError(f"{path.name} is empty (0 bytes).", "Export the data again.")
     file_format = detect_format(path)
     if file_format == "xes":
-        from kinfold.ingest.xes import read_xes  # it reads rows as this module makes them
-
         return read_xes(path)
     if file_format == "xlsx":
         return _read_xlsx(path, sheet)
@@ -165,21 +139,6 @@ def _read_csv(path: Path) -> SourceTable:
         notes=notes,
         csv_plan=plan if plan.splittable else None,
     )
-
-
-@dataclass(frozen=True)
-class CsvPlan:
-    """How to read a CSV file, so that pieces of it can be read apart (see csv_pieces)."""
-
-    path: Path
-    encoding: str
-    delimiter: str
-    columns: list[str]
-
-    @property
-    def splittable(self) -> bool:
-        """A newline byte is a newline in these encodings (not in UTF-16)."""
-        return self.encoding in ("utf-8", "utf-8-sig", "cp1252")
 
 
 def _csv_rows(plan: CsvPlan) -> Iterator[SourceRow]:

@@ -12,7 +12,7 @@ import re
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
-from kinfold.ingest.readers import Value
+from kinfold.ingest.tables import Value
 
 
 class BadValue(ValueError):

@@ -20,7 +20,8 @@ from kinfold.ingest.eventlog import import_event_log
 from kinfold.ingest.fields import header_key
 from kinfold.ingest.importer import ImportResult, import_run, quarantine_entry
 from kinfold.ingest.items import Rejected
-from kinfold.ingest.readers import Value, read_table
+from kinfold.ingest.readers import read_table
+from kinfold.ingest.tables import Value
 from kinfold.store import events
 from kinfold.store import items as item_store
 from kinfold.store import workforce as store

@@ -16,7 +16,7 @@ from typing import BinaryIO, cast
 from xml.etree.ElementTree import Element, ParseError, iterparse
 
 from kinfold.errors import FileFormatError
-from kinfold.ingest.readers import SourceRow, SourceTable, Value
+from kinfold.ingest.tables import SourceRow, SourceTable, Value
 
 ATTRIBUTES = frozenset({"string", "date", "int", "float", "boolean", "id"})
 

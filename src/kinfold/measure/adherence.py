@@ -20,12 +20,10 @@ deviations are named ("missing Decision", "Decision before Assess", "unusual ste
 
 from __future__ import annotations
 
-from typing import Any
-
 import pyarrow as pa
 
-from kinfold.errors import KinfoldError
 from kinfold.measure.frame import Frame
+from kinfold.settings import ProcessModel
 
 REQUIRED_SHARE = 0.9
 ORDER_SHARE = 0.9
@@ -42,7 +40,7 @@ def conformance(frame: Frame) -> None:
     not once per item. A variant is known by the sum of a 64-bit hash of each (step, place)
     pair of its trace."""
     db = frame.db
-    steps, order = _written(frame.settings.get("process models") or {})
+    steps, order = _written(frame.settings.process_models)
     db.register("written_steps", steps)
     db.register("written_order", order)
     db.execute("""
@@ -127,31 +125,13 @@ def conformance(frame: Frame) -> None:
     db.unregister("written_order")
 
 
-def _written(models: Any) -> tuple[pa.Table, pa.Table]:
-    """The models of kinfold.yaml's `process models`, checked."""
-    hint = ("For example:  process models: {Housing Benefit new claim: "
-            "{required: [Assess, Decision], order: [[Assess, Decision]]}}")  # fmt: skip
-    if not isinstance(models, dict):
-        raise KinfoldError("kinfold.yaml: `process models` names item types.", hint)
-    steps: list[dict[str, Any]] = []
-    order: list[dict[str, Any]] = []
-    for item_type, model in models.items():
-        if not isinstance(model, dict) or set(model) - {"required", "order", "steps"}:
-            raise KinfoldError(
-                f"kinfold.yaml: the process model of '{item_type}' has `required`, `order` "
-                "and `steps`.", hint)  # fmt: skip
-        required = [str(step) for step in model.get("required") or []]
-        others = [str(step) for step in model.get("steps") or [] if step not in required]
-        for pair in model.get("order") or []:
-            if not (isinstance(pair, list) and len(pair) == 2 and set(map(str, pair)) <= {
-                    *required, *others}):  # fmt: skip
-                raise KinfoldError(
-                    f"kinfold.yaml: in the process model of '{item_type}', order {pair} "
-                    "should be two of its steps, the first before the second.", hint)  # fmt: skip
-            order.append({"item_type": str(item_type), "first": str(pair[0]),
-                          "next": str(pair[1])})  # fmt: skip
-        steps += [{"item_type": str(item_type), "activity": step, "required": step in required}
-                  for step in (*required, *others)]  # fmt: skip
+def _written(models: dict[str, ProcessModel]) -> tuple[pa.Table, pa.Table]:
+    """The models of kinfold.yaml's `process models`, as the tables of steps and order."""
+    steps = [{"item_type": item_type, "activity": step, "required": step in model.required}
+             for item_type, model in models.items()
+             for step in (*model.required, *model.steps)]  # fmt: skip
+    order = [{"item_type": item_type, "first": first, "next": then}
+             for item_type, model in models.items() for first, then in model.order]  # fmt: skip
     steps_schema = pa.schema([("item_type", pa.string()), ("activity", pa.string()),
                               ("required", pa.bool_())])  # fmt: skip
     order_schema = pa.schema([("item_type", pa.string()), ("first", pa.string()),

@@ -29,6 +29,7 @@ import pyarrow as pa
 from sqlalchemy import Engine, text
 
 from kinfold import clock
+from kinfold.settings import Settings
 from kinfold.workdays import WorkingDays
 
 TABLES = ("work", "items", "roster", "shrinkage", "qa", "skills", "workers", "reopened")
@@ -84,7 +85,7 @@ class Frame:
 
     db: Database
     as_of: datetime  # UTC, naive
-    settings: dict[str, Any]
+    settings: Settings
     made: set[str] = field(default_factory=set)  # the measures' shared tables made so far
 
     def sql(self, query: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
@@ -99,7 +100,7 @@ class Frame:
             self.db.execute(f"COPY {name} TO '{path}' (FORMAT parquet)")
 
 
-def from_store(engine: Engine, settings: dict[str, Any], as_of: datetime | None = None) -> Frame:
+def from_store(engine: Engine, settings: Settings, as_of: datetime | None = None) -> Frame:
     """The records of a workspace, read through SQLAlchemy into Arrow."""
     with engine.connect() as conn:
 
@@ -145,7 +146,7 @@ def from_store(engine: Engine, settings: dict[str, Any], as_of: datetime | None 
     return _frame(db, settings, as_of)
 
 
-def from_parquet(folder: Path, settings: dict[str, Any], as_of: datetime | None = None) -> Frame:
+def from_parquet(folder: Path, settings: Settings, as_of: datetime | None = None) -> Frame:
     """Tables saved by `Frame.save` (or made to the same shapes), read in place."""
     db = _connect()
     for name in TABLES:
@@ -250,9 +251,7 @@ def _shape(db: duckdb.DuckDBPyConnection) -> None:
         db.execute(f"DROP TABLE {name}_raw")
 
 
-def _frame(
-    db: duckdb.DuckDBPyConnection, settings: dict[str, Any], as_of: datetime | None
-) -> Frame:
+def _frame(db: duckdb.DuckDBPyConnection, settings: Settings, as_of: datetime | None) -> Frame:
     """Add the calendar, and say as of when: `as_of`, else the latest time recorded."""
     first, latest = db.execute("""
         SELECT least((SELECT min(received_at) FROM items), (SELECT min(day) FROM roster),

@@ -31,7 +31,6 @@ from kinfold.measure.frame import Frame
 
 GRAINS = ("day", "week", "month", "all")
 DIMENSIONS = ("team", "worker", "item_type", "need", "activity")
-DEFAULT_SERVICE_DAYS = 5
 AGE_BANDS = ((0, 2), (3, 5), (6, 10), (11, 20), (21, None))  # working days waiting
 
 
@@ -319,7 +318,7 @@ def _make(frame: Frame, name: str) -> None:
 
 
 def _standard(frame: Frame) -> None:
-    given = _minutes(frame.settings.get("standard times") or {}, "standard times")
+    given = frame.settings.standard_times
     frame.db.register("given_standard", pa.table({"item_type": list(given),
                                                   "minutes": list(given.values())}))  # fmt: skip
     frame.db.execute("""
@@ -338,8 +337,8 @@ def _standard(frame: Frame) -> None:
 
 
 def _targets(frame: Frame) -> None:
-    targets = _minutes(frame.settings.get("service levels") or {}, "service levels")
-    default = frame.settings.get("service level days", DEFAULT_SERVICE_DAYS)
+    targets = frame.settings.service_levels
+    default = frame.settings.service_level_days
     frame.db.register("given_targets", pa.table({"item_type": list(targets),
                                                  "days": list(targets.values())}))  # fmt: skip
     frame.db.execute(f"""
@@ -483,17 +482,6 @@ def _check(grain: str, by: str | None) -> None:
     if by is not None and by not in DIMENSIONS:
         raise KinfoldError(f"Figures cannot be grouped by '{by}'.",
                            f"Choose one of: {', '.join(DIMENSIONS)}.")  # fmt: skip
-
-
-def _minutes(given: Any, name: str) -> dict[str, float]:
-    if not isinstance(given, dict) or not all(
-        isinstance(value, int | float) and value > 0 for value in given.values()
-    ):
-        raise KinfoldError(
-            f"kinfold.yaml: `{name}` gives, for each item type, a number above zero.",
-            f"For example:  {name}: {{Housing Benefit new claim: 5}}",
-        )
-    return {str(key): float(value) for key, value in given.items()}
 
 
 def _number(value: Any) -> float | None:

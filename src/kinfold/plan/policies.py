@@ -64,7 +64,7 @@ def simulate_policies(
         raise KinfoldError(f"{weeks} weeks: simulate from 1 to 104 weeks.")
     if min(staff or 0, set_up_minutes or 0) < 0:
         raise KinfoldError("Staff and set-up minutes are 0 or more.")
-    settings = service.plan_settings(frame.settings)
+    settings = frame.settings.plan
     today = frame.as_of.date()
     known_teams = {team for (team,) in frame.sql("SELECT DISTINCT team FROM items")}
     if team is not None and team not in known_teams:

@@ -15,7 +15,6 @@ Settings (kinfold.yaml), all optional:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass, field, replace
 from datetime import date, timedelta
@@ -35,13 +34,6 @@ HORIZON_WEEKS = 104  # the burn-down looks this far ahead
 STAFF_DAYS = 28  # staffed FTE: the roster of the last four weeks
 SHRINKAGE_DAYS = 84  # shrinkage: the last twelve weeks
 TEAM_SHARE_DAYS = 56  # a team's share of an item type's arrivals: the last eight weeks
-DEFAULTS = {
-    "hours per FTE": 37.0,
-    "target occupancy": 0.85,
-    "backlog target hours": 0.0,
-    "contact set-up minutes": 10.0,
-}
-MAY_BE_ZERO = {"backlog target hours", "contact set-up minutes"}
 
 
 @dataclass(frozen=True)
@@ -134,7 +126,7 @@ def make_plan(
     """The plan as of the frame's moment: clear the backlog by `by` (if given) and hold
     `level` (default: 90% within 5 working days), as things are and in each scenario."""
     level = level or ServiceLevel(0.9, 5)
-    settings = plan_settings(frame.settings)
+    settings = frame.settings.plan
     today = frame.as_of.date()
     if by is not None and by <= today:
         raise KinfoldError(
@@ -307,27 +299,6 @@ def standard_minutes(frame: Frame) -> dict[str, float]:
 
 def daily_total(arrivals: pd.DataFrame) -> pd.Series:
     return arrivals.sum(axis=1)
-
-
-def plan_settings(given: dict[str, Any]) -> dict[str, float]:
-    found = {}
-    for name, default in DEFAULTS.items():
-        value = given.get(name, default)
-        limit = 1 if name == "target occupancy" else math.inf
-        least = "0 or more" if name in MAY_BE_ZERO else "above zero"
-        if (
-            not isinstance(value, int | float)
-            or isinstance(value, bool)
-            or not (0 <= value <= limit)
-            or (value == 0 and name not in MAY_BE_ZERO)
-        ):
-            raise KinfoldError(
-                f"kinfold.yaml: `{name}` should be a number {least}"
-                + (" and at most 1." if limit == 1 else "."),
-                f"For example:  {name}: {default:g}",
-            )
-        found[name] = float(value)
-    return found
 
 
 def arrivals_by_type(frame: Frame, today: date, team: str | None = None) -> pd.DataFrame:

@@ -29,7 +29,8 @@ from kinfold.resolve.households import (
 )
 from kinfold.resolve.linkage import DuckDBLinkage
 from kinfold.resolve.records import read_records
-from kinfold.resolve.run import Thresholds, next_id
+from kinfold.resolve.run import next_id
+from kinfold.settings import Settings, Thresholds
 from kinfold.store import events
 from kinfold.store.schema import cases, households, items, people, resolve_runs
 
@@ -64,14 +65,14 @@ def new_item_ids(conn: Connection, imported: Any) -> list[int]:
 
 
 def link_new_items(
-    conn: Connection, settings: dict[str, Any], item_ids: Sequence[int], actor: str
+    conn: Connection, settings: Settings, item_ids: Sequence[int], actor: str
 ) -> LinkedNew | None:
     """Place `item_ids` (new, not yet placed) among the workspace's people, households and
     cases; None when the workspace has never been resolved."""
     model = last_model(conn)
     if model is None or not item_ids:
         return None
-    return _link(conn, model, Thresholds.from_settings(settings), list(item_ids), actor)
+    return _link(conn, model, settings.thresholds, list(item_ids), actor)
 
 
 def _link(

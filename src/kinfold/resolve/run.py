@@ -20,13 +20,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 
 from kinfold import clock
-from kinfold.errors import WorkspaceError
 from kinfold.fold.cases import carry_ids, case_changes
 from kinfold.resolve import people as people_model
 from kinfold.resolve import review
 from kinfold.resolve.households import Household, households
 from kinfold.resolve.linkage import Linkage
 from kinfold.resolve.records import Records, read_records
+from kinfold.settings import Settings, Thresholds
 from kinfold.store import events
 from kinfold.store.database import driver_rows, insert_rows, parameter_mark
 from kinfold.store.schema import (
@@ -43,42 +43,7 @@ HOUSEHOLD_COLUMNS = ("id", "address", "uprn", "postcode", "postcode_sector", "po
                      "school", "gp_practice", "person_count", "basis")  # fmt: skip
 LINK_COLUMNS = ("resolve_run_id", "item_id", "other_item_id", "match_probability",
                 "match_weight", "evidence", "joined", "review_value")  # fmt: skip
-DEFAULTS = {"match_threshold": 0.8, "review_from": 0.5, "review_to": 0.95}
-
 Stage = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    match: float = DEFAULTS["match_threshold"]
-    review_from: float = DEFAULTS["review_from"]
-    review_to: float = DEFAULTS["review_to"]
-
-    @classmethod
-    def from_settings(cls, settings: dict[str, Any]) -> Thresholds:
-        """`resolve:` in kinfold.yaml: match_threshold, review_from, review_to (0 to 1)."""
-        given = settings.get("resolve") or {}
-        if not isinstance(given, dict):
-            raise WorkspaceError("kinfold.yaml: `resolve` must be a set of settings.")
-        unknown = sorted(set(given) - set(DEFAULTS))
-        if unknown:
-            raise WorkspaceError(
-                f"kinfold.yaml: unknown resolve setting {', '.join(unknown)}.",
-                f"The resolve settings are {', '.join(DEFAULTS)}.",
-            )
-        values = {**DEFAULTS, **given}
-        for name, value in values.items():
-            if not isinstance(value, int | float) or not 0 < value < 1:
-                raise WorkspaceError(
-                    f"kinfold.yaml: resolve {name} is {value!r}; it must be a number "
-                    "between 0 and 1, such as 0.8."
-                )
-        if not values["review_from"] <= values["match_threshold"] <= values["review_to"]:
-            raise WorkspaceError(
-                "kinfold.yaml: resolve settings must keep review_from <= match_threshold "
-                "<= review_to."
-            )
-        return cls(values["match_threshold"], values["review_from"], values["review_to"])
 
 
 @dataclass
@@ -116,7 +81,7 @@ class Folded:
 
 def resolve_workspace(
     engine: Engine,
-    settings: dict[str, Any],
+    settings: Settings,
     actor: str,
     stage: Stage | None = None,
     then: Callable[[Connection], None] | None = None,
@@ -125,7 +90,7 @@ def resolve_workspace(
     """Link every item to people, households and cases again, from scratch, with Splink
     running `where` (default: DuckDB, here). `then` runs in the transaction that writes
     the result, after it."""
-    thresholds = Thresholds.from_settings(settings)
+    thresholds = settings.thresholds
     timer = _Timer(stage)
     started = clock.now()
     with _fewer_collections(), timer("Reading items"), engine.connect() as conn:

@@ -15,6 +15,7 @@ from kinfold import accounts, workspace
 from kinfold.accounts import ADMIN, ROLES, AccountError
 from kinfold.allocate.backlog import refresh
 from kinfold.allocate.routing import MATCHES, Routing, moves
+from kinfold.settings import routing as routing_setting
 from kinfold.store import events
 from kinfold.store.schema import cases, items, skills, teams, workers
 from kinfold.store.workforce import change_skills, skill_levels
@@ -122,17 +123,18 @@ async def save_routing(request: Request, session: PageSession, state: WebState) 
     shown: dict[str, Any] = {"rows": rows, "default": default}
     if errors:
         return _page(request, session, state, 400, errors=errors, routing_form=shown)
-    routing = Routing.from_settings({"routing": {
+    given = routing_setting({
         "default team": default,
         "rules": [{"team": row["team"], row["match"]: row["value"]} for row in rows],
-    }}, names)  # fmt: skip
+    })  # fmt: skip
+    routing = Routing.from_setting(given, names)
     if form.get("action") != "save":
         with state.engine.connect() as conn:
             moved = moves(conn, routing)
         return _page(request, session, state, routing_form=shown, moved=moved)
-    before = Routing.from_settings(state.settings, names).setting()
+    before = Routing.from_setting(state.settings.routing, names).setting()
+    state.settings = state.settings.with_setting("routing", routing.setting())
     workspace.save_setting(state.folder, "routing", routing.setting())
-    state.settings["routing"] = routing.setting()
     with state.engine.begin() as conn:
         events.record(conn, actor=session.account.username, action="routing.changed",
                       entity_type="workspace", entity_id=state.name, before=before,
@@ -212,7 +214,7 @@ def _page(
                                           select(items.c.item_type).distinct())))  # fmt: skip
         levels = {key: level for key, level in skill_levels(conn).items()
                   if key[0] in {worker_id for worker_id, _ in team_workers}}  # fmt: skip
-    routing = Routing.from_settings(state.settings, [name for name, _ in team_rows])
+    routing = Routing.from_setting(state.settings.routing, [name for name, _ in team_rows])
     context.setdefault("routing_form", {
         "rows": [{"match": r.match, "value": r.value, "team": r.team} for r in routing.rules],
         "default": routing.default_team,

@@ -7,18 +7,18 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine
 
-from kinfold.workspace import SETTINGS_FILE, read_settings
+from kinfold.settings import Settings
+from kinfold.workspace import SETTINGS_FILE
 
 
 @dataclass
 class Web:
     engine: Engine
     folder: Path  # the workspace's folder
-    settings: dict[str, Any]
+    settings: Settings
     name: str  # the workspace's, shown in the header
     secure_cookies: bool  # only over HTTPS (on whenever the app is served on TLS)
     throttle: Throttle = field(default_factory=lambda: Throttle())
@@ -33,9 +33,7 @@ class Web:
         changed = self._settings_file().stat().st_mtime_ns
         if changed != self.settings_changed:
             with _READING:
-                fresh = read_settings(self._settings_file())
-                self.settings.clear()
-                self.settings.update(fresh)  # in place: what holds the dict sees the change
+                self.settings = Settings.read(self._settings_file())
                 self.settings_changed = changed
         return self
 

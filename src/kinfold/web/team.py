@@ -13,7 +13,7 @@ from kinfold.allocate import peers
 from kinfold.allocate.checkin import checkin
 from kinfold.allocate.goals import progress_today
 from kinfold.allocate.work import WorkError
-from kinfold.fold.hotspots import KINDS, HotspotSettings, find_hotspots
+from kinfold.fold.hotspots import KINDS, find_hotspots
 from kinfold.priority.score import harm_words
 from kinfold.web.pages import teams_of, too_long
 from kinfold.web.render import render
@@ -87,7 +87,7 @@ def hotspots_page(
     state: WebState,
     kind: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
-    settings = HotspotSettings.from_settings(state.settings)
+    settings = state.settings.hotspots
     with state.engine.connect() as conn:
         found = find_hotspots(conn, settings)
     chosen = kind if kind in KINDS else None
