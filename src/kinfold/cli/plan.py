@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from kinfold.cli import WorkspaceOption, check_format, command, console, iso_date
+from kinfold.cli.common import WorkspaceOption, check_format, command, console, iso_date
 from kinfold.errors import KinfoldError
 from kinfold.workspace import open_workspace
 

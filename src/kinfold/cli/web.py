@@ -1,5 +1,5 @@
 """`kinfold serve` (the team's web app) and `kinfold user` (its accounts and API
-tokens). Registered on the app of `kinfold.cli`."""
+tokens). Registered on the app of `kinfold.cli.common`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from rich.table import Table
 
 from kinfold import accounts
 from kinfold.accounts import ROLES
-from kinfold.cli import WorkspaceOption, app, command, console, guarded
+from kinfold.cli.common import WorkspaceOption, app, command, console, guarded
 from kinfold.demo.accounts import SIGN_INS
 from kinfold.workspace import WORKSPACE_ENV, open_workspace
 

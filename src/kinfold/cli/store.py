@@ -1,7 +1,7 @@
 """`kinfold backup` and `kinfold restore` (a workspace's consistent snapshot, taken while
 the app runs, and its return); `kinfold person export|erase` (a subject access request,
 an erasure) and `kinfold retention` (closed cases past their retention period). Registered
-on the app of `kinfold.cli`."""
+on the app of `kinfold.cli.common`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from kinfold import clock, privacy
-from kinfold.cli import WorkspaceOption, actor, app, command, console
+from kinfold.cli.common import WorkspaceOption, actor, app, command, console
 from kinfold.errors import KinfoldError
 from kinfold.settings import RETENTION_KEY
 from kinfold.store.backup import backup as take_backup

@@ -1,6 +1,6 @@
 """`kinfold kpis`: the back-office measures, as a table, CSV, JSON or a workbook, with
 their data-quality findings; and the records behind any figure. Registered on the app
-of `kinfold.cli`."""
+of `kinfold.cli.common`."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import typer
 from openpyxl import Workbook
 from rich.table import Table
 
-from kinfold.cli import (
+from kinfold.cli.common import (
     EngineOption,
     SparkMasterOption,
     WorkspaceOption,

@@ -1,5 +1,5 @@
 """The `kinfold` commands of a team's daily work: the backlog, get next, recording work,
-peer questions, goals and the check-in. Registered on the app of `kinfold.cli`."""
+peer questions, goals and the check-in. Registered on the app of `kinfold.cli.common`."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from kinfold.allocate.goals import Progress, progress_today
 from kinfold.allocate.next import get_next
 from kinfold.allocate.peers import answer, ask, open_questions
 from kinfold.allocate.work import ACTIONS, WorkError, checklist, record_action
-from kinfold.cli import WorkspaceOption, command, console, iso_date, when
+from kinfold.cli.common import WorkspaceOption, command, console, iso_date, when
 from kinfold.priority.score import harm_words
 from kinfold.workspace import open_workspace
 

@@ -1,27 +1,31 @@
-"""The `kinfold` command: a thin shell over the library.
-
-Each command parses its options, calls one service function and prints the result.
-Domain errors become a short message and exit code 1, here and nowhere else.
-"""
+"""`kinfold init`, `import`, `quarantine`, `status`, `demo`, `resolve`, `fold`,
+`prioritise` and `hotspots`: a workspace, what comes into it, and what is made of it."""
 
 from __future__ import annotations
 
-import functools
-import getpass
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, TypeVar, cast
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kinfold import __version__, clock
-from kinfold.allocate.backlog import Refreshed, refresh
-from kinfold.allocate.routing import NO_TEAM
+from kinfold import clock
+from kinfold.allocate.backlog import refresh
+from kinfold.cli.common import (
+    EngineOption,
+    SparkMasterOption,
+    WorkspaceOption,
+    actor,
+    command,
+    console,
+    errors,
+    iso_date,
+    print_prioritised,
+    warn_unrouted,
+)
 from kinfold.demo import generate_demo, load_demo
 from kinfold.errors import KinfoldError
 from kinfold.fold.hotspots import KINDS as HOTSPOT_KINDS
@@ -31,81 +35,10 @@ from kinfold.ingest.eventlog import import_event_log
 from kinfold.ingest.importer import ImportResult
 from kinfold.ingest.workforce import KINDS, import_workforce
 from kinfold.intake import Intake, import_and_place, resolve_and_refresh
-from kinfold.priority.run import (
-    Prioritised,
-    preview,
-    rule_in_force,
-    rule_text,
-    rule_versions,
-    save_rule,
-)
-from kinfold.priority.score import harm_words
-from kinfold.resolve.review import decide, uncertain_links
 from kinfold.resolve.run import ResolveResult
 from kinfold.status import workspace_status
 from kinfold.store import items as item_store
 from kinfold.workspace import Workspace, init_workspace, open_workspace
-
-app = typer.Typer(
-    help="kinfold: a backlog of things to do, turned into people to help.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-console = Console()
-errors = Console(stderr=True)
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-WorkspaceOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--workspace",
-        "-w",
-        help="The workspace folder (default: $KINFOLD_WORKSPACE, else the current folder).",
-        show_default=False,
-    ),
-]
-EngineOption = Annotated[
-    str, typer.Option(help="Where the work runs: duckdb (this process) or spark (docs/spark.md).")
-]
-SparkMasterOption = Annotated[
-    str | None,
-    typer.Option(help="With --engine spark: the cluster's master URL (default: local[*])."),
-]
-
-
-def guarded(function: F) -> F:
-    """Show a domain error as a message and exit code 1, not a traceback."""
-
-    @functools.wraps(function)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except KinfoldError as error:
-            errors.print(f"[bold red]Error:[/] {error.message}", highlight=False)
-            if error.hint:
-                errors.print(error.hint, highlight=False)
-            raise typer.Exit(1) from None
-
-    return cast(F, run)
-
-
-def command(name: str | None = None, on: typer.Typer | None = None) -> Callable[[F], F]:
-    """Register a guarded command on the app (or on one of its groups)."""
-
-    def register(function: F) -> F:
-        (on or app).command(name)(guarded(function))
-        return function
-
-    return register
-
-
-def actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
 
 
 @command()
@@ -182,7 +115,7 @@ def import_command(
             "cases, all in the priority order. Run `kinfold resolve` to re-link everything."
         )
     if refreshed is not None:
-        _warn_unrouted(refreshed)
+        warn_unrouted(refreshed)
 
 
 def _import_with_progress(
@@ -321,8 +254,8 @@ def resolve(workspace: WorkspaceOption = None) -> None:
     finally:
         opened.close()
     _print_resolved(result)
-    _print_prioritised(refreshed.ranked)
-    _warn_unrouted(refreshed)
+    print_prioritised(refreshed.ranked)
+    warn_unrouted(refreshed)
 
 
 @command()
@@ -348,30 +281,6 @@ def fold(
         soft_wrap=True,
     )
     console.print(f"Wrote items, people, households, cases, hotspots and a summary to {out}.")
-
-
-def _warn_unrouted(refreshed: Refreshed) -> None:
-    unrouted = refreshed.teams.get(NO_TEAM, 0)
-    if unrouted and set(refreshed.teams) != {NO_TEAM}:
-        errors.print(
-            f"{unrouted:,} open cases are in no team's backlog: give kinfold.yaml `routing` "
-            "a default team (see docs/allocate.md).",
-            highlight=False,
-        )
-
-
-def _print_prioritised(ranked: Prioritised, top: int = 0) -> None:
-    console.print(
-        f"{ranked.cases:,} open cases in order under priority rule version {ranked.rule_version}."
-    )
-    if not top or not ranked.ranked:
-        return
-    today = clock.now().date()
-    table = Table("rank", "case", "points", "harm horizon", "reasons", box=None)
-    for place, priority in enumerate(ranked.ranked[:top], start=1):
-        table.add_row(str(place), str(priority.case_id), f"{priority.score:g}",
-                      harm_words(priority.harm_by, today), priority.reasons_text())  # fmt: skip
-    console.print(table)
 
 
 @contextmanager
@@ -407,88 +316,6 @@ def _print_resolved(result: ResolveResult) -> None:
         )
 
 
-review_app = typer.Typer(
-    help="Review the links kinfold was unsure of: confirm, split, or merge.",
-    invoke_without_command=True,
-)
-app.add_typer(review_app, name="review")
-
-
-@review_app.callback()
-@guarded
-def review(
-    context: typer.Context,
-    limit: Annotated[int, typer.Option(help="Show at most this many links.")] = 20,
-    workspace: WorkspaceOption = None,
-) -> None:
-    """List the review queue: the uncertain links whose answer would change cases most,
-    first."""
-    if context.invoked_subcommand is not None:
-        return
-    opened = open_workspace(workspace)
-    with opened.engine.connect() as conn:
-        found = uncertain_links(conn, limit)
-    opened.close()
-    if not found:
-        console.print("No links are waiting for review.")
-        return
-    for link in found:
-        together = "put together" if link.joined else "kept apart"
-        console.print(f"Link {link.link_id}: {link.probability:.0%} sure, {together}", style="bold")
-        for item in (link.item, link.other):
-            console.print(
-                f"  {item.ref} · {item.name} · born {item.date_of_birth or 'unknown'} · "
-                f"{item.address} · person {item.person_id}",
-                highlight=False,
-            )
-        console.print("  " + "; ".join(link.reasons), highlight=False)
-    console.print(
-        "Decide with `kinfold review confirm LINK`, `kinfold review split LINK`, or "
-        "`kinfold review merge SOURCE:REF SOURCE:REF`; decisions apply from the next resolve."
-    )
-
-
-def _decide(workspace: Path | None, action: str, **target: Any) -> None:
-    opened = open_workspace(workspace)
-    try:
-        with opened.engine.begin() as conn:
-            item, other = decide(conn, action, actor(), **target)
-    finally:
-        opened.close()
-    verdict = "the same person" if action != "split" else "different people"
-    console.print(
-        f"Recorded: {item.ref} and {other.ref} are {verdict}. Run `kinfold resolve` to apply it."
-    )
-
-
-@command("confirm", on=review_app)
-def review_confirm(
-    link: Annotated[int, typer.Argument(help="The link's number, from `kinfold review`.")],
-    workspace: WorkspaceOption = None,
-) -> None:
-    """The two items of LINK are about the same person."""
-    _decide(workspace, "confirm", link_id=link)
-
-
-@command("split", on=review_app)
-def review_split(
-    link: Annotated[int, typer.Argument(help="The link's number, from `kinfold review`.")],
-    workspace: WorkspaceOption = None,
-) -> None:
-    """The two items of LINK are about different people."""
-    _decide(workspace, "split", link_id=link)
-
-
-@command("merge", on=review_app)
-def review_merge(
-    item: Annotated[str, typer.Argument(help="One item, as SOURCE:REF.")],
-    other: Annotated[str, typer.Argument(help="The other item, as SOURCE:REF.")],
-    workspace: WorkspaceOption = None,
-) -> None:
-    """Two items kinfold kept apart are about the same person."""
-    _decide(workspace, "merge", refs=(item, other))
-
-
 @command("prioritise")
 def prioritise_command(
     top: Annotated[int, typer.Option(help="Show the first TOP cases.")] = 10,
@@ -500,8 +327,8 @@ def prioritise_command(
         refreshed = refresh(opened.engine, opened.settings, actor())
     finally:
         opened.close()
-    _print_prioritised(refreshed.ranked, top)
-    _warn_unrouted(refreshed)
+    print_prioritised(refreshed.ranked, top)
+    warn_unrouted(refreshed)
 
 
 @command()
@@ -537,146 +364,3 @@ def hotspots(
     console.print(table)
     if len(found) > top:
         console.print(f"Showing {top} of {len(found):,} hotspots: see --top and --kind.")
-
-
-rule_app = typer.Typer(
-    help="The priority rule: show it, see its versions, preview a change, save it.",
-    no_args_is_help=True,
-)
-app.add_typer(rule_app, name="rule")
-
-
-@command("show", on=rule_app)
-def rule_show(
-    version: Annotated[
-        int | None, typer.Option(help="An earlier version (default: the one in force).")
-    ] = None,
-    workspace: WorkspaceOption = None,
-) -> None:
-    """Print the rule as written (save it to a file to change it)."""
-    opened = open_workspace(workspace)
-    try:
-        with opened.engine.connect() as conn:
-            in_force, text = rule_in_force(conn)
-            if version is not None and version != in_force:
-                found = rule_text(conn, version)
-                if found is None:
-                    raise KinfoldError(f"There is no version {version} of the priority rule.",
-                                       "See `kinfold rule history`.")  # fmt: skip
-                text = found
-    finally:
-        opened.close()
-    typer.echo(text, nl=not text.endswith("\n"))
-
-
-@command("history", on=rule_app)
-def rule_history(workspace: WorkspaceOption = None) -> None:
-    """Every version of the rule: who saved it and when."""
-    opened = open_workspace(workspace)
-    try:
-        with opened.engine.connect() as conn:
-            versions = rule_versions(conn)
-    finally:
-        opened.close()
-    if not versions:
-        console.print("The default rule is in force; no version has been saved yet.")
-        return
-    table = Table("version", "saved by", "saved at", "note", box=None)
-    for saved in versions:
-        table.add_row(str(saved.version), saved.saved_by, when(saved.saved_at),
-                      saved.note or "")  # fmt: skip
-    console.print(table)
-    console.print(f"Version {versions[-1].version} is in force.")
-
-
-@command("preview", on=rule_app)
-def rule_preview(
-    file: Annotated[Path, typer.Argument(help="The changed rule (YAML).")],
-    top: Annotated[int, typer.Option(help="Show the TOP cases that move most.")] = 20,
-    workspace: WorkspaceOption = None,
-) -> None:
-    """Which cases FILE would move up or down, and by how much; nothing is saved."""
-    text = _read_rule(file)
-    opened = open_workspace(workspace)
-    try:
-        moves = preview(opened.engine, text, file.name)
-    finally:
-        opened.close()
-    up = sum(move.places > 0 for move in moves)
-    down = sum(move.places < 0 for move in moves)
-    console.print(f"{file.name} would move {up:,} cases up and {down:,} down; "
-                  f"{len(moves) - up - down:,} keep their place.")  # fmt: skip
-    table = Table("case", "rank now", "rank then", "moves", "points now", "points then",
-                  box=None)  # fmt: skip
-    for move in [move for move in moves if move.places][:top]:
-        arrow = f"up {move.places:,}" if move.places > 0 else f"down {-move.places:,}"
-        table.add_row(str(move.case_id), f"{move.old_rank:,}", f"{move.new_rank:,}", arrow,
-                      f"{move.old_score:g}", f"{move.new_score:g}")  # fmt: skip
-    if up or down:
-        console.print(table)
-    console.print(f"Save it with `kinfold rule save {file}`.")
-
-
-@command("save", on=rule_app)
-def rule_save(
-    file: Annotated[Path, typer.Argument(help="The rule to put in force (YAML).")],
-    note: Annotated[str | None, typer.Option(help="Why it changed, for the history.")] = None,
-    workspace: WorkspaceOption = None,
-) -> None:
-    """Check FILE and put it in force as a new version, then re-order the cases."""
-    text = _read_rule(file)
-    opened = open_workspace(workspace)
-    try:
-        version = save_rule(opened.engine, text, actor(), file.name, note)
-        refreshed = refresh(opened.engine, opened.settings, actor())
-    finally:
-        opened.close()
-    console.print(f"Saved {file.name} as version {version} of the priority rule.")
-    _print_prioritised(refreshed.ranked)
-
-
-def _read_rule(file: Path) -> str:
-    try:
-        return file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise KinfoldError(f"The rule file {file} cannot be read ({error}).") from error
-
-
-def when(moment: Any) -> str:
-    """`22 November 2026, 14:05` (UTC)."""
-    moment = clock.as_utc(moment)
-    return f"{moment.day} {moment:%B %Y, %H:%M}"
-
-
-def check_format(given: str, formats: tuple[str, ...]) -> None:
-    """Refuse an output format the command does not write."""
-    if given not in formats:
-        raise KinfoldError(f"'{given}' is not a format.", f"Choose one of: {', '.join(formats)}.")
-
-
-def iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as error:
-        raise KinfoldError(f"'{text}' is not a date in the form YYYY-MM-DD.") from error
-
-
-def version_callback(value: bool) -> None:
-    if value:
-        console.print(f"kinfold {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def main(
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version", callback=version_callback, is_eager=True, help="Show the version."
-        ),
-    ] = False,
-) -> None:
-    """kinfold: a backlog of things to do, turned into people to help."""
-
-
-from kinfold import cli_measure, cli_plan, cli_store, cli_web, cli_work  # noqa: E402, F401  (they register their commands)
