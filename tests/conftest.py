@@ -24,8 +24,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from kinfold.cli import store as cli_store_module
 from kinfold import workspace as workspace_module
+from kinfold.cli import store as cli_store_module
 from kinfold.demo import generate_demo, load_demo
 from kinfold.demo.files import DemoSummary
 from kinfold.store import backup as backup_module
