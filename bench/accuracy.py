@@ -28,6 +28,7 @@ from bench.plain_splink import CANONICAL_SELECT, link
 from kinfold.demo import generate_demo, load_demo
 from kinfold.resolve.quality import Scores, pairwise_scores
 from kinfold.resolve.run import resolve_workspace
+from kinfold.settings import Settings
 
 TODAY = date(2026, 11, 22)
 ITEM_COLUMNS = ("id", "source", "source_ref", "first_name", "last_name", "date_of_birth",
@@ -41,7 +42,7 @@ def demo(households: int) -> list[str]:
     generate_demo(folder, households=households, seed=7, today=TODAY)
     workspace = load_demo(folder, actor="bench")
     started = time.perf_counter()
-    result = resolve_workspace(workspace.engine, {}, "bench")
+    result = resolve_workspace(workspace.engine, Settings(), "bench")
     seconds = time.perf_counter() - started
     workspace.close()
     with (folder / "truth.csv").open(encoding="utf-8") as handle:

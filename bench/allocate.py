@@ -40,11 +40,12 @@ from kinfold.allocate.backlog import refresh
 from kinfold.allocate.next import get_next
 from kinfold.ingest.importer import import_items
 from kinfold.priority.run import prioritise
+from kinfold.settings import Settings
 from kinfold.store.database import DATABASE_URL_ENV
 from kinfold.workspace import init_workspace
 
 CREW, ASKS, BACKLOG = 50, 40, 20_000
-SETTINGS = {"allocate": {"work in progress cap": 1_000}}
+SETTINGS = Settings.parse({"allocate": {"work in progress cap": 1_000}})
 
 
 def rerank_store(folder: Path, file: Path, case_count: int) -> Engine:
@@ -87,7 +88,7 @@ def time_rerank(engine: Engine, runs: int) -> tuple[list[float], list[float], in
         ranked = prioritise(engine, "bench").cases
         alone.append(time.perf_counter() - started)
         started = time.perf_counter()
-        refresh(engine, {}, "bench")
+        refresh(engine, Settings(), "bench")
         whole.append(time.perf_counter() - started)
     with engine.connect() as conn:
         item_count = conn.exec_driver_sql("SELECT count(*) FROM items").scalar_one()

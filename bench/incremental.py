@@ -22,6 +22,7 @@ from bench.import_speed import make_file
 from kinfold.ingest.importer import import_items
 from kinfold.resolve.incremental import link_new_items, new_item_ids
 from kinfold.resolve.run import resolve_workspace
+from kinfold.settings import Settings
 from kinfold.workspace import init_workspace
 
 
@@ -53,7 +54,7 @@ def main() -> None:
     try:
         workspace = init_workspace(folder)
         import_items(workspace.engine, path, "bench", actor="bench")
-        resolve_workspace(workspace.engine, {}, "bench")
+        resolve_workspace(workspace.engine, Settings(), "bench")
         seconds, outcomes = [], []
         for attempt in range(options.runs):
             file = new_rows(path, attempt * 997, options.new, folder / f"new-{attempt}.csv")
@@ -61,7 +62,7 @@ def main() -> None:
             with workspace.engine.begin() as conn:
                 ids = new_item_ids(conn, imported)
                 started = time.perf_counter()
-                linked = link_new_items(conn, {}, ids, "bench")
+                linked = link_new_items(conn, Settings(), ids, "bench")
                 seconds.append(time.perf_counter() - started)
             assert linked is not None
             outcomes.append(linked)

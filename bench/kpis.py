@@ -44,6 +44,7 @@ from tests.measure.test_against_pm4py import pm4py_work
 from bench.common import OUT, machine, median, record, run_measured
 from kinfold.measure.frame import TABLES, from_parquet, from_store
 from kinfold.measure.kpis import MEASURES, compute
+from kinfold.settings import Settings
 from kinfold.workspace import init_workspace
 
 WORKERS, TEAMS, TYPES, STEPS = 1_000, 100, 20, 8
@@ -156,7 +157,7 @@ def _real_shapes() -> dict[str, list[tuple[str, str]]]:
 def measure_once(folder: Path, by: str | None) -> None:
     """One timed run (in its own process): read the files, compute every measure."""
     started = time.perf_counter()
-    frame = from_parquet(folder, {})
+    frame = from_parquet(folder, Settings())
     figures = compute(frame, "month", by)
     seconds = time.perf_counter() - started
     names = {figure.measure for figure in figures.figures}
