@@ -13,8 +13,9 @@ KINFOLD_TEST_POSTGRES_URL, then runs the suite twice at once:
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -28,9 +29,10 @@ from kinfold import workspace as workspace_module
 from kinfold.cli import store as cli_store_module
 from kinfold.demo import generate_demo, load_demo
 from kinfold.demo.files import DemoSummary
+from kinfold.intake import resolve_and_refresh
 from kinfold.store import backup as backup_module
 from kinfold.store.database import DATABASE_URL_ENV, normalise_url
-from kinfold.workspace import Workspace, init_workspace
+from kinfold.workspace import Workspace, init_workspace, open_workspace
 
 POSTGRES_ENV = "KINFOLD_TEST_POSTGRES_URL"
 TEST_DATABASE_ENV = "KINFOLD_TEST_DATABASE"
@@ -174,6 +176,91 @@ class WorkspaceDatabases:
 def demo_files(tmp_path_factory: pytest.TempPathFactory) -> DemoSummary:
     """A small demo backlog (300 households), written once for the session."""
     return generate_demo(tmp_path_factory.mktemp("demo"), households=300, seed=11, today=DEMO_DAY)
+
+
+class ReadyDemo:
+    """The demo imported, resolved, folded and every backlog ranked (as
+    `resolve_and_refresh` leaves it) once per kind of database for the session; each
+    workspace asked for is a copy of it: its files copied, and on PostgreSQL a database
+    made with the session's as its template."""
+
+    def __init__(self, demo_files: DemoSummary, folder: Path) -> None:
+        self.demo_files = demo_files
+        self.folder = folder
+        self.made: dict[str, str] = {}  # kind of database -> the session's workspace's URL
+        self.databases: list[postgres_database] = []
+
+    def copy(self, folder: Path) -> Workspace:
+        """A workspace at `folder`, on the database a workspace there would have."""
+        url = workspace_url(folder)
+        kind = "postgresql" if url.startswith("postgresql") else "sqlite"
+        made = self.made.get(kind) or self._make(kind)
+        shutil.copytree(self.folder / kind, folder)  # kinfold.yaml, the files, a SQLite store
+        if kind == "postgresql":
+            _recreate(url, template=made)
+        return open_workspace(folder)
+
+    def _make(self, kind: str) -> str:
+        folder = self.folder / kind
+        folder.mkdir()
+        for path in self.demo_files.out.iterdir():
+            (folder / path.name).write_bytes(path.read_bytes())
+        with pytest.MonkeyPatch.context() as patch:
+            patch.delenv(DATABASE_URL_ENV, raising=False)
+            if kind == "postgresql":
+                database = postgres_database()
+                self.databases.append(database)
+                url = normalise_url(database.__enter__())
+                patch.setattr(workspace_module, "database_url", lambda _: url)
+            workspace = load_demo(folder)
+            try:
+                resolve_and_refresh(workspace.engine, workspace.settings, "test")
+            finally:
+                workspace.close()
+            self.made[kind] = workspace_url(folder)
+        return self.made[kind]
+
+    def close(self) -> None:
+        for database in self.databases:
+            database.__exit__()
+
+
+def workspace_url(folder: Path) -> str:
+    """The database of a workspace at `folder` (on the PostgreSQL run, one of its own)."""
+    url: Callable[[Path], str] = vars(workspace_module)["database_url"]
+    return url(folder)
+
+
+def _recreate(url: str, template: str) -> None:
+    """The PostgreSQL database of `url`, made again as a copy of `template`'s."""
+    name, source = make_url(url).database, make_url(template).database
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def ready_demo(
+    demo_files: DemoSummary, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ReadyDemo]:
+    ready = ReadyDemo(demo_files, tmp_path_factory.mktemp("ready"))
+    yield ready
+    ready.close()
+
+
+@pytest.fixture
+def resolved_demo(
+    ready_demo: ReadyDemo, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Workspace]:
+    """A copy of the demo, imported, resolved, folded and ranked (on the database of
+    `backend`, when a test asks for it too); its connections are closed afterwards."""
+    if "backend" in request.fixturenames:
+        request.getfixturevalue("backend")  # first: it says which database
+    workspace = ready_demo.copy(tmp_path / "demo")
+    yield workspace
+    workspace.close()
 
 
 @pytest.fixture

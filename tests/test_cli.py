@@ -9,10 +9,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from kinfold import clock
 from kinfold.cli import app
+from kinfold.store.schema import events
+from kinfold.workspace import open_workspace
 from tests.conftest import DEMO_DAY, write
 
 
@@ -202,12 +205,24 @@ def test_resolve_and_review_in_a_workspace(tmp_path: Path) -> None:
     assert "open cases in order under priority rule version 1" in output
     code, output = run("review", "-w", str(out), "--limit", "1")
     assert code == 0
+    assert viewed(out) == 1  # the people shown: the audit log says who looked, and when
     if "No links are waiting for review." not in output:
         link = output.split("Link ")[1].split(":")[0]
         code, decided = run("review", "split", link, "-w", str(out))
         assert code == 0 and "are different people" in decided
     code, output = run("review", "split", "999999", "-w", str(out))
     assert code == 1 and "There is no link 999999." in output
+
+
+def viewed(folder: Path) -> int:
+    """The views of the review queue in the workspace's audit log."""
+    opened = open_workspace(folder)
+    try:
+        with opened.engine.connect() as conn:
+            query = select(func.count()).where(events.c.action == "review.viewed")
+            return int(conn.execute(query).scalar_one())
+    finally:
+        opened.close()
 
 
 def test_the_priority_rule_is_shown_previewed_saved_and_kept(

@@ -15,7 +15,6 @@ from pathlib import Path
 from sqlalchemy import Connection, func, select, text
 
 from kinfold.demo.files import DemoSummary
-from kinfold.intake import resolve_and_refresh
 from kinfold.store.backup import checksums
 from kinfold.store.database import database_url, open_engine
 from kinfold.store.schema import cases, imports, items, resolve_runs
@@ -121,15 +120,14 @@ def _killed_leaves_before_and_run_leaves_done(
 
 
 def test_an_import_or_a_resolve_killed_midway_leaves_the_store_before_or_done(
-    backend: str, demo_workspace: Workspace, demo_files: DemoSummary, tmp_path: Path
+    backend: str, resolved_demo: Workspace, demo_files: DemoSummary, tmp_path: Path
 ) -> None:
-    resolve_and_refresh(demo_workspace.engine, demo_workspace.settings, "test")
-    with demo_workspace.engine.connect() as conn:
+    with resolved_demo.engine.connect() as conn:
         runs = conn.execute(
             select(func.count()).select_from(resolve_runs).where(resolve_runs.c.kind == "full")
         ).scalar_one()
-    demo_workspace.close()
-    folder = demo_workspace.path
+    resolved_demo.close()
+    folder = resolved_demo.path
     late = _late_items(demo_files, tmp_path / "late.csv")
 
     def imported(conn: Connection) -> bool:

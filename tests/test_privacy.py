@@ -82,10 +82,9 @@ def _text_holding(conn: Connection, value: str) -> list[str]:
 
 
 def test_a_subject_access_request_gives_their_data_and_no_one_elses(
-    backend: str, demo_workspace: Workspace, tmp_path: Path
+    backend: str, resolved_demo: Workspace, tmp_path: Path
 ) -> None:
-    resolve_and_refresh(demo_workspace.engine, demo_workspace.settings, "test")
-    with demo_workspace.engine.begin() as conn:
+    with resolved_demo.engine.begin() as conn:
         person = _household_person(conn)
         others = set(
             conn.scalars(
@@ -102,26 +101,25 @@ def test_a_subject_access_request_gives_their_data_and_no_one_elses(
     assert others - names and not [name for name in others - names if name in dump]
     out = tmp_path / "sar.json"
     code, output = run(
-        "person", "export", str(person["id"]), "--out", str(out), "-w", str(demo_workspace.path)
+        "person", "export", str(person["id"]), "--out", str(out), "-w", str(resolved_demo.path)
     )
     assert code == 0 and "send it securely" in output, output
     assert json.loads(out.read_text(encoding="utf-8"))["person_id"] == person["id"]
-    with demo_workspace.engine.connect() as conn:
+    with resolved_demo.engine.connect() as conn:
         asked = conn.execute(
             select(func.count()).select_from(events).where(events.c.action == "person.exported")
         ).scalar_one()
     assert asked == 2  # each request is in the audit log
     code, output = run(
-        "person", "export", "999999", "--out", str(out), "-w", str(demo_workspace.path)
+        "person", "export", "999999", "--out", str(out), "-w", str(resolved_demo.path)
     )
     assert code == 1 and "There is no person 999999" in output
 
 
 def test_erasure_takes_the_person_out_and_every_measure_stays(
-    backend: str, demo_workspace: Workspace, demo_files: Any, tmp_path: Path
+    backend: str, resolved_demo: Workspace, demo_files: Any, tmp_path: Path
 ) -> None:
-    workspace = demo_workspace
-    resolve_and_refresh(workspace.engine, workspace.settings, "test")
+    workspace = resolved_demo
     # an item of theirs changed by a later import, so the event log holds their data
     with workspace.engine.connect() as conn:
         person = _household_person(conn)
@@ -189,10 +187,9 @@ def test_erasure_takes_the_person_out_and_every_measure_stays(
 
 
 def test_erasing_the_last_person_of_a_household_erases_its_address(
-    backend: str, demo_workspace: Workspace
+    backend: str, resolved_demo: Workspace
 ) -> None:
-    resolve_and_refresh(demo_workspace.engine, demo_workspace.settings, "test")
-    with demo_workspace.engine.begin() as conn:
+    with resolved_demo.engine.begin() as conn:
         person_id, household_id = conn.execute(
             text(
                 "SELECT min(id), household_id FROM people WHERE household_id IS NOT NULL "
@@ -209,10 +206,9 @@ def test_erasing_the_last_person_of_a_household_erases_its_address(
 
 
 def test_retention_deletes_closed_cases_past_their_period(
-    backend: str, demo_workspace: Workspace
+    backend: str, resolved_demo: Workspace
 ) -> None:
-    workspace = demo_workspace
-    resolve_and_refresh(workspace.engine, workspace.settings, "test")
+    workspace = resolved_demo
     with workspace.engine.begin() as conn:
         due = past_retention(conn, 30)
         assert due, "the demo has cases closed over 30 days ago"

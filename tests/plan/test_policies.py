@@ -8,21 +8,17 @@ from collections import Counter
 import pytest
 from typer.testing import CliRunner
 
-from kinfold.allocate.backlog import refresh
 from kinfold.cli import app
 from kinfold.errors import KinfoldError
 from kinfold.measure.frame import from_store
 from kinfold.plan.policies import simulate_policies
 from kinfold.plan.simulate import POLICIES
-from kinfold.resolve.run import resolve_workspace
 from kinfold.workspace import Workspace
 
 
-def test_the_demo_backlog_under_both_policies(demo_workspace: Workspace) -> None:
-    engine = demo_workspace.engine
-    resolve_workspace(engine, demo_workspace.settings, "test")  # people, households, cases
-    refresh(engine, demo_workspace.settings, "test")  # each case in its team's backlog
-    frame = from_store(engine, demo_workspace.settings)
+def test_the_demo_backlog_under_both_policies(resolved_demo: Workspace) -> None:
+    engine = resolved_demo.engine
+    frame = from_store(engine, resolved_demo.settings)
     (open_items,) = frame.sql("SELECT count(*) FROM items WHERE status = 'open'")[0]
     found = simulate_policies(engine, frame, weeks=8)
     assert found.waiting == open_items > 0 and found.arriving > 0
@@ -43,7 +39,7 @@ def test_the_demo_backlog_under_both_policies(demo_workspace: Workspace) -> None
         simulate_policies(engine, frame, team="Parking")
     with pytest.raises(KinfoldError, match="simulate from 1 to 104 weeks"):
         simulate_policies(engine, frame, weeks=0)
-    demo_workspace.close()
+    resolved_demo.close()
 
 
 def test_the_command_prints_the_parameters_and_both_policies(demo_workspace: Workspace) -> None:

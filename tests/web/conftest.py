@@ -5,38 +5,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from kinfold.allocate.backlog import refresh
-from kinfold.demo import load_demo
 from kinfold.demo.accounts import SIGN_INS
-from kinfold.demo.files import DemoSummary
-from kinfold.resolve.run import resolve_workspace
 from kinfold.web.app import create_app
 from kinfold.workspace import Workspace
+from tests.conftest import ReadyDemo
 
 PASSWORDS = {sign_in.username: sign_in.password for sign_in in SIGN_INS}
 
 
-def ready_workspace(demo_files: DemoSummary, folder: Path) -> Workspace:
-    """A copy of the demo: imported, resolved, folded, routed and prioritised."""
-    folder.mkdir()
-    for path in demo_files.out.iterdir():
-        (folder / path.name).write_bytes(path.read_bytes())
-    workspace = load_demo(folder)
-    resolve_workspace(workspace.engine, workspace.settings, "test")
-    refresh(workspace.engine, workspace.settings, "test")
-    return workspace
-
-
 @pytest.fixture(scope="module")
 def web_workspace(
-    demo_files: DemoSummary, tmp_path_factory: pytest.TempPathFactory
+    ready_demo: ReadyDemo, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Workspace]:
-    workspace = ready_workspace(demo_files, tmp_path_factory.mktemp("web") / "demo")
+    """A copy of the demo: imported, resolved, folded, routed and prioritised."""
+    workspace = ready_demo.copy(tmp_path_factory.mktemp("web") / "demo")
     yield workspace
     workspace.close()
 

@@ -16,10 +16,10 @@ import uvicorn
 from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
 
 from kinfold.allocate.backlog import queue
-from kinfold.demo.files import DemoSummary
 from kinfold.web.app import create_app
 from kinfold.workspace import Workspace
-from tests.web.conftest import PASSWORDS, ready_workspace
+from tests.conftest import ReadyDemo
+from tests.web.conftest import PASSWORDS
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -33,10 +33,10 @@ WIDTHS = {"desktop": 1280, "mobile": 375}
 
 @pytest.fixture(scope="module")
 def served(
-    demo_files: DemoSummary, tmp_path_factory: pytest.TempPathFactory
+    ready_demo: ReadyDemo, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, Workspace]]:
     """The app on a free port of 127.0.0.1, in a thread, over its own demo workspace."""
-    workspace = ready_workspace(demo_files, tmp_path_factory.mktemp("browser") / "demo")
+    workspace = ready_demo.copy(tmp_path_factory.mktemp("browser") / "demo")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

@@ -15,7 +15,7 @@ from kinfold.cli.common import (
     console,
     guarded,
 )
-from kinfold.resolve.review import decide, uncertain_links
+from kinfold.resolve.review import decide, review_queue
 from kinfold.workspace import open_workspace
 
 review_app = typer.Typer(
@@ -37,8 +37,8 @@ def review(
     if context.invoked_subcommand is not None:
         return
     opened = open_workspace(workspace)
-    with opened.engine.connect() as conn:
-        found = uncertain_links(conn, limit)
+    with opened.engine.begin() as conn:
+        found = review_queue(conn, actor(), limit)
     opened.close()
     if not found:
         console.print("No links are waiting for review.")

@@ -109,6 +109,15 @@ class UncertainLink:
         return describe(self.evidence)
 
 
+def review_queue(conn: Connection, actor: str, limit: int = 50) -> list[UncertainLink]:
+    """The review queue as `actor` sees it (`uncertain_links`), and the audit log's line
+    for the view: the people in it are shown, whichever way they are looked at."""
+    found = uncertain_links(conn, limit)
+    events.record(conn, actor=actor, action="review.viewed", entity_type="review",
+                  entity_id="links", after={"links": [link.link_id for link in found]})  # fmt: skip
+    return found
+
+
 def uncertain_links(conn: Connection, limit: int = 50) -> list[UncertainLink]:
     """The review queue's links that no reviewer has decided, most valuable first."""
     decided = exists().where(

@@ -11,8 +11,7 @@ from fastapi.responses import Response
 
 from kinfold.accounts import ADMIN, TEAM_LEADER
 from kinfold.intake import resolve_and_refresh
-from kinfold.resolve.review import ReviewError, decide, uncertain_links
-from kinfold.store import events
+from kinfold.resolve.review import ReviewError, decide, review_queue
 from kinfold.web.render import render
 from kinfold.web.security import PageSession, WebState, checked_form, need_role
 
@@ -64,9 +63,6 @@ def _page(
     request: Request, session: PageSession, state: WebState, status: int = 200, **context: object
 ) -> Response:
     with state.engine.begin() as conn:
-        found = uncertain_links(conn, SHOWN)
-        events.record(conn, actor=session.account.username, action="review.viewed",
-                      entity_type="review", entity_id="links",
-                      after={"links": [link.link_id for link in found]})  # fmt: skip
+        found = review_queue(conn, session.account.username, SHOWN)
     return render(request, "review.html", status, title="Review uncertain links", links=found,
                   **context)  # fmt: skip
