@@ -179,29 +179,30 @@ def demo_files(tmp_path_factory: pytest.TempPathFactory) -> DemoSummary:
 
 
 class ReadyDemo:
-    """The demo imported, resolved, folded and every backlog ranked (as
-    `resolve_and_refresh` leaves it) once per kind of database for the session; each
-    workspace asked for is a copy of it: its files copied, and on PostgreSQL a database
-    made with the session's as its template."""
+    """The demo, made once per kind of database for the session, imported (`load_demo`)
+    and again resolved, folded and every backlog ranked (`resolve_and_refresh`); each
+    workspace asked for is a copy: the files copied, and on PostgreSQL a database made
+    with the session's as its template."""
 
     def __init__(self, demo_files: DemoSummary, folder: Path) -> None:
         self.demo_files = demo_files
         self.folder = folder
-        self.made: dict[str, str] = {}  # kind of database -> the session's workspace's URL
+        self.made: dict[str, str] = {}  # "kind resolved?" -> the session's workspace's URL
         self.databases: list[postgres_database] = []
 
-    def copy(self, folder: Path) -> Workspace:
+    def copy(self, folder: Path, resolved: bool = True) -> Workspace:
         """A workspace at `folder`, on the database a workspace there would have."""
         url = workspace_url(folder)
         kind = "postgresql" if url.startswith("postgresql") else "sqlite"
-        made = self.made.get(kind) or self._make(kind)
-        shutil.copytree(self.folder / kind, folder)  # kinfold.yaml, the files, a SQLite store
+        made = f"{kind}-{'resolved' if resolved else 'imported'}"
+        template = self.made.get(made) or self._make(made, kind, resolved)
+        shutil.copytree(self.folder / made, folder)  # kinfold.yaml, the files, a SQLite store
         if kind == "postgresql":
-            _recreate(url, template=made)
+            _recreate(url, template)
         return open_workspace(folder)
 
-    def _make(self, kind: str) -> str:
-        folder = self.folder / kind
+    def _make(self, made: str, kind: str, resolved: bool) -> str:
+        folder = self.folder / made
         folder.mkdir()
         for path in self.demo_files.out.iterdir():
             (folder / path.name).write_bytes(path.read_bytes())
@@ -214,11 +215,12 @@ class ReadyDemo:
                 patch.setattr(workspace_module, "database_url", lambda _: url)
             workspace = load_demo(folder)
             try:
-                resolve_and_refresh(workspace.engine, workspace.settings, "test")
+                if resolved:
+                    resolve_and_refresh(workspace.engine, workspace.settings, "test")
             finally:
                 workspace.close()
-            self.made[kind] = workspace_url(folder)
-        return self.made[kind]
+            self.made[made] = workspace_url(folder)
+        return self.made[made]
 
     def close(self) -> None:
         for database in self.databases:
@@ -264,14 +266,14 @@ def resolved_demo(
 
 
 @pytest.fixture
-def demo_workspace(demo_files: DemoSummary, tmp_path: Path) -> Iterator[Workspace]:
+def demo_workspace(
+    ready_demo: ReadyDemo, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Workspace]:
     """A copy of the demo, imported into a workspace (on the database of `backend`, when
     a test asks for it too); its connections are closed afterwards."""
-    folder = tmp_path / "demo"
-    folder.mkdir()
-    for path in demo_files.out.iterdir():
-        (folder / path.name).write_bytes(path.read_bytes())
-    workspace = load_demo(folder)
+    if "backend" in request.fixturenames:
+        request.getfixturevalue("backend")  # first: it says which database
+    workspace = ready_demo.copy(tmp_path / "demo", resolved=False)
     yield workspace
     workspace.close()
 
