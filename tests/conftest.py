@@ -256,24 +256,26 @@ def ready_demo(
 def resolved_demo(
     ready_demo: ReadyDemo, tmp_path: Path, request: pytest.FixtureRequest
 ) -> Iterator[Workspace]:
-    """A copy of the demo, imported, resolved, folded and ranked (on the database of
-    `backend`, when a test asks for it too); its connections are closed afterwards."""
-    if "backend" in request.fixturenames:
-        request.getfixturevalue("backend")  # first: it says which database
-    workspace = ready_demo.copy(tmp_path / "demo")
-    yield workspace
-    workspace.close()
+    """A copy of the demo, imported, resolved, folded and ranked."""
+    yield from _copy_of_demo(ready_demo, tmp_path, request, resolved=True)
 
 
 @pytest.fixture
 def demo_workspace(
     ready_demo: ReadyDemo, tmp_path: Path, request: pytest.FixtureRequest
 ) -> Iterator[Workspace]:
-    """A copy of the demo, imported into a workspace (on the database of `backend`, when
-    a test asks for it too); its connections are closed afterwards."""
+    """A copy of the demo, imported into a workspace."""
+    yield from _copy_of_demo(ready_demo, tmp_path, request, resolved=False)
+
+
+def _copy_of_demo(
+    ready_demo: ReadyDemo, tmp_path: Path, request: pytest.FixtureRequest, resolved: bool
+) -> Iterator[Workspace]:
+    """A copy on the database of `backend` when the test asks for it too; its
+    connections are closed afterwards."""
     if "backend" in request.fixturenames:
         request.getfixturevalue("backend")  # first: it says which database
-    workspace = ready_demo.copy(tmp_path / "demo", resolved=False)
+    workspace = ready_demo.copy(tmp_path / "demo", resolved)
     yield workspace
     workspace.close()
 

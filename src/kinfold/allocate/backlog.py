@@ -10,15 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, select, text
 
 from kinfold import clock
-from kinfold.allocate.routing import route
+from kinfold.allocate.routing import Routing, route
 from kinfold.priority.run import Prioritised, prioritise_in
 from kinfold.settings import Settings
+from kinfold.store import events
 from kinfold.store.database import analyse
+from kinfold.store.schema import teams
+from kinfold.workspace import save_setting
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,24 @@ def refresh(engine: Engine, settings: Settings, actor: str, today: date | None =
         refreshed = refresh_in(conn, settings, actor, today)
     analyse(engine, "cases")
     return refreshed
+
+
+def change_routing(
+    engine: Engine, folder: Path, settings: Settings, routing: Routing, actor: str
+) -> tuple[Settings, Refreshed]:
+    """Save `routing` as the workspace's at `folder`, log the change, and put every open
+    case in its team's backlog by it: the settings after, and the backlogs."""
+    with engine.begin() as conn:
+        names = list(conn.scalars(select(teams.c.name)))
+        before = Routing.from_setting(settings.routing, sorted(names)).setting()
+        changed = settings.with_setting("routing", routing.setting())
+        events.record(conn, actor=actor, action="routing.changed", entity_type="workspace",
+                      entity_id=changed.name or folder.name, before=before,
+                      after=routing.setting())  # fmt: skip
+        refreshed = refresh_in(conn, changed, actor)
+        save_setting(folder, "routing", routing.setting())  # the last step: kept, with the rest
+    analyse(engine, "cases")
+    return changed, refreshed
 
 
 def refresh_in(

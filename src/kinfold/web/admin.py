@@ -11,12 +11,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import func, select, union
 
-from kinfold import accounts, workspace
+from kinfold import accounts
 from kinfold.accounts import ADMIN, ROLES, AccountError
-from kinfold.allocate.backlog import refresh
+from kinfold.allocate.backlog import change_routing
 from kinfold.allocate.routing import MATCHES, Routing, moves
 from kinfold.settings import routing as routing_setting
-from kinfold.store import events
 from kinfold.store.schema import cases, items, skills, teams, workers
 from kinfold.store.workforce import change_skills, skill_levels
 from kinfold.web.render import render
@@ -132,14 +131,8 @@ async def save_routing(request: Request, session: PageSession, state: WebState) 
         with state.engine.connect() as conn:
             moved = moves(conn, routing)
         return _page(request, session, state, routing_form=shown, moved=moved)
-    before = Routing.from_setting(state.settings.routing, names).setting()
-    state.settings = state.settings.with_setting("routing", routing.setting())
-    workspace.save_setting(state.folder, "routing", routing.setting())
-    with state.engine.begin() as conn:
-        events.record(conn, actor=session.account.username, action="routing.changed",
-                      entity_type="workspace", entity_id=state.name, before=before,
-                      after=routing.setting())  # fmt: skip
-    refreshed = refresh(state.engine, state.settings, session.account.username)
+    state.settings, refreshed = change_routing(state.engine, state.folder, state.settings,
+                                               routing, session.account.username)  # fmt: skip
     counts = ", ".join(f"{team} {count:,}" for team, count in sorted(refreshed.teams.items()))
     return _page(request, session, state, done=f"Saved the routing rules. Open cases: {counts}.")
 
