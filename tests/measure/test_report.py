@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
 from openpyxl import load_workbook
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from kinfold.cli import app
 from kinfold.measure.frame import from_store
 from kinfold.measure.report import month_end, write_pack
+from kinfold.store.schema import events
 from kinfold.workspace import Workspace
 
 
@@ -54,6 +57,16 @@ def test_the_command_writes_the_pack_and_refuses_a_bad_month(
                                "-w", str(example.path)])  # fmt: skip
     assert done.exit_code == 0, done.output
     assert "November 2026" in done.output and out.exists()
+    drilled = runner.invoke(app, ["kpis", "--drill", "Throughput", "--period", "all",
+                                  "--format", "csv", "-w", str(example.path)])  # fmt: skip
+    assert drilled.exit_code == 0, drilled.output
+    with example.engine.connect() as conn:  # what left kinfold, in the audit log
+        taken = conn.execute(select(events.c.action, events.c.after).where(
+            events.c.action.like("export.%")).order_by(events.c.id)).all()  # fmt: skip
+    assert [action for action, _ in taken] == ["export.pack", "export.records"]
+    assert json.loads(taken[0].after)["month"] == "2026-11"
+    assert json.loads(taken[1].after)["measure"] == "Throughput"
+    assert json.loads(taken[1].after)["rows"] == drilled.output.count("\n") - 1  # less the header
     bad = runner.invoke(app, ["report", "--period", "Nov 2026", "-w", str(example.path)])
     assert bad.exit_code != 0
     assert "'Nov 2026' is not a month" in bad.output

@@ -21,6 +21,7 @@ from kinfold.cli.common import (
     EngineOption,
     SparkMasterOption,
     WorkspaceOption,
+    actor,
     check_format,
     command,
     console,
@@ -34,6 +35,7 @@ from kinfold.measure.report import last_whole_month, month_end, month_of, write_
 from kinfold.measure.spark import on_spark
 from kinfold.spark import engine_session
 from kinfold.spreadsheet import safe_cell
+from kinfold.store import events
 from kinfold.workspace import open_workspace
 
 FORMATS = ("table", "csv", "json", "xlsx")
@@ -76,10 +78,14 @@ def kpis(
     opened = open_workspace(workspace)
     try:
         frame = from_store(opened.engine, opened.settings, moment)
+        if drill_into is not None:
+            day = iso_date(at) if at else None
+            columns, rows = drill(frame, drill_into, period, by, day, group)
+            asked = {"measure": drill_into, "period": period, "by": by, "at": at, "group": group}
+            events.record_export(opened.engine, actor(), "records", asked, len(rows))
     finally:
         opened.close()
     if drill_into is not None:
-        columns, rows = drill(frame, drill_into, period, by, iso_date(at) if at else None, group)
         _print_records(columns, rows, output_format, out)
         return
     with engine_session(engine, spark_master) as spark:
@@ -123,10 +129,11 @@ def report(
                            f"Write it to mi-pack-{month:%Y-%m}.xlsx.")  # fmt: skip
     opened = open_workspace(workspace)
     try:
-        frame = from_store(opened.engine, opened.settings, month_end(month))
+        pack = write_pack(from_store(opened.engine, opened.settings, month_end(month)), month, out)
+        events.record_export(opened.engine, actor(), "pack", {"month": f"{month:%Y-%m}"},
+                             pack.figures)  # fmt: skip
     finally:
         opened.close()
-    pack = write_pack(frame, month, out)
     console.print(f"Wrote the MI pack for {month:%B %Y} to {pack.path} ({pack.figures:,} "
                   f"figures; {pack.findings} data-quality findings).")  # fmt: skip
 

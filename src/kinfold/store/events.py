@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select
 
 from kinfold import clock
 from kinfold.store.schema import events
@@ -17,6 +17,14 @@ def record(conn: Connection, **fields: Any) -> None:
     """Append one event: who did what to which record, and what it was before and after
     (the fields of `event_row`)."""
     record_many(conn, [event_row(**fields)])
+
+
+def record_export(engine: Engine, actor: str, what: str, asked: dict[str, Any], count: int) -> None:
+    """The audit log's line for records taken out of kinfold, by a download or by a
+    command writing a file: what, as asked, and how many rows (or figures)."""
+    with engine.begin() as conn:
+        record(conn, actor=actor, action=f"export.{what}", entity_type="export",
+               entity_id=what, after={**asked, "rows": count})  # fmt: skip
 
 
 def event_row(

@@ -102,10 +102,7 @@ def _download(content: bytes, name: str) -> Response:
 def _audit(
     state: WebState, session: PageSession, what: str, asked: dict[str, Any], rows: int
 ) -> None:
-    with state.engine.begin() as conn:
-        events.record(conn, actor=session.account.username, action=f"export.{what}",
-                      entity_type="export", entity_id=what,
-                      after={**asked, "rows": rows})  # fmt: skip
+    events.record_export(state.engine, session.account.username, what, asked, rows)
 
 
 def _slug(text: str) -> str:
