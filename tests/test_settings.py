@@ -93,3 +93,9 @@ def test_a_setting_changed_is_checked_and_the_rest_kept() -> None:
 def test_a_setting_written_without_a_value_keeps_its_default() -> None:
     settings = Settings.parse({"allocate": None, "goals": None, "retention": None})
     assert settings == Settings()
+
+
+def test_a_settings_file_that_is_not_text_is_refused(tmp_path: Path) -> None:
+    (tmp_path / SETTINGS_FILE).write_bytes(b"name: caf\xe9\n")
+    with pytest.raises(WorkspaceError, match="is not UTF-8 text"):
+        Settings.read(tmp_path / SETTINGS_FILE)

@@ -157,7 +157,10 @@ class Settings:
     @classmethod
     def read(cls, path: Path) -> Settings:
         """The settings of a kinfold.yaml file, checked."""
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            raise WorkspaceError(f"{path} is not UTF-8 text ({error.reason}).") from error
         try:
             root = yaml.compose(text)
             raw = yaml.safe_load(text) or {}
