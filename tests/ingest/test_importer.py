@@ -227,8 +227,9 @@ def test_a_source_the_column_contradicts_is_refused_and_writes_nothing(
         assert conn.execute(select(imports)).all() == []
 
 
+@pytest.mark.parametrize("parallel", [False, True], ids=["here", "in-workers"])
 def test_the_sources_of_a_file_are_found_in_its_rows_as_the_import_reads_them(
-    workspace: Workspace, tmp_path: Path
+    workspace: Workspace, tmp_path: Path, parallel: bool
 ) -> None:
     # a first name over two lines is one row; a blank line is a row of nothing; a row of
     # the wrong width names no source (it goes to quarantine as it is)
@@ -236,7 +237,8 @@ def test_the_sources_of_a_file_are_found_in_its_rows_as_the_import_reads_them(
             GOOD[1].replace("benefits,", "housing,", 1)]  # fmt: skip
     path = write(tmp_path / "x.csv", canonical(rows))
     with pytest.raises(KinfoldError, match=r"'housing' \(first at row 6\)"):
-        import_items(workspace.engine, path, "benefits")
+        import_items(workspace.engine, path, "benefits", parallel=parallel)
+    assert stored(workspace) == {}  # refused whole
 
 
 @pytest.mark.parametrize("parallel", [False, True], ids=["here", "in-workers"])

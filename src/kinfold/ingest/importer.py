@@ -30,7 +30,7 @@ from kinfold.ingest.building import (
     SourcesBuilder,
     source_named,
 )
-from kinfold.ingest.items import ITEM_FIELDS, Rejected, row_digest
+from kinfold.ingest.items import ITEM_FIELDS, OtherSource, Rejected, row_digest
 from kinfold.ingest.mapping import FieldRule, Mapping, canonical_mapping, load_mapping
 from kinfold.ingest.readers import csv_columns, read_table, unreadable_row
 from kinfold.ingest.tables import SourceRow, SourceTable, Value
@@ -142,7 +142,9 @@ def import_sources(
     split = mapping.rules.get("source") if len(names) > 1 else None
     with engine.begin() as conn:
         with import_runs(conn, "items", names, path, table, actor) as results:
-            _Loader(conn, results, mapping, table, actor, parallel, split).load(progress)
+            loader = _Loader(conn, results, mapping, table, actor, parallel, split)
+            loader.load(progress)
+            loader.refuse_other_sources()  # raised in the transaction: nothing is kept
         if then is not None:
             then(conn, results)
     return results
@@ -161,23 +163,14 @@ def sources_of(
     A file with a `source` column is split by it; a source given (by --source or the
     mapping's `source:`) must be the only one the column names, if it names any."""
     given = (given or mapping.source or "").strip() or None
+    if given is not None:  # a row naming another is found as it is read
+        return [given]
     rule = mapping.rules.get("source")
     named: dict[str, int] = {}  # source -> the first row naming it
     if rule is not None:
         for number, values in _readable_rows(path, table, rule, mapping_path, sheet):
             if (name := source_named(rule, values)) is not None:
                 named.setdefault(name, number)
-    if given is not None:
-        others = {name: row for name, row in named.items() if name != given}
-        if others:
-            listed = ", ".join(f"'{name}' (first at row {row:,})" for name, row in others.items())
-            raise KinfoldError(
-                f"{table.file_name}: --source is '{given}', but its source column also "
-                f"names {listed}.",
-                "Leave out --source to import each source the column names as its own, "
-                "or correct the column.",
-            )
-        return [given]
     if not named:
         raise KinfoldError(
             f"Which source system is {table.file_name} from?",
@@ -307,6 +300,20 @@ class _Loader:
         finally:
             self.builders.close()
 
+    def refuse_other_sources(self) -> None:
+        """Refuse an import for one source (given by --source or the mapping) whose
+        source column names others: each of them, with the first row naming it."""
+        for source, writer in self.writers.items():
+            if writer.others:
+                listed = ", ".join(f"'{name}' (first at row {row:,})"
+                                   for name, row in writer.others.items())  # fmt: skip
+                raise KinfoldError(
+                    f"{self.table.file_name}: --source is '{source}', but its source column "
+                    f"also names {listed}.",
+                    "Leave out --source to import each source the column names as its own, "
+                    "or correct the column.",
+                )
+
     def _write(
         self, outcomes: dict[str, list[Outcome]], offset: int, progress: Progress | None
     ) -> None:
@@ -330,6 +337,7 @@ class _Writer:
         self.ref_columns = builder.ref_columns
         self.quarantine = store.QuarantineWriter(conn, result.kind, result.source)
         self.seen: dict[str, int] = {}  # source_ref -> row number in this file
+        self.others: dict[str, int] = {}  # another source a row names -> its first row
 
     def write(self, outcomes: list[Outcome], offset: int) -> None:
         result = self.result
@@ -340,6 +348,8 @@ class _Writer:
         for number, ref, built, values in outcomes:
             number += offset
             if isinstance(built, Rejected):
+                if isinstance(built, OtherSource):
+                    self.others.setdefault(built.source, number)
                 bad.append(quarantine_entry(result, number, values or {}, built))
                 continue
             assert ref is not None

@@ -40,6 +40,17 @@ class Rejected(Exception):
         self.digest = digest  # of the row, once known
 
 
+class OtherSource(Rejected):
+    """The row names another source than the one the import is for."""
+
+    def __init__(
+        self, reason: str, column: str | None = None, digest: str | None = None, source: str = ""
+    ) -> None:
+        super().__init__(reason, column, digest)
+        self.args = (reason, column, digest, source)  # as made: it crosses between processes
+        self.source = source
+
+
 class ItemBuilder:
     """Builds canonical items from one file's rows under one mapping.
 
@@ -110,9 +121,10 @@ class ItemBuilder:
                 raise Rejected(f"{name} is empty, and every item needs one", self.columns.get(name))
         row_source = item.pop("source")
         if row_source is not None and row_source != self.source:
-            raise Rejected(
+            raise OtherSource(
                 f"the row is from source '{row_source}', not '{self.source}'",
                 self.columns.get("source"),
+                source=row_source,
             )
         try:
             item["received_at"] = v.parse_datetime(raw_received, self.formats["received_at"])
