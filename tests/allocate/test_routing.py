@@ -6,13 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kinfold.allocate.routing import MATCHES, Routing
+from kinfold.allocate.routing import Routing
 from kinfold.errors import WorkspaceError
-from kinfold.settings import Settings
+from kinfold.settings import ROUTING_MATCHES, Settings
 
 TEAMS = ["Benefits team", "Housing team", "Revenues team"]
 WORDS = st.sampled_from(["housing", "income", "food", "claim", "ls6 2", "ls6", "ls7 3", ""])
-RULE = st.tuples(st.sampled_from(TEAMS), st.sampled_from(MATCHES), WORDS)
+RULE = st.tuples(st.sampled_from(TEAMS), st.sampled_from(ROUTING_MATCHES), WORDS)
 RULES = st.lists(RULE.map(lambda rule: {"team": rule[0], rule[1]: rule[2]}), max_size=6)
 ITEMS = st.lists(st.tuples(WORDS, WORDS, WORDS), max_size=5)
 

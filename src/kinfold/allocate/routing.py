@@ -23,18 +23,17 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from kinfold.errors import WorkspaceError
-from kinfold.settings import ORIGIN, ROUTING_MATCHES, RoutingSetting, Settings
+from kinfold.settings import ORIGIN, RoutingSetting, Settings
 from kinfold.store.database import parameter_mark
 from kinfold.store.schema import teams
 
-MATCHES = ROUTING_MATCHES
 NO_TEAM = "no team"
 
 
 @dataclass(frozen=True)
 class RoutingRule:
     team: str
-    match: str  # one of MATCHES
+    match: str  # one of ROUTING_MATCHES
     value: str  # as written; an area is a postcode sector or district prefix ("LS6 2")
 
     @cached_property

@@ -14,7 +14,8 @@ from sqlalchemy import func, select, union
 from kinfold import accounts
 from kinfold.accounts import ADMIN, ROLES, AccountError
 from kinfold.allocate.backlog import change_routing
-from kinfold.allocate.routing import MATCHES, Routing, moves
+from kinfold.allocate.routing import Routing, moves
+from kinfold.settings import ROUTING_MATCHES
 from kinfold.settings import routing as routing_setting
 from kinfold.store.schema import cases, items, skills, teams, workers
 from kinfold.store.workforce import change_skills, skill_levels
@@ -150,7 +151,7 @@ def _routing_rows(
                for key in ("match", "value", "team", "position")}  # fmt: skip
         field = f"rule-{number}-"
         if form.get(f"{field}remove") != "yes" and (row["match"] or row["value"]):
-            if row["match"] not in MATCHES:
+            if row["match"] not in ROUTING_MATCHES:
                 errors[f"{field}match"] = f"Choose what rule {number} looks at"
             if not row["value"]:
                 errors[f"{field}value"] = (
@@ -216,5 +217,5 @@ def _page(
         request, "admin.html", status, title="Admin", users=users, roles=ROLES,
         teams=team_rows, open_cases=open_cases, team=team, team_workers=team_workers,
         kinds=[kind for kind in kinds if kind], skill_levels=levels, levels=LEVELS,
-        matches=MATCHES, **context,
+        matches=ROUTING_MATCHES, **context,
     )  # fmt: skip
