@@ -23,14 +23,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from itertools import pairwise
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from kinfold import clock
 from kinfold.errors import KinfoldError
 from kinfold.ingest.fields import PERSONAL
 from kinfold.store import events as event_log
+from kinfold.store.database import AnyRow, in_batches
 from kinfold.store.schema import (
     cases,
     events,
@@ -50,6 +52,8 @@ PERSONAL_FIELDS = (*PERSONAL, "notes", "extra", "issues")
 FREE_TEXT = ("note", "question", "answer", "reason", "decision", "override")  # typed about a case
 ERASED = "(erased)"
 ERASURE = "erasure"  # the actor of the decisions that keep an erased person's items together
+CASE_SHOWN = select(cases.c.id, cases.c.status, cases.c.created_at, cases.c.updated_at,
+                    cases.c.priority_reasons, cases.c.harm_by, cases.c.next_due)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -87,49 +91,22 @@ def subject_access(conn: Connection, person_id: int, actor: str) -> dict[str, An
         .mappings()
         .first()
     )
-    about = conn.execute(
-        select(events).where(_about(item_ids, case_ids, person_id)).order_by(events.c.id)
-    ).mappings()
+    about = [row._asdict() for row in _events_about(conn, item_ids, case_ids, person_id)]
     found = {
         "person_id": person_id,
         "made_at": clock.now().isoformat(),
         "person": dict(person) if person else None,
         "household": dict(household) if household else None,
         "items": [{k: v for k, v in row.items() if k != "row_hash"} for row in their_items],
-        "cases": [
-            dict(row)
-            for row in conn.execute(
-                select(
-                    cases.c.id,
-                    cases.c.status,
-                    cases.c.created_at,
-                    cases.c.updated_at,
-                    cases.c.priority_reasons,
-                    cases.c.harm_by,
-                    cases.c.next_due,
-                ).where(cases.c.id.in_(case_ids))
-            ).mappings()
-        ],
+        "cases": [row._asdict() for row in in_batches(conn, CASE_SHOWN, cases.c.id, case_ids)],
         "events": [
             {**row, "before": _json(row["before"]), "after": _json(row["after"])} for row in about
         ],
         "questions": [
-            dict(row)
-            for row in conn.execute(
-                select(peer_questions).where(peer_questions.c.case_id.in_(case_ids))
-            ).mappings()
+            row._asdict()
+            for row in in_batches(conn, select(peer_questions), peer_questions.c.case_id, case_ids)
         ],
-        "link_decisions": [
-            dict(row)
-            for row in conn.execute(
-                select(link_decisions).where(
-                    or_(
-                        link_decisions.c.item_id.in_(item_ids),
-                        link_decisions.c.other_item_id.in_(item_ids),
-                    )
-                )
-            ).mappings()
-        ],
+        "link_decisions": _decisions_about(conn, item_ids),
     }
     event_log.record(
         conn,
@@ -150,11 +127,8 @@ def erase_person(conn: Connection, person_id: int, actor: str, reason: str) -> E
     item_ids = [row["id"] for row in rows]
     now = clock.now()
     quarantined = _delete_quarantined(conn, rows)
-    conn.execute(
-        update(items)
-        .where(items.c.id.in_(item_ids))
-        .values(erased_at=now, **dict.fromkeys(PERSONAL_FIELDS))
-    )
+    erased = update(items).values(erased_at=now, **dict.fromkeys(PERSONAL_FIELDS))
+    in_batches(conn, erased, items.c.id, item_ids)
     if len(item_ids) > 1:
         conn.execute(
             insert(link_decisions),
@@ -171,12 +145,9 @@ def erase_person(conn: Connection, person_id: int, actor: str, reason: str) -> E
             ],
         )
     own_cases = _cases_only_of(conn, item_ids)
-    erased_events = _erase_events(conn, _about(item_ids, own_cases, person_id), now)
-    conn.execute(
-        update(peer_questions)
-        .where(peer_questions.c.case_id.in_(own_cases))
-        .values(question=ERASED, answer=None)
-    )
+    erased_events = _erase_events(conn, _events_about(conn, item_ids, own_cases, person_id), now)
+    in_batches(conn, update(peer_questions).values(question=ERASED, answer=None),
+               peer_questions.c.case_id, own_cases)  # fmt: skip
     conn.execute(delete(people).where(people.c.id == person_id))
     household_id = person["household_id"] if person else None
     alone = (
@@ -228,28 +199,26 @@ def delete_past_retention(conn: Connection, days: int, actor: str) -> Retained:
     households; take personal data out of the events about them."""
     cutoff = clock.now() - timedelta(days=days)
     case_ids = past_retention(conn, days)
-    item_ids = list(conn.scalars(select(items.c.id).where(items.c.case_id.in_(case_ids))))
-    person_ids = set(conn.scalars(select(items.c.person_id).where(items.c.id.in_(item_ids))))
-    household_ids = set(conn.scalars(select(items.c.household_id).where(items.c.id.in_(item_ids))))
-    _erase_events(conn, _about(item_ids, case_ids, None), clock.now())
-    for table, column in (
-        (qa_checks, qa_checks.c.item_id),
-        (links, links.c.item_id),
-        (links, links.c.other_item_id),
-        (link_decisions, link_decisions.c.item_id),
-        (link_decisions, link_decisions.c.other_item_id),
-    ):
-        conn.execute(delete(table).where(column.in_(item_ids)))
-    conn.execute(delete(peer_questions).where(peer_questions.c.case_id.in_(case_ids)))
-    conn.execute(delete(items).where(items.c.id.in_(item_ids)))
-    conn.execute(delete(cases).where(cases.c.id.in_(case_ids)))
-    still = set(conn.scalars(select(items.c.person_id).where(items.c.person_id.in_(person_ids))))
-    gone_people = person_ids - still - {None}
-    conn.execute(delete(people).where(people.c.id.in_(gone_people)))
-    lived = set(
-        conn.scalars(select(items.c.household_id).where(items.c.household_id.in_(household_ids)))
+    their_items = in_batches(
+        conn, select(items.c.id, items.c.person_id, items.c.household_id), items.c.case_id, case_ids
     )
-    conn.execute(delete(households).where(households.c.id.in_(household_ids - lived - {None})))
+    item_ids = [row.id for row in their_items]
+    person_ids = {row.person_id for row in their_items} - {None}
+    household_ids = {row.household_id for row in their_items} - {None}
+    _erase_events(conn, _events_about(conn, item_ids, case_ids, None), clock.now())
+    for column in (qa_checks.c.item_id, links.c.item_id, links.c.other_item_id,
+                   link_decisions.c.item_id, link_decisions.c.other_item_id,
+                   items.c.id):  # fmt: skip
+        in_batches(conn, delete(column.table), column, item_ids)
+    in_batches(conn, delete(peer_questions), peer_questions.c.case_id, case_ids)
+    in_batches(conn, delete(cases), cases.c.id, case_ids)
+    still = {row[0] for row in in_batches(conn, select(items.c.person_id), items.c.person_id,
+                                          person_ids)}  # fmt: skip
+    gone_people = person_ids - still
+    in_batches(conn, delete(people), people.c.id, gone_people)
+    lived = {row[0] for row in in_batches(conn, select(items.c.household_id),
+                                          items.c.household_id, household_ids)}  # fmt: skip
+    in_batches(conn, delete(households), households.c.id, household_ids - lived)
     conn.execute(delete(quarantine).where(quarantine.c.created_at < cutoff))
     kept = Retained(cutoff.date().isoformat(), len(case_ids), len(item_ids), len(gone_people))
     event_log.record(
@@ -274,31 +243,38 @@ def _person(conn: Connection, person_id: int) -> tuple[Any, list[dict[str, Any]]
     return person, their_items
 
 
-def _about(item_ids: Sequence[int], case_ids: Iterable[int], person_id: int | None) -> Any:
-    """The events about these items, cases or person."""
-    found = [
-        (events.c.entity_type == "item") & events.c.entity_id.in_([str(i) for i in item_ids]),
-        (events.c.entity_type == "case") & events.c.entity_id.in_([str(c) for c in case_ids]),
-    ]
-    if person_id is not None:
-        found.append((events.c.entity_type == "person") & (events.c.entity_id == str(person_id)))
-    return or_(*found)
+def _decisions_about(conn: Connection, item_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Reviewers' decisions about these items, in the order they were made."""
+    found = {row.id: row._asdict()
+             for column in (link_decisions.c.item_id, link_decisions.c.other_item_id)
+             for row in in_batches(conn, select(link_decisions), column, item_ids)}  # fmt: skip
+    return sorted(found.values(), key=itemgetter("id"))
 
 
-def _erase_events(conn: Connection, about: Any, now: Any) -> int:
+def _events_about(
+    conn: Connection, item_ids: Iterable[int], case_ids: Iterable[int], person_id: int | None
+) -> list[AnyRow]:
+    """The events about these items, cases or person, in the order they were recorded."""
+    found = []
+    for kind, ids in (("item", item_ids), ("case", case_ids),
+                      ("person", [] if person_id is None else [person_id])):  # fmt: skip
+        query = select(events).where(events.c.entity_type == kind)
+        found += in_batches(conn, query, events.c.entity_id, [str(i) for i in ids])
+    return sorted(found, key=lambda row: int(row.id))
+
+
+def _erase_events(conn: Connection, about: Sequence[AnyRow], now: Any) -> int:
     """Take personal data and what people typed out of the events' `before` and `after`,
     once each; who did what, and when, stays."""
     changed = 0
-    query = select(events.c.id, events.c.before, events.c.after).where(
-        about, events.c.erased_at.is_(None)
-    )
-    for event_id, before, after in conn.execute(query).all():
-        conn.execute(
-            update(events)
-            .where(events.c.id == event_id)
-            .values(before=_without_personal(before), after=_without_personal(after), erased_at=now)
-        )
-        changed += 1
+    for row in about:
+        if row.erased_at is None:
+            conn.execute(
+                update(events).where(events.c.id == row.id).values(
+                    before=_without_personal(row.before), after=_without_personal(row.after),
+                    erased_at=now)
+            )  # fmt: skip
+            changed += 1
     return changed
 
 
@@ -316,14 +292,11 @@ def _without_personal(text: str | None) -> str | None:
 
 def _cases_only_of(conn: Connection, item_ids: Sequence[int]) -> list[int]:
     """The cases of these items that hold no one else's items."""
-    case_ids = set(conn.scalars(select(items.c.case_id).where(items.c.id.in_(item_ids))))
-    shared = set(
-        conn.scalars(
-            select(items.c.case_id).where(
-                items.c.case_id.in_(case_ids), items.c.id.not_in(item_ids)
-            )
-        )
-    )
+    case_ids = {row[0] for row in in_batches(conn, select(items.c.case_id), items.c.id, item_ids)}
+    theirs = set(item_ids)
+    shared = {row.case_id for row in in_batches(conn, select(items.c.case_id, items.c.id),
+                                                items.c.case_id, case_ids - {None})
+              if row.id not in theirs}  # fmt: skip
     return sorted(case_ids - shared - {None})
 
 

@@ -20,8 +20,8 @@ from kinfold.allocate.routing import Routing, route
 from kinfold.priority.run import Prioritised, prioritise_in
 from kinfold.settings import Settings
 from kinfold.store import events
-from kinfold.store.database import analyse
-from kinfold.store.schema import teams
+from kinfold.store.database import analyse, in_batches
+from kinfold.store.schema import items, teams
 from kinfold.workspace import save_setting
 
 
@@ -220,14 +220,10 @@ def _open_item_facts(
     conn: Connection, case_ids: list[int]
 ) -> dict[int, tuple[tuple[str, ...], int, date | None]]:
     """case -> (its open items' needs, how many open items, the oldest one's day)."""
-    if not case_ids:
-        return {}
-    listed = ", ".join(str(int(case_id)) for case_id in case_ids)
     gathered: dict[int, tuple[set[str], list[date]]] = {}
-    for case_id, need, received in conn.execute(text(
-        f"SELECT case_id, need, received_at FROM items WHERE status = 'open' "
-        f"AND case_id IN ({listed})"
-    )):  # fmt: skip
+    query = select(items.c.case_id, items.c.need, items.c.received_at).where(
+        items.c.status == "open")  # fmt: skip
+    for case_id, need, received in in_batches(conn, query, items.c.case_id, case_ids):
         needs, days = gathered.setdefault(case_id, (set(), []))
         if need:
             needs.add(need)

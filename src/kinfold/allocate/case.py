@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, String, cast, or_, select
 
 from kinfold import clock
 from kinfold.allocate.work import checklist
@@ -115,9 +115,11 @@ def case_view(
         harm_by=_day(row["harm_by"]),
         next_due=_day(row["next_due"]),
         reasons=tuple(r for r in (row["priority_reasons"] or "").split("; ") if r),
-        members=_members(conn, row["household_id"], row["person_id"], found, pseudonymised),
+        members=_members(
+            conn, case_id, row["household_id"], row["person_id"], found, pseudonymised
+        ),
         items=found,
-        timeline=_timeline(conn, case_id, [item.item_id for item in found]),
+        timeline=_timeline(conn, case_id),
         enough=checklist(conn, case_id, settings),
     )
 
@@ -156,6 +158,7 @@ def pseudonym(person_id: int) -> str:
 
 def _members(
     conn: Connection,
+    case_id: int,
     household_id: int | None,
     person_id: int | None,
     found: list[CaseItem],
@@ -164,7 +167,8 @@ def _members(
     if household_id is not None:
         where = people.c.household_id == household_id
     else:
-        where = people.c.id.in_({item.person_id for item in found} | {person_id} - {None})
+        where = or_(people.c.id == person_id, people.c.id.in_(
+            select(items.c.person_id).where(items.c.case_id == case_id)))  # fmt: skip
     open_items: dict[int | None, int] = {}
     for item in found:
         if item.status == "open":
@@ -182,14 +186,15 @@ def _members(
     ]
 
 
-def _timeline(conn: Connection, case_id: int, item_ids: list[int]) -> list[Moment]:
+def _timeline(conn: Connection, case_id: int) -> list[Moment]:
     """What happened to the case and its items, newest first (views are left out)."""
     log = event_log
     rows = conn.execute(
         select(log.c.recorded_at, log.c.actor, log.c.action, log.c.outcome, log.c.after)
         .where(or_(
             (log.c.entity_type == "case") & (log.c.entity_id == str(case_id)),
-            (log.c.entity_type == "item") & log.c.entity_id.in_([str(i) for i in item_ids]),
+            (log.c.entity_type == "item") & log.c.entity_id.in_(
+                select(cast(items.c.id, String)).where(items.c.case_id == case_id)),
         ), ~log.c.action.like("%.viewed"))
         .order_by(log.c.recorded_at.desc(), log.c.id.desc())
     )  # fmt: skip

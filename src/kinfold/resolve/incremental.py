@@ -12,11 +12,12 @@ never move and households never merge here: that is for the next full `kinfold r
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 
 from kinfold import clock
 from kinfold.resolve import people as people_model
@@ -32,10 +33,18 @@ from kinfold.resolve.records import read_records
 from kinfold.resolve.run import next_id
 from kinfold.settings import Settings, Thresholds
 from kinfold.store import events
+from kinfold.store.database import batches, driver_rows, id_table, stream_rows
 from kinfold.store.schema import cases, households, items, people, resolve_runs
 
-MATCH_FIELDS = ("last_name", "first_name", "date_of_birth", "postcode", "uprn", "ni_number",
-                "email", "phone", "source", "person_ref")  # fmt: skip
+# an existing item is compared with a new one when they share one of these fields, or two
+# of these pairs (or first and last name, either way round)
+ONE_OF = ("ni_number", "email", "phone", "uprn")
+TWO_OF = (("last_name", "date_of_birth"), ("last_name", "postcode"),
+          ("first_name", "date_of_birth"), ("date_of_birth", "postcode"))  # fmt: skip
+FIELDS = (*ONE_OF, "source", "person_ref", "first_name", "last_name", "date_of_birth",
+          "postcode")  # fmt: skip
+
+Owner = tuple[int | None, int | None]  # a case's (household, None), or (None, person)
 
 
 @dataclass
@@ -79,12 +88,14 @@ def _link(
     conn: Connection, model: dict[str, Any], thresholds: Thresholds, new_ids: list[int],
     actor: str,
 ) -> LinkedNew:  # fmt: skip
-    candidates = _candidates(conn, new_ids)
-    records = read_records(conn, [*candidates, *new_ids])
     new = set(new_ids)
-    placed = {row[0]: row[1:] for row in conn.execute(
-        select(items.c.id, items.c.person_id, items.c.household_id, items.c.case_id)
-        .where(items.c.id.in_(list(candidates))))} if candidates else {}  # fmt: skip
+    with id_table(conn, new, "new_items") as new_table:
+        candidates = _candidates(conn, new_table) - new
+    with id_table(conn, [*candidates, *new_ids], "linking_items") as among:
+        records = read_records(conn, among)
+        placed = {row[0]: row[1:] for row in conn.execute(
+            select(items.c.id, items.c.person_id, items.c.household_id, items.c.case_id)
+            .where(items.c.id.in_(select(among.c.id)))) if row[0] in candidates}  # fmt: skip
 
     union = people_model.People(records.distinct)
     person_record: dict[int, int] = {}  # existing person -> one of their records
@@ -116,9 +127,11 @@ def _link(
                     new_people[root], next_person = next_person, next_person + 1
                 person_of_item[item.item_id] = new_people[root]
 
-    household_of_person = dict(conn.execute(
-        select(people.c.id, people.c.household_id)
-        .where(people.c.id.in_(set(person_of_item.values())))).all())  # fmt: skip
+    known_people = set(person_of_item.values()) - set(new_people.values())
+    household_of_person: dict[int, int | None] = {}
+    for batch in batches(known_people):
+        query = select(people.c.id, people.c.household_id).where(people.c.id.in_(batch))
+        household_of_person.update(conn.execute(query).all())
     _place_new_people(conn, records, new, person_of_item, new_people, placed,
                       household_of_person)  # fmt: skip
     new_cases = _place_in_cases(conn, records, new, person_of_item, household_of_person, actor)
@@ -136,47 +149,41 @@ def _joins_two_known(union: people_model.People, known: set[int], link: people_m
     return len(roots) == 2 and len(roots & {union.find(record) for record in known}) == 2
 
 
-def _candidates(conn: Connection, new_ids: list[int]) -> list[int]:
-    """Existing, placed items that share with a new item an NI number, email, phone, UPRN
-    or its source's number for the person, or two of: last name, first name (either way
-    round), date of birth, postcode."""
-    rows = (
-        conn.execute(
-            select(*(items.c[name] for name in MATCH_FIELDS)).where(items.c.id.in_(new_ids))
-        )
-        .mappings()
-        .all()
-    )
-    last, first = func.lower(items.c.last_name), func.lower(items.c.first_name)
-    conditions = []
-    for field in ("ni_number", "email", "phone", "uprn"):
-        keys = {row[field] for row in rows if row[field]}
-        if keys:
-            conditions.append(items.c[field].in_(keys))
-    references = {(row["source"], row["person_ref"]) for row in rows if row["person_ref"]}
-    if references:
-        conditions.append(tuple_(items.c.source, items.c.person_ref).in_(references))
-    pairs: dict[tuple[Any, Any], set[tuple[str, str]]] = {}
-    for row in rows:
-        surname, given = (row["last_name"] or "").lower(), (row["first_name"] or "").lower()
-        born, postcode = row["date_of_birth"], row["postcode"]
-        for columns, values in (
-            ((last, items.c.date_of_birth), (surname, born)),
-            ((last, items.c.postcode), (surname, postcode)),
-            ((first, items.c.date_of_birth), (given, born)),
-            ((items.c.date_of_birth, items.c.postcode), (born, postcode)),
-            ((last, first), (surname, given)),
-            ((first, last), (surname, given)),  # names swapped
-        ):
-            if all(values):
-                pairs.setdefault(columns, set()).add(values)
-    conditions += [tuple_(*columns).in_(values) for columns, values in pairs.items()]
-    if not conditions:
-        return []
-    query = select(items.c.id).where(
-        items.c.person_id.is_not(None), ~items.c.id.in_(new_ids), or_(*conditions)
-    )
-    return list(conn.execute(query).scalars())
+def _candidates(conn: Connection, new_table: Table) -> set[int]:
+    """Existing, placed items that share with a new item (one whose id is in `new_table`)
+    an NI number, email, phone, UPRN or its source's number for the person, or two of:
+    last name, first name (either way round), date of birth, postcode. Found in one read
+    of the items, whatever the size of the import."""
+    fields = ", ".join(FIELDS)
+    wanted: set[tuple[Any, ...]] = set()
+    new_query = f"SELECT {fields} FROM items WHERE id IN (SELECT id FROM {new_table.name})"
+    for row in driver_rows(conn, new_query):
+        wanted.update(_keys(row))
+    found: set[int] = set()
+    placed_query = f"SELECT id, {fields} FROM items WHERE person_id IS NOT NULL"
+    for item_id, *values in stream_rows(conn, placed_query):
+        keys = _keys(values)
+        names = keys[-1]
+        if names[0] == "names":  # first and last name written the other way round
+            keys.append(("names", names[2], names[1]))
+        if not wanted.isdisjoint(keys):
+            found.add(item_id)
+    return found
+
+
+def _keys(row: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """What an item (a row of FIELDS) can share with another: each key the values it has."""
+    values = dict(zip(FIELDS, row, strict=True))
+    for name in ("first_name", "last_name"):
+        values[name] = (values[name] or "").lower()
+    keys: list[tuple[Any, ...]] = [(name, values[name]) for name in ONE_OF if values[name]]
+    if values["person_ref"]:
+        keys.append(("person_ref", values["source"], values["person_ref"]))
+    keys += [(f"{one}+{other}", values[one], values[other])
+             for one, other in TWO_OF if values[one] and values[other]]  # fmt: skip
+    if values["last_name"] and values["first_name"]:  # last, so the swap can be found
+        keys.append(("names", values["last_name"], values["first_name"]))
+    return keys
 
 
 def _place_new_people(
@@ -205,7 +212,10 @@ def _place_new_people(
         if household is not None:
             for key in household_keys(item.address, item.uprn):
                 known.setdefault(key, household)
+    shown = {person_of_item[item.item_id]: item.display for item in reversed(new_items)}
     next_household = next_id(conn, households)
+    new_households: list[dict[str, Any]] = []
+    new_rows: list[dict[str, Any]] = []
     for person, position in index.items():
         home = found[position] or partly.get(position) or nowhere()
         keys = household_keys(home.address, home.uprn)
@@ -213,21 +223,33 @@ def _place_new_people(
         if household is None:
             household, next_household = next_household, next_household + 1
             sector, district = postcode_areas(home.address.postcode)
-            conn.execute(insert(households).values(
-                id=household, address=home.shown(),
-                uprn=home.uprn, postcode=home.address.postcode or None,
-                postcode_sector=sector, postcode_district=district,
-                person_count=0, basis=home.basis))  # fmt: skip
+            new_households.append({
+                "id": household, "address": home.shown(), "uprn": home.uprn,
+                "postcode": home.address.postcode or None, "postcode_sector": sector,
+                "postcode_district": district, "person_count": 0, "basis": home.basis})  # fmt: skip
             for key in keys:
                 known[key] = household
-        conn.execute(update(households).where(households.c.id == household)
-                     .values(person_count=households.c.person_count + 1))  # fmt: skip
-        first, last, born = next(item.display for item in new_items
-                                 if person_of_item[item.item_id] == person)  # fmt: skip
-        conn.execute(insert(people).values(
-            id=person, first_name=first, last_name=last, date_of_birth=born,
-            household_id=household, item_count=0))  # fmt: skip
+        first, last, born = shown[person]
+        new_rows.append({"id": person, "first_name": first, "last_name": last,
+                         "date_of_birth": born, "household_id": household,
+                         "item_count": 0})  # fmt: skip
         household_of_person[person] = household
+    for table, rows in ((households, new_households), (people, new_rows)):
+        if rows:
+            conn.execute(insert(table), rows)
+    joining = Counter(row["household_id"] for row in new_rows)
+    _add(conn, households.c.person_count, joining)
+
+
+def _add(conn: Connection, column: Any, amounts: Counter[int]) -> None:
+    """Add to `column` of each row (by id) its amount."""
+    table = column.table
+    if amounts:
+        conn.execute(
+            update(table).where(table.c.id == bindparam("row_id"))
+            .values({column.name: column + bindparam("amount")}),
+            [{"row_id": row_id, "amount": amount} for row_id, amount in amounts.items()],
+        )  # fmt: skip
 
 
 def _place_in_cases(
@@ -238,33 +260,75 @@ def _place_in_cases(
     household_of_person: dict[int, int | None],
     actor: str,
 ) -> int:
+    """Each new item goes to its household's case (or its person's, when they have no
+    household), or to a new case; returns how many cases are new."""
     now = clock.now()
     open_items = {item.item_id for item in records.items if item.item_id in new and item.open}
+    owner_of = {item_id: _owner(person_of_item[item_id], household_of_person)
+                for item_id in new}  # fmt: skip
+    case_of = _cases_of(conn, set(owner_of.values()))
     next_case = next_id(conn, cases)
-    created = 0
+    new_cases: dict[int, dict[str, Any]] = {}
+    opened: Counter[int] = Counter()
+    created: list[dict[str, Any]] = []
+    placed: list[dict[str, Any]] = []
     for item_id in sorted(new):
-        person = person_of_item[item_id]
-        household = household_of_person.get(person)
-        owner = (cases.c.household_id == household if household is not None
-                 else cases.c.person_id == person)  # fmt: skip
-        case = conn.execute(
-            select(cases.c.id).where(owner, cases.c.status != "merged").limit(1)
-        ).scalar()
-        is_open = item_id in open_items
+        owner = owner_of[item_id]
+        case = case_of.get(owner)
         if case is None:
-            case, next_case = next_case, next_case + 1
-            created += 1
-            conn.execute(insert(cases).values(
-                id=case, household_id=household, person_id=None if household else person,
-                status="open" if is_open else "closed", open_items=int(is_open),
-                created_at=now, updated_at=now))  # fmt: skip
-            events.record(conn, actor=actor, action="case.created", entity_type="case",
-                          entity_id=case, after={"item": item_id})  # fmt: skip
-        elif is_open:
-            conn.execute(update(cases).where(cases.c.id == case).values(
-                status="open", open_items=cases.c.open_items + 1, updated_at=now))  # fmt: skip
-        conn.execute(update(items).where(items.c.id == item_id).values(
-            person_id=person, household_id=household, case_id=case))  # fmt: skip
-        conn.execute(update(people).where(people.c.id == person)
-                     .values(item_count=people.c.item_count + 1))  # fmt: skip
-    return created
+            case = case_of[owner] = next_case
+            next_case += 1
+            household, person = owner
+            new_cases[case] = {"id": case, "household_id": household, "person_id": person,
+                               "status": "closed", "open_items": 0, "created_at": now,
+                               "updated_at": now}  # fmt: skip
+            created.append(events.event_row(actor=actor, action="case.created",
+                                            entity_type="case", entity_id=case,
+                                            after={"item": item_id}))  # fmt: skip
+        if item_id in open_items:
+            opened[case] += 1
+        placed.append({"item_id": item_id, "person_id": person_of_item[item_id],
+                       "household_id": owner[0], "case_id": case})  # fmt: skip
+    for case, count in opened.items():
+        if case in new_cases:
+            new_cases[case].update(status="open", open_items=count)
+    if new_cases:
+        conn.execute(insert(cases), list(new_cases.values()))
+    events.record_many(conn, created)
+    reopened = [{"case": case, "amount": count} for case, count in opened.items()
+                if case not in new_cases]  # fmt: skip
+    if reopened:
+        conn.execute(
+            update(cases).where(cases.c.id == bindparam("case"))
+            .values(status="open", open_items=cases.c.open_items + bindparam("amount"),
+                    updated_at=now),
+            reopened,
+        )  # fmt: skip
+    conn.execute(
+        update(items).where(items.c.id == bindparam("item_id"))
+        .values(person_id=bindparam("person_id"), household_id=bindparam("household_id"),
+                case_id=bindparam("case_id")),
+        placed,
+    )  # fmt: skip
+    _add(conn, people.c.item_count, Counter(person_of_item[item_id] for item_id in new))
+    return len(new_cases)
+
+
+def _owner(person: int, household_of_person: dict[int, int | None]) -> Owner:
+    """Whose case an item of `person` goes to: (their household, None), or (None, them)
+    when they have no household."""
+    household = household_of_person.get(person)
+    return (household, None) if household is not None else (None, person)
+
+
+def _cases_of(conn: Connection, owners: set[Owner]) -> dict[Owner, int]:
+    """The case (not merged into another) of each (household, person) that has one."""
+    found: dict[Owner, int] = {}
+    for column, index in ((cases.c.household_id, 0), (cases.c.person_id, 1)):
+        wanted = {owner[index] for owner in owners if owner[index] is not None}
+        for batch in batches(wanted):
+            query = select(column, func.min(cases.c.id)).where(
+                column.in_(batch), cases.c.status != "merged").group_by(column)  # fmt: skip
+            for key, case in conn.execute(query):
+                found[(key, None) if index == 0 else (None, key)] = case
+    return found

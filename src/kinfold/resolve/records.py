@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 import pyarrow as pa
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Table
 
 from kinfold.ingest.values import BadValue, normalise_email, normalise_ni_number
 from kinfold.resolve.cleaning import (
@@ -123,12 +123,12 @@ FROM items
 """
 
 
-def read_records(conn: Connection, item_ids: Iterable[int] | None = None) -> Records:
-    """Every item's person (or only those of `item_ids`), cleaned and shared out."""
+def read_records(conn: Connection, among: Table | None = None) -> Records:
+    """Every item's person (or only those of the items whose ids are in the table
+    `among`), cleaned and shared out."""
     query = ITEM_QUERY
-    if item_ids is not None:
-        ids = ",".join(str(int(item_id)) for item_id in item_ids) or "NULL"
-        query += f" WHERE id IN ({ids})"
+    if among is not None:
+        query += f" WHERE id IN (SELECT id FROM {among.name})"
     return build_records(driver_rows(conn, query + " ORDER BY id"))
 
 

@@ -7,18 +7,24 @@ workspace at PostgreSQL instead. Everything above this module is backend-agnosti
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
+    BigInteger,
     BindParameter,
+    Column,
     Connection,
     DateTime,
     Engine,
+    MetaData,
+    Row,
     Table,
     bindparam,
     create_engine,
@@ -26,11 +32,16 @@ from sqlalchemy import (
     inspect,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.sql import ColumnElement
 
 DATABASE_URL_ENV = "KINFOLD_DATABASE_URL"
 DATABASE_FILE = "kinfold.db"  # a workspace's SQLite store, in its folder
 POOL_ENV, OVERFLOW_ENV = "KINFOLD_DB_POOL_SIZE", "KINFOLD_DB_MAX_OVERFLOW"  # PostgreSQL
 MIGRATIONS = Path(__file__).parent / "migrations"
+# values bound to one statement: SQLite takes at most 32,766 parameters, PostgreSQL 65,535
+BATCH = 500
+T = TypeVar("T")
+AnyRow = Row[*tuple[Any, ...]]  # a row of any columns
 
 
 def database_url(workspace_dir: Path) -> str:
@@ -102,6 +113,42 @@ def insert_rows(
         )
 
 
+def batches(values: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
+    """`values` in lists of at most `size`: a list of values bound to one statement (an
+    `IN (...)`) is built from one batch at a time, whatever the size of an import."""
+    remaining = iter(values)
+    while batch := list(islice(remaining, size)):
+        yield batch
+
+
+def in_batches(
+    conn: Connection, statement: Any, column: ColumnElement[Any], values: Iterable[Any]
+) -> list[AnyRow]:
+    """Run `statement` (a select, update or delete) on the rows whose `column` is one of
+    `values`, a batch of values at a time; the rows a select finds (each batch's in
+    the statement's order)."""
+    found: list[AnyRow] = []
+    for batch in batches(values):
+        result = conn.execute(statement.where(column.in_(batch)))
+        if result.returns_rows:
+            found.extend(result)
+    return found
+
+
+@contextmanager
+def id_table(conn: Connection, ids: Iterable[int], name: str = "chosen_ids") -> Iterator[Table]:
+    """A temporary table of `ids` for the length of the block, to join or to select
+    `IN (SELECT id ...)` from, however many ids there are."""
+    table = Table(name, MetaData(), Column("id", BigInteger, primary_key=True),
+                  prefixes=["TEMPORARY"])  # fmt: skip
+    table.create(conn)
+    try:
+        insert_rows(conn, table, ["id"], [(item_id,) for item_id in sorted(set(ids))])
+        yield table
+    finally:
+        table.drop(conn)
+
+
 def driver_rows(conn: Connection, sql: str) -> list[tuple[Any, ...]]:
     """The rows of plain SQL as the driver gives them: reading every item of a workspace
     row by row through SQLAlchemy's result objects takes longer than the query."""
@@ -109,6 +156,18 @@ def driver_rows(conn: Connection, sql: str) -> list[tuple[Any, ...]]:
     try:
         cursor.execute(sql)
         return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def stream_rows(conn: Connection, sql: str, size: int = 10_000) -> Iterator[tuple[Any, ...]]:
+    """The rows of plain SQL as the driver gives them, `size` at a time (for reads of
+    every item that need not hold them all at once)."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(size):
+            yield from rows
     finally:
         cursor.close()
 

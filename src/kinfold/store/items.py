@@ -10,10 +10,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, bindparam, case, func, insert, select, update
 
 from kinfold import clock
-from kinfold.store.database import insert_rows
+from kinfold.store.database import in_batches, insert_rows
 from kinfold.store.schema import imports, items, quarantine
-
-CHUNK = 900  # stays under SQLite's limit on bound parameters in one IN (...)
 
 
 class KnownItem(NamedTuple):
@@ -115,13 +113,7 @@ def set_row_hash(conn: Connection, item_id: int, digest: str) -> None:
 
 
 def fetch_items(conn: Connection, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    found: dict[int, dict[str, Any]] = {}
-    wanted = list(ids)
-    for start in range(0, len(wanted), CHUNK):
-        query = select(items).where(items.c.id.in_(wanted[start : start + CHUNK]))
-        for row in conn.execute(query):
-            found[row.id] = row._asdict()
-    return found
+    return {row.id: row._asdict() for row in in_batches(conn, select(items), items.c.id, ids)}
 
 
 def update_items(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
