@@ -71,4 +71,3 @@ def test_an_import_bigger_than_a_statement_is_placed_with_its_people(
     assert all(case is not None for *_, case in rows)  # every item is in a case
     same = sum(person[key] == person[("benefits", key[1])] for key in copies)
     assert same / len(copies) >= 0.95  # a copy is about the person its original is about
-

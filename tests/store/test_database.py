@@ -80,7 +80,8 @@ def unbounded_lists(source: str) -> list[int]:
                 and not _bounded(node.args[0], batched)):  # fmt: skip
             lines.append(node.lineno)
         if isinstance(node, ast.JoinedStr) and any(
-            isinstance(text, ast.Constant) and re.search(r"\bIN \($", str(text.value))
+            isinstance(text, ast.Constant)
+            and re.search(r"\bIN \($", str(text.value))
             and isinstance(value, ast.FormattedValue)
             for text, value in pairwise(node.values)
         ):  # a list of values written into the SQL
@@ -99,4 +100,3 @@ def _bounded(argument: ast.expr, batched: set[str]) -> bool:
     if isinstance(argument, ast.Name):
         return argument.id.isupper() or argument.id in batched
     return False
-
