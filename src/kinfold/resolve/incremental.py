@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, or_, select, tuple_, update
 
 from kinfold import clock
 from kinfold.resolve import people as people_model
@@ -33,16 +33,14 @@ from kinfold.resolve.records import read_records
 from kinfold.resolve.run import next_id
 from kinfold.settings import Settings, Thresholds
 from kinfold.store import events
-from kinfold.store.database import batches, driver_rows, id_table, stream_rows
+from kinfold.store.database import batches, id_table
 from kinfold.store.schema import cases, households, items, people, resolve_runs
 
 # an existing item is compared with a new one when they share one of these fields, or two
 # of these pairs (or first and last name, either way round)
 ONE_OF = ("ni_number", "email", "phone", "uprn")
-TWO_OF = (("last_name", "date_of_birth"), ("last_name", "postcode"),
+TWO_OF = (("last_name", "first_name"), ("last_name", "date_of_birth"), ("last_name", "postcode"),
           ("first_name", "date_of_birth"), ("date_of_birth", "postcode"))  # fmt: skip
-FIELDS = (*ONE_OF, "source", "person_ref", "first_name", "last_name", "date_of_birth",
-          "postcode")  # fmt: skip
 
 Owner = tuple[int | None, int | None]  # a case's (household, None), or (None, person)
 
@@ -152,38 +150,26 @@ def _joins_two_known(union: people_model.People, known: set[int], link: people_m
 def _candidates(conn: Connection, new_table: Table) -> set[int]:
     """Existing, placed items that share with a new item (one whose id is in `new_table`)
     an NI number, email, phone, UPRN or its source's number for the person, or two of:
-    last name, first name (either way round), date of birth, postcode. Found in one read
-    of the items, whatever the size of the import."""
-    fields = ", ".join(FIELDS)
-    wanted: set[tuple[Any, ...]] = set()
-    new_query = f"SELECT {fields} FROM items WHERE id IN (SELECT id FROM {new_table.name})"
-    for row in driver_rows(conn, new_query):
-        wanted.update(_keys(row))
-    found: set[int] = set()
-    placed_query = f"SELECT id, {fields} FROM items WHERE person_id IS NOT NULL"
-    for item_id, *values in stream_rows(conn, placed_query):
-        keys = _keys(values)
-        names = keys[-1]
-        if names[0] == "names":  # first and last name written the other way round
-            keys.append(("names", names[2], names[1]))
-        if not wanted.isdisjoint(keys):
-            found.add(item_id)
-    return found
+    last name, first name (either way round), date of birth, postcode. One read of the
+    items, each compared with the new items' values (whatever their number)."""
+    new = items.alias("new")
 
+    def value(item: Any, name: str) -> Any:
+        return func.lower(item.c[name]) if name.endswith("_name") else item.c[name]
 
-def _keys(row: Sequence[Any]) -> list[tuple[Any, ...]]:
-    """What an item (a row of FIELDS) can share with another: each key the values it has."""
-    values = dict(zip(FIELDS, row, strict=True))
-    for name in ("first_name", "last_name"):
-        values[name] = (values[name] or "").lower()
-    keys: list[tuple[Any, ...]] = [(name, values[name]) for name in ONE_OF if values[name]]
-    if values["person_ref"]:
-        keys.append(("person_ref", values["source"], values["person_ref"]))
-    keys += [(f"{one}+{other}", values[one], values[other])
-             for one, other in TWO_OF if values[one] and values[other]]  # fmt: skip
-    if values["last_name"] and values["first_name"]:  # last, so the swap can be found
-        keys.append(("names", values["last_name"], values["first_name"]))
-    return keys
+    def shared(*names: str, theirs: tuple[str, ...] | None = None) -> Any:
+        ours = tuple_(*(value(items, name) for name in names))
+        return ours.in_(select(*(value(new, name) for name in theirs or names))
+                        .where(new.c.id.in_(select(new_table.c.id))))  # fmt: skip
+
+    found = or_(
+        *(shared(name) for name in ONE_OF),
+        shared("source", "person_ref"),
+        *(shared(*pair) for pair in TWO_OF),
+        shared("first_name", "last_name", theirs=("last_name", "first_name")),  # swapped
+    )
+    query = select(items.c.id).where(items.c.person_id.is_not(None), found)
+    return set(conn.execute(query).scalars())
 
 
 def _place_new_people(

@@ -160,18 +160,6 @@ def driver_rows(conn: Connection, sql: str) -> list[tuple[Any, ...]]:
         cursor.close()
 
 
-def stream_rows(conn: Connection, sql: str, size: int = 10_000) -> Iterator[tuple[Any, ...]]:
-    """The rows of plain SQL as the driver gives them, `size` at a time (for reads of
-    every item that need not hold them all at once)."""
-    cursor = conn.connection.cursor()
-    try:
-        cursor.execute(sql)
-        while rows := cursor.fetchmany(size):
-            yield from rows
-    finally:
-        cursor.close()
-
-
 def time_param(name: str) -> BindParameter[datetime]:
     """A time bound to a text query as the store's time columns keep them (with a zone),
     so SQLite compares like with like."""
