@@ -47,11 +47,16 @@ def on_postgresql() -> bool:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Each test runs where it tells something: the tests that take `backend` run on
-    both databases in the SQLite run; the tests marked `one_run` (what they check is the
-    same whatever the workspace's database) in the PostgreSQL run only."""
+    both databases in the SQLite run, as do those marked `sqlite_run` (they need a SQLite
+    workspace); the tests marked `one_run` (what they check is the same whatever the
+    workspace's database) in the PostgreSQL run only."""
     postgresql = on_postgresql()
+
+    def on_sqlite_run(item: pytest.Item) -> bool:
+        return _backend_of(item) is not None or item.get_closest_marker("sqlite_run") is not None
+
     elsewhere = [item for item in items
-                 if (_backend_of(item) is not None if postgresql
+                 if (on_sqlite_run(item) if postgresql
                      else item.get_closest_marker("one_run") is not None)]  # fmt: skip
     if elsewhere:
         config.hook.pytest_deselected(items=elsewhere)

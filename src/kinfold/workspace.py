@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,7 @@ from kinfold.store.database import database_url, is_initialised, migrate, open_e
 
 SETTINGS_FILE = ORIGIN
 WORKSPACE_ENV = "KINFOLD_WORKSPACE"
+LOCK_FILE = ".kinfold.lock"  # held while the web app serves the workspace, or a restore runs
 
 
 @dataclass
@@ -100,3 +104,29 @@ def save_setting(path: Path, key: str, value: Any) -> None:
         out.flush()
         os.fsync(out.fileno())
     os.replace(written, settings_path)
+
+
+@contextmanager
+def in_use(path: Path, alone: bool = False) -> Iterator[None]:
+    """Hold the workspace at `path` for the length of the block: shared while the web
+    app serves it, alone while a restore replaces its data. The lock is the operating
+    system's, on a file in the folder: it goes when the process does, however it ends."""
+    path.mkdir(parents=True, exist_ok=True)
+    with (path / LOCK_FILE).open("a") as handle:
+        try:
+            fcntl.flock(handle, (fcntl.LOCK_EX if alone else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if alone:
+                raise WorkspaceError(
+                    f"The web app is serving the workspace at {path.resolve()}: what it "
+                    "saves during a restore would be lost.",
+                    "Stop `kinfold serve` first (or add --force to restore anyway).",
+                ) from None
+            raise WorkspaceError(
+                f"The workspace at {path.resolve()} is being restored.",
+                "Serve it when the restore has finished.",
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -3,16 +3,39 @@ every table's content equal, on SQLite and on PostgreSQL; a damaged backup chang
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
 import threading
+import time
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
 
 from kinfold.errors import KinfoldError
-from kinfold.store.backup import BEFORE_RESTORE, backup, checksums, restore
+from kinfold.store.backup import (
+    BEFORE_RESTORE,
+    KEY_FILE,
+    MANIFEST,
+    Manifest,
+    backup,
+    checksums,
+    expected_objects,
+    restore,
+    schema_objects,
+    workspace_key,
+)
+from kinfold.store.database import DATABASE_URL_ENV
 from kinfold.store.events import record
 from kinfold.store.schema import items
 from kinfold.workspace import SETTINGS_FILE, Workspace, open_workspace
@@ -117,11 +140,127 @@ def test_the_backup_and_restore_commands(demo_workspace: Workspace, tmp_path: Pa
     assert code == 0 and "Backed up" in output, output
     code, output = run("restore", str(tmp_path / "b.zip"), "-w", folder)
     assert code == 1 and "add --replace" in output
-    code, output = run("restore", str(tmp_path / "b.zip"), "-w", str(tmp_path / "new"))
+    elsewhere = ("restore", str(tmp_path / "b.zip"), "-w", str(tmp_path / "new"))
+    code, output = run(*elsewhere)
+    assert code == 1 and "no key" in output and "--key" in output, output
+    code, output = run(*elsewhere, "--key", str(demo_workspace.path / KEY_FILE))
     assert code == 0 and "every table's checksum matches" in output, output
+    assert (tmp_path / "new" / KEY_FILE).read_bytes() == (
+        folder_key := (demo_workspace.path / KEY_FILE).read_bytes()
+    )  # its next backups: the same key
+    assert len(folder_key.strip()) == 64
     copy = open_workspace(tmp_path / "new")
     try:
         with copy.engine.connect() as conn:
             assert conn.execute(select(func.count()).select_from(items)).scalar_one() > 1000
     finally:
         copy.close()
+
+
+@pytest.mark.sqlite_run
+def test_a_restore_waits_for_the_web_app_to_stop(
+    sqlite_workspace: Workspace, tmp_path: Path
+) -> None:
+    folder = str(sqlite_workspace.path)
+    backed_up = str(tmp_path / "b.zip")
+    assert run("backup", "-w", folder, "--out", backed_up)[0] == 0
+    with served(sqlite_workspace.path):
+        code, output = run("restore", backed_up, "-w", folder, "--replace")
+        assert code == 1 and "The web app is serving the workspace" in output, output
+        code, output = run("restore", backed_up, "-w", folder, "--replace", "--force")
+        assert code == 0 and "every table's checksum matches" in output, output
+    code, output = run("restore", backed_up, "-w", folder, "--replace")
+    assert code == 0 and "every table's checksum matches" in output, output
+
+
+@contextmanager
+def served(folder: Path) -> Iterator[None]:
+    """`kinfold serve` on the workspace at `folder`, in a process of its own, until the
+    block ends."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [str(Path(sys.executable).with_name("kinfold")), "serve", "--port", str(port),
+               "-w", str(folder)]  # fmt: skip
+    environment = {name: value for name, value in os.environ.items()
+                   if name != DATABASE_URL_ENV}  # fmt: skip
+    server = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert server.poll() is None, server.communicate()[1]
+            with socket.socket() as client:
+                if client.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert time.monotonic() < deadline, "the web app did not start"
+            time.sleep(0.1)
+        yield
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+
+
+@pytest.mark.sqlite_run
+def test_a_backup_changed_by_hand_is_refused_even_when_signed_again(
+    sqlite_workspace: Workspace, tmp_path: Path
+) -> None:
+    """Changing a backup needs the workspace's key to sign it again; and even with the
+    key, a manifest without kinfold's tables, or a database without the triggers that
+    keep the audit log append-only, is refused."""
+    folder = sqlite_workspace.path
+    good = tmp_path / "good.zip"
+    backup(folder, good)
+    key = workspace_key(folder)
+
+    def changed(name: str, manifest_change: Any, database_change: str | None = None,
+                sign: bool = True) -> Path:  # fmt: skip
+        with zipfile.ZipFile(good) as source:
+            manifest = json.loads(source.read(MANIFEST))
+            database = tmp_path / "kinfold.db"
+            database.write_bytes(source.read("kinfold.db"))
+            settings = source.read(SETTINGS_FILE)
+        if database_change:
+            with sqlite3.connect(database) as conn:
+                conn.executescript(database_change)
+            conn.close()
+            manifest["files"]["kinfold.db"] = hashlib.sha256(database.read_bytes()).hexdigest()
+        manifest_change(manifest)
+        forged = Manifest(**manifest)
+        if sign:
+            forged = forged.signed(key)
+        path = tmp_path / name
+        with zipfile.ZipFile(path, "w") as target:
+            target.writestr(MANIFEST, json.dumps(dataclasses.asdict(forged)))
+            target.writestr("kinfold.db", database.read_bytes())
+            target.writestr(SETTINGS_FILE, settings)
+        return path
+
+    def no_tables(manifest: dict[str, Any]) -> None:
+        manifest["tables"] = {}
+
+    def without_users(manifest: dict[str, Any]) -> None:
+        del manifest["tables"]["users"]
+
+    not_listed = "does not list kinfold's tables"
+    refused = {
+        changed("unsigned.zip", no_tables, sign=False): "does not match .* signature",
+        changed("no-tables.zip", no_tables): not_listed,
+        changed("no-users.zip", without_users): not_listed,
+        changed("no-trigger.zip", lambda _: None, "DROP TRIGGER events_append_only_delete;"):
+            "trigger events_append_only_delete",
+    }  # fmt: skip
+    before = _checksums(sqlite_workspace)
+    for path, message in refused.items():
+        with pytest.raises(KinfoldError, match=message):
+            restore(path, folder)
+        assert _checksums(sqlite_workspace) == before, path.name
+    restore(good, folder)  # the backup as written comes back
+    assert _checksums(sqlite_workspace) == before
+
+
+def test_a_fresh_database_has_exactly_the_tables_and_triggers_a_restore_expects(
+    workspace: Workspace,
+) -> None:
+    with workspace.engine.connect() as conn:
+        assert schema_objects(conn) == expected_objects(conn.dialect.name)

@@ -15,6 +15,7 @@ from kinfold import clock, privacy
 from kinfold.cli.common import WorkspaceOption, actor, app, command, console
 from kinfold.errors import KinfoldError
 from kinfold.settings import RETENTION_KEY
+from kinfold.store.backup import KEY_FILE
 from kinfold.store.backup import backup as take_backup
 from kinfold.store.backup import restore as bring_back
 from kinfold.store.database import DATABASE_FILE, database_url, is_initialised, open_engine
@@ -44,7 +45,12 @@ def backup(
     manifest = take_backup(folder, out)
     console.print(f"Backed up {manifest.rows:,} rows in {len(manifest.tables)} tables "
                   f"({manifest.database}, schema {manifest.schema_version}) to {out} "
-                  f"({out.stat().st_size / 1e6:,.1f} MB).")  # fmt: skip
+                  f"({out.stat().st_size / 1e6:,.1f} MB), signed with {folder / KEY_FILE}: "
+                  "keep a copy of that key apart from the backups, to restore them "
+                  "elsewhere.")  # fmt: skip
+
+
+KEY_HELP = f"The {KEY_FILE} of the workspace the backup was taken from (default: its own)."
 
 
 @command()
@@ -53,6 +59,10 @@ def restore(
     replace: Annotated[
         bool, typer.Option(help="Replace the data of a workspace that has some.")
     ] = False,
+    force: Annotated[
+        bool, typer.Option(help="Restore even while the web app serves the workspace.")
+    ] = False,
+    key: Annotated[Path | None, typer.Option(help=KEY_HELP)] = None,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Bring a workspace back to a backup's state (stop the web app first)."""
@@ -62,7 +72,7 @@ def restore(
             f"The workspace at {folder.resolve()} holds data, which the restore would replace.",
             "Stop the web app, then add --replace (what is replaced is kept beside it).",
         )
-    manifest = bring_back(backup_file, folder)
+    manifest = bring_back(backup_file, folder, force, key)
     console.print(f"Restored {manifest.rows:,} rows in {len(manifest.tables)} tables, as "
                   f"backed up at {manifest.taken_at}; every table's checksum matches.")  # fmt: skip
 

@@ -3,6 +3,7 @@ tokens). Registered on the app of `kinfold.cli.common`."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 from typing import Annotated, Any
@@ -14,8 +15,14 @@ from kinfold import accounts
 from kinfold.accounts import ROLES
 from kinfold.cli.common import WorkspaceOption, app, command, console, guarded
 from kinfold.demo.accounts import SIGN_INS
-from kinfold.workspace import WORKSPACE_ENV, open_workspace
+from kinfold.errors import KinfoldError
+from kinfold.workspace import WORKSPACE_ENV, default_path, in_use, open_workspace
 
+TRUSTED_PROXY = (
+    "The address (or network, 10.0.0.0/8) of a proxy in front of the app, whose "
+    "X-Forwarded-For is believed; again for each. None by default: the address a request "
+    "comes from is the client's."
+)
 user_app = typer.Typer(help="The web app's users: add them, list them, give them API tokens.")
 app.add_typer(user_app, name="user")
 
@@ -30,6 +37,7 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, max=64, help="Processes (more than one: PostgreSQL).")
     ] = 1,
+    trusted_proxy: Annotated[list[str] | None, typer.Option(help=TRUSTED_PROXY)] = None,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Serve the team's web app (and its API under /api/)."""
@@ -37,28 +45,42 @@ def serve(
 
     from kinfold.web.app import SECURE_COOKIES_ENV, create_app
 
-    opened = open_workspace(workspace)  # brings the schema up to date, once
-    web = create_app(opened, secure_cookies=secure_cookies)
-    console.print(f"kinfold for {opened.name}: http://{host}:{port}/ (Ctrl+C stops it)")
-    if opened.settings.demo:
-        table = Table("role", "user name", "password", title="Demo sign-ins")
-        for sign_in in SIGN_INS:
-            team = f" ({sign_in.team})" if sign_in.team else ""
-            table.add_row(sign_in.role + team, sign_in.username, sign_in.password)
-        console.print(table)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    # uvicorn's own access log has query strings (which may hold what was searched for):
-    # the app logs each request's method, path, status and time instead
-    served: Any = web
-    if workers > 1:  # each process opens the workspace itself
-        os.environ[WORKSPACE_ENV] = str(opened.path.resolve())
-        os.environ[SECURE_COOKIES_ENV] = "1" if secure_cookies else "0"
-        served = "kinfold.web.app:from_environment"
-    # idle connections are kept 75 s: longer than a person reads a page, and than a proxy
-    # keeps its own (at uvicorn's 5 s, a click after a pause could meet a closing connection)
-    uvicorn.run(served, host=host, port=port, workers=workers, factory=workers > 1,
-                log_level="warning", access_log=False, proxy_headers=True,
-                timeout_keep_alive=75)  # fmt: skip
+    trusted = [_network(proxy) for proxy in trusted_proxy or []]
+    with in_use(workspace or default_path()):  # a restore waits until the app stops
+        opened = open_workspace(workspace)  # brings the schema up to date, once
+        web = create_app(opened, secure_cookies=secure_cookies)
+        console.print(f"kinfold for {opened.name}: http://{host}:{port}/ (Ctrl+C stops it)")
+        if opened.settings.demo:
+            table = Table("role", "user name", "password", title="Demo sign-ins")
+            for sign_in in SIGN_INS:
+                team = f" ({sign_in.team})" if sign_in.team else ""
+                table.add_row(sign_in.role + team, sign_in.username, sign_in.password)
+            console.print(table)
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+        # uvicorn's own access log has query strings (which may hold what was searched for):
+        # the app logs each request's method, path, status and time instead
+        served: Any = web
+        if workers > 1:  # each process opens the workspace itself
+            os.environ[WORKSPACE_ENV] = str(opened.path.resolve())
+            os.environ[SECURE_COOKIES_ENV] = "1" if secure_cookies else "0"
+            served = "kinfold.web.app:from_environment"
+        # idle connections are kept 75 s: longer than a person reads a page, and than a
+        # proxy keeps its own (at uvicorn's 5 s, a click after a pause could meet a
+        # closing connection)
+        uvicorn.run(served, host=host, port=port, workers=workers, factory=workers > 1,
+                    log_level="warning", access_log=False, proxy_headers=bool(trusted),
+                    forwarded_allow_ips=trusted or "", timeout_keep_alive=75)  # fmt: skip
+
+
+def _network(proxy: str) -> str:
+    """A proxy's address or network, checked: a mistyped one would trust no one, or all."""
+    try:
+        return str(ipaddress.ip_network(proxy, strict=False))
+    except ValueError:
+        raise KinfoldError(
+            f"--trusted-proxy {proxy!r} is not an address or network.",
+            "Give one like 10.0.0.5 or 10.0.0.0/24.",
+        ) from None
 
 
 @user_app.command("add")

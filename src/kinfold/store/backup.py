@@ -7,34 +7,46 @@ says when, from which kind of database, at which schema version, and each table'
 and checksum (SHA-256 of its rows in key order), computed on the very snapshot saved.
 Restore checks those checksums on what it brings back; a restore that would not match
 changes nothing.
+
+A backup is signed: the manifest holds each file's SHA-256, and an HMAC-SHA256 of the
+manifest made with the workspace's own key (`backup.key` in its folder, made at its first
+backup and never put in a backup). Restore refuses a backup whose signature, files,
+tables or triggers are not what the workspace's key and kinfold's schema say: a backup
+changed by hand cannot make a user an administrator or drop the audit log's protection.
+Restoring on another machine takes the key (`--key`): keep a copy of it apart from the
+backups.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
+import secrets
 import shutil
 import sqlite3
 import subprocess
 import tempfile
 import uuid
 import zipfile
-from dataclasses import asdict, dataclass
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, create_engine, select, text
+from sqlalchemy import Connection, create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from kinfold import clock
 from kinfold.errors import KinfoldError
 from kinfold.store.database import DATABASE_FILE, database_url, migrate, open_engine
-from kinfold.store.schema import metadata
-from kinfold.workspace import SETTINGS_FILE
+from kinfold.store.schema import TRIGGERS, metadata
+from kinfold.workspace import SETTINGS_FILE, in_use
 
-FORMAT = 1
+FORMAT = 2  # signed
+KEY_FILE = "backup.key"  # the workspace's key that signs its backups
 MANIFEST = "manifest.json"
 SQLITE_FILE = DATABASE_FILE
 POSTGRES_FILE = "kinfold.dump"
@@ -48,10 +60,23 @@ class Manifest:
     database: str  # sqlite or postgresql
     schema_version: str  # the newest migration applied
     tables: dict[str, dict[str, Any]]  # name -> {"rows": n, "sha256": hex}
+    files: dict[str, str] = field(default_factory=dict)  # name in the zip -> SHA-256
+    signature: str = ""  # HMAC-SHA256 of the rest, with the workspace's key
 
     @property
     def rows(self) -> int:
         return sum(int(table["rows"]) for table in self.tables.values())
+
+    def signed(self, key: bytes) -> Manifest:
+        return replace(self, signature=self._mac(key))
+
+    def is_signed_by(self, key: bytes) -> bool:
+        return hmac.compare_digest(self.signature, self._mac(key))
+
+    def _mac(self, key: bytes) -> str:
+        content = {name: value for name, value in asdict(self).items() if name != "signature"}
+        text = json.dumps(content, sort_keys=True, separators=(",", ":"))
+        return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
 
 def backup(folder: Path, out: Path) -> Manifest:
@@ -73,22 +98,83 @@ def backup(folder: Path, out: Path) -> Manifest:
         else:
             database = staged / POSTGRES_FILE
             manifest = _pg_dump(url, database)
+        files = [database]
+        if (folder / SETTINGS_FILE).exists():
+            files.append(Path(shutil.copy2(folder / SETTINGS_FILE, staged / SETTINGS_FILE)))
+        manifest = replace(manifest, files={path.name: _sha256(path) for path in files})
+        manifest = manifest.signed(workspace_key(folder))
         (staged / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2), encoding="utf-8")
         written = staged / "backup.zip"
         with zipfile.ZipFile(written, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
             archive.write(staged / MANIFEST, MANIFEST)
-            if (folder / SETTINGS_FILE).exists():
-                archive.write(folder / SETTINGS_FILE, SETTINGS_FILE)
-            archive.write(database, database.name)
+            for path in files:
+                archive.write(path, path.name)
         os.replace(written, out)
     return manifest
 
 
-def restore(backup_file: Path, folder: Path) -> Manifest:
+def workspace_key(folder: Path, given: Path | None = None) -> bytes:
+    """The key that signs the workspace's backups: `given` (a copy of another
+    workspace's), else the one in its folder, made the first time it is needed."""
+    path = folder / KEY_FILE
+    if given is not None:
+        try:
+            key = given.read_bytes().strip()
+        except OSError as error:
+            raise KinfoldError(f"The key {given} cannot be read: {error.strerror}.") from None
+        if not path.exists():  # the restored workspace signs its backups with it too
+            _write_key(path, key)
+        return key
+    if not path.exists():
+        _write_key(path, secrets.token_hex(32).encode())
+    return path.read_bytes().strip()
+
+
+def _write_key(path: Path, key: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(key + b"\n")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def restore(
+    backup_file: Path, folder: Path, force: bool = False, key: Path | None = None
+) -> Manifest:
     """Bring the workspace in `folder` back to the backup's state. The database and
     kinfold.yaml it replaces are kept beside them (SQLite; PostgreSQL's restore is checked
-    in a scratch database, then made in one transaction). The app must not be running."""
+    in a scratch database, then made in one transaction). The backup must be signed with
+    the workspace's key (or `key`, a copy of the key of the workspace it was taken from).
+    Refused while the web app serves the workspace (what it saved meanwhile would be
+    lost), unless `force`."""
+    with nullcontext() if force else in_use(folder, alone=True):
+        return _restore(backup_file, folder, key)
+
+
+def _restore(backup_file: Path, folder: Path, key: Path | None) -> Manifest:
+    if key is None and not (folder / KEY_FILE).exists():
+        raise KinfoldError(
+            f"There is no key in {folder.resolve()} to check the backup's signature with.",
+            f"Give the {KEY_FILE} of the workspace the backup was taken from: --key PATH.",
+        )
     manifest, archive = _open_backup(backup_file)
+    if not manifest.is_signed_by(workspace_key(folder, key)):
+        raise KinfoldError(
+            f"{backup_file.name} does not match the backup's manifest signature: it was "
+            "changed after it was written, or was taken from another workspace.",
+            f"Restore a backup of this workspace, or give its own {KEY_FILE} with --key.",
+        )
+    schema_tables = {table.name for table in metadata.sorted_tables}
+    if set(manifest.tables) != schema_tables:
+        raise KinfoldError(f"{backup_file.name}'s manifest does not list kinfold's tables; "
+                           "nothing was replaced.")  # fmt: skip
     url = database_url(folder)
     kind = "sqlite" if url.startswith("sqlite") else "postgresql"
     if kind != manifest.database:
@@ -101,6 +187,16 @@ def restore(backup_file: Path, folder: Path) -> Manifest:
     with archive, tempfile.TemporaryDirectory(dir=folder, prefix=".kinfold-restore-") as work:
         staged = Path(work)
         archive.extractall(staged)
+        changed = sorted(name for name, digest in manifest.files.items()
+                         if not (staged / name).is_file()
+                         or _sha256(staged / name) != digest)  # fmt: skip
+        if changed or set(archive.namelist()) != {MANIFEST, *manifest.files}:
+            raise KinfoldError(
+                f"{', '.join(changed) or 'What the backup holds'} does not match the "
+                "backup's manifest: the backup is damaged, or was changed after it was "
+                "written. Nothing was replaced.",
+                "Restore an earlier backup.",
+            )
         if kind == "sqlite":
             _restore_sqlite(staged / SQLITE_FILE, _sqlite_path(url), manifest)
         else:
@@ -133,6 +229,25 @@ def checksums(conn: Connection) -> dict[str, dict[str, Any]]:
     return tables
 
 
+def schema_objects(conn: Connection) -> set[str]:
+    """The tables and triggers of the database on `conn` ("table items", "trigger ...")."""
+    if conn.dialect.name == "sqlite":
+        query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    else:
+        query = ("SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                 "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                 "WHERE NOT t.tgisinternal AND n.nspname = current_schema()")  # fmt: skip
+    triggers = conn.execute(text(query)).scalars()
+    return ({f"table {name}" for name in inspect(conn).get_table_names()}
+            | {f"trigger {name}" for name in triggers})  # fmt: skip
+
+
+def expected_objects(database: str) -> set[str]:
+    """The tables and triggers kinfold's migrations make on `database` (a dialect's name)."""
+    tables = [*(table.name for table in metadata.sorted_tables), "alembic_version"]
+    return {f"table {name}" for name in tables} | {f"trigger {name}" for name in TRIGGERS[database]}
+
+
 def _manifest(conn: Connection, database: str) -> Manifest:
     version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     return Manifest(FORMAT, clock.now().isoformat(), database, str(version), checksums(conn))
@@ -161,8 +276,19 @@ def _open_backup(path: Path) -> tuple[Manifest, zipfile.ZipFile]:
     return manifest, archive
 
 
-def _check(found: dict[str, dict[str, Any]], manifest: Manifest, what: str, then: str) -> None:
-    wrong = sorted(name for name, table in manifest.tables.items() if found.get(name) != table)
+def _check(conn: Connection, manifest: Manifest, what: str, then: str) -> None:
+    """The database on `conn` has kinfold's tables and triggers, and each table's rows
+    are the manifest's."""
+    missing = schema_objects(conn) ^ expected_objects(conn.dialect.name)
+    if missing:
+        raise KinfoldError(
+            f"{what} does not have kinfold's tables and triggers (it differs in "
+            f"{', '.join(sorted(missing)[:5])}).",
+            then,
+        )
+    found = checksums(conn)
+    names = set(found) | set(manifest.tables)
+    wrong = sorted(name for name in names if found.get(name) != manifest.tables.get(name))
     if wrong:
         raise KinfoldError(
             f"{what} does not match the backup's manifest in {len(wrong)} tables "
@@ -194,7 +320,7 @@ def _restore_sqlite(restored: Path, database: Path, manifest: Manifest) -> None:
     try:
         with engine.connect() as conn:
             _check(
-                checksums(conn),
+                conn,
                 manifest,
                 "The backup's database",
                 "The backup is damaged; nothing was replaced. Restore an earlier backup.",
@@ -267,7 +393,7 @@ def _check_database(url: str, manifest: Manifest, what: str, then: str) -> None:
     engine = open_engine(url)
     try:
         with engine.connect() as conn:
-            _check(checksums(conn), manifest, what, then)
+            _check(conn, manifest, what, then)
     finally:
         engine.dispose()
 

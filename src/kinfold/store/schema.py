@@ -110,6 +110,8 @@ quarantine = Table(
 
 # The append-only log of everything that happens: imports, changes to items, and the
 # work done on items and cases. Triggers (see the migrations) refuse UPDATE and DELETE.
+TRIGGERS = {"sqlite": ("events_append_only_update", "events_append_only_delete"),
+            "postgresql": ("events_append_only",)}  # fmt: skip
 events = Table(
     "events",
     metadata,
