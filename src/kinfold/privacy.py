@@ -51,6 +51,7 @@ from kinfold.store.schema import (
 PERSONAL_FIELDS = (*PERSONAL, "notes", "extra", "issues")
 FREE_TEXT = ("note", "question", "answer", "reason", "decision", "override")  # typed about a case
 ERASED = "(erased)"
+NOT_SHOWN = "(not shown to analysts: what colleagues typed may name people)"
 ERASURE = "erasure"  # the actor of the decisions that keep an erased person's items together
 CASE_SHOWN = select(cases.c.id, cases.c.status, cases.c.created_at, cases.c.updated_at,
                     cases.c.priority_reasons, cases.c.harm_by, cases.c.next_due)  # fmt: skip

@@ -4,9 +4,12 @@ secrets, and the API fuzzed from its OpenAPI description with no server error.""
 
 from __future__ import annotations
 
+import html
+import io
 import logging
 from typing import Any
 
+import openpyxl
 import pytest
 import schemathesis
 from fastapi import FastAPI
@@ -16,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from sqlalchemy import select
 
 from kinfold import accounts
-from kinfold.store.schema import cases, items, teams
+from kinfold.store.schema import cases, households, items, people, teams
 from kinfold.web.app import create_app
 from kinfold.workspace import Workspace
 from tests.web.conftest import PASSWORDS, csrf_of, signed_in
@@ -288,3 +291,74 @@ def test_the_api_fuzzed_from_its_description_never_fails_on_the_server(
 
         never_a_server_error()
     assert len(called) >= 4 * len(operations)
+
+
+def test_no_page_shows_personal_data_its_reader_may_not_see(web_workspace: Workspace) -> None:
+    """Every page, download and API answer each role may open, searched for the personal
+    data it must not hold: for a team's caseworker and leader, the names and addresses of
+    people only other teams work with; for the analyst, anyone's name or address and what
+    colleagues typed (notes, questions)."""
+    caseworker, csrf = signed_in(web_workspace, "caseworker")
+    given = caseworker.post("/next", data={"csrf_token": csrf}, follow_redirects=False)
+    own = int(given.headers["location"].split("?")[0].rsplit("/", 1)[1])  # theirs now
+    other = _own_case(web_workspace, own=False)
+    typed = {"NOTE-Zebedee-Quillfeather", "QUESTION-Zebedee-Quillfeather"}
+    note = {"csrf_token": csrf, "action": "contact made", "note": "NOTE-Zebedee-Quillfeather"}
+    assert caseworker.post(f"/cases/{own}/actions", data=note).status_code == 200
+    question = {"csrf_token": csrf, "question": "QUESTION-Zebedee-Quillfeather"}
+    assert caseworker.post(f"/cases/{own}/questions", data=question).status_code == 200
+    elsewhere, everyone = _personal_data(web_workspace)
+    forbidden = {"caseworker": elsewhere, "teamleader": elsewhere,
+                 "analyst": everyone | typed}  # fmt: skip
+    for username, hidden in forbidden.items():
+        role = ROLES[username]
+        page, _ = signed_in(web_workspace, username)
+        token = accounts.new_api_token(web_workspace.engine, username, "test")
+        api = TestClient(create_app(web_workspace), headers={"Authorization": f"Bearer {token}"})
+        opened = 0
+        for (method, path), allowed in RULES.items():
+            if method != "GET" or allowed is None or role not in allowed:
+                continue
+            urls = [_url(path, own)] + ([_url(path, other)] if "{case_id}" in path else [])
+            urls += [f"{path}?kind=household"] if path == "/hotspots" else []
+            for url in urls:
+                response = (api if path.startswith("/api/") else page).get(url)
+                if response.status_code != 200:
+                    continue
+                shown = _text_of(response)
+                leaked = sorted(value for value in hidden if value in shown)
+                assert leaked == [], (username, url, leaked[:5])
+                opened += 1
+        assert opened >= 15, (username, opened)
+
+
+def _personal_data(workspace: Workspace) -> tuple[set[str], set[str]]:
+    """The names and addresses of the people only other teams than the Housing team work
+    with, and those of everyone; each only where no one else has the same."""
+    query = (
+        select(people.c.first_name, people.c.last_name, households.c.address,
+               teams.c.name.label("team"))
+        .join(items, items.c.person_id == people.c.id)
+        .join(cases, cases.c.id == items.c.case_id)
+        .join(teams, teams.c.id == cases.c.team_id)
+        .outerjoin(households, households.c.id == people.c.household_id)
+    )  # fmt: skip
+    with workspace.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    values: dict[str, set[str]] = {}  # a name or address -> the teams that work with it
+    for first, last, address, team in rows:
+        for value in (" ".join(part for part in (first, last) if part), address):
+            if value and len(value) > 8:
+                values.setdefault(value, set()).add(team)
+    elsewhere = {value for value, seen in values.items() if "Housing team" not in seen}
+    assert len(elsewhere) > 100
+    return elsewhere, set(values)
+
+
+def _text_of(response: Any) -> str:
+    """What a response shows: HTML or JSON as text; a workbook, every cell's value."""
+    if response.content[:2] == b"PK":
+        book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+        return "\n".join(str(cell) for sheet in book for row in sheet.iter_rows(values_only=True)
+                         for cell in row if cell is not None)  # fmt: skip
+    return html.unescape(response.text)

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, String, cast, or_, select
 from kinfold import clock
 from kinfold.allocate.work import checklist
 from kinfold.errors import KinfoldError
+from kinfold.privacy import NOT_SHOWN
 from kinfold.settings import Settings
 from kinfold.store import events
 from kinfold.store.schema import cases, households, items, people, teams, workers
@@ -119,7 +120,7 @@ def case_view(
             conn, case_id, row["household_id"], row["person_id"], found, pseudonymised
         ),
         items=found,
-        timeline=_timeline(conn, case_id),
+        timeline=_timeline(conn, case_id, pseudonymised),
         enough=checklist(conn, case_id, settings),
     )
 
@@ -186,8 +187,9 @@ def _members(
     ]
 
 
-def _timeline(conn: Connection, case_id: int) -> list[Moment]:
-    """What happened to the case and its items, newest first (views are left out)."""
+def _timeline(conn: Connection, case_id: int, pseudonymised: bool) -> list[Moment]:
+    """What happened to the case and its items, newest first (views are left out);
+    pseudonymised, without what people typed."""
     log = event_log
     rows = conn.execute(
         select(log.c.recorded_at, log.c.actor, log.c.action, log.c.outcome, log.c.after)
@@ -199,7 +201,7 @@ def _timeline(conn: Connection, case_id: int) -> list[Moment]:
         .order_by(log.c.recorded_at.desc(), log.c.id.desc())
     )  # fmt: skip
     return [
-        Moment(clock.moment_of(at), actor, _words(action, outcome), _note(after))
+        Moment(clock.moment_of(at), actor, _words(action, outcome), _note(after, pseudonymised))
         for at, actor, action, outcome, after in rows
     ]
 
@@ -210,14 +212,16 @@ def _words(action: str, outcome: str | None) -> str:
     return action.replace("case.", "").replace("item.", "item ").replace("_", " ").capitalize()
 
 
-def _note(after: str | None) -> str | None:
+def _note(after: str | None, pseudonymised: bool) -> str | None:
     if not after:
         return None
     try:
         note = json.loads(after).get("note")
     except (ValueError, AttributeError):
         return None
-    return str(note) if note else None
+    if not note:
+        return None
+    return NOT_SHOWN if pseudonymised else str(note)
 
 
 def _moment(value: Any) -> datetime | None:

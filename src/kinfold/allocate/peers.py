@@ -10,6 +10,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from kinfold import clock
 from kinfold.allocate.work import WorkError
+from kinfold.privacy import NOT_SHOWN
 from kinfold.store import events
 from kinfold.store.schema import cases, peer_questions, teams, workers
 
@@ -80,8 +81,11 @@ def answer(engine: Engine, worker_ref: str, question_id: int, text: str) -> Ques
                     worker_ref, now, words)  # fmt: skip
 
 
-def open_questions(engine: Engine, team: str | None = None) -> list[Question]:
-    """The peer queue: unanswered questions, oldest first (of one team, by name)."""
+def open_questions(
+    engine: Engine, team: str | None = None, pseudonymised: bool = False
+) -> list[Question]:
+    """The peer queue: unanswered questions, oldest first (of one team, by name);
+    pseudonymised, without what was asked."""
     query = (
         select(peer_questions, teams.c.name)
         .select_from(peer_questions.outerjoin(teams, teams.c.id == peer_questions.c.team_id))
@@ -92,7 +96,8 @@ def open_questions(engine: Engine, team: str | None = None) -> list[Question]:
         query = query.where(teams.c.name == team)
     with engine.connect() as conn:
         return [Question(row.id, row.case_id, row.name, row.asked_by, row.asked_at,
-                         row.question) for row in conn.execute(query)]  # fmt: skip
+                         NOT_SHOWN if pseudonymised else row.question)
+                for row in conn.execute(query)]  # fmt: skip
 
 
 def _words(text: str, what: str) -> str:

@@ -63,14 +63,19 @@ class _Case:
     all_simple: bool = True
 
 
-def find_hotspots(conn: Connection, settings: HotspotSettings) -> list[Hotspot]:
-    """Every hotspot among the open cases, largest first within each kind."""
-    open_cases = _open_cases(conn, settings)
+def find_hotspots(
+    conn: Connection, settings: HotspotSettings, team_id: int | None = None,
+    addresses: bool = True,
+) -> list[Hotspot]:  # fmt: skip
+    """Every hotspot among the open cases (of the team `team_id`, when given), largest
+    first within each kind. Without `addresses`, a household is named by its case."""
+    open_cases = _open_cases(conn, settings, team_id)
     found: list[Hotspot] = []
     for case_id, case in open_cases.items():
         if case.items >= settings.household_items:
-            address = (case.household or (None,))[0] or f"case {case_id}"
-            found.append(_group("household", address, [case_id], open_cases))
+            address = (case.household or (None,))[0] if addresses else None
+            found.append(_group("household", address or f"case {case_id}", [case_id],
+                                open_cases))  # fmt: skip
     groups: dict[tuple[str, str], list[int]] = {}
     for case_id, case in open_cases.items():
         keys: list[tuple[str, str | None]] = [("need", need) for need in sorted(case.needs)]
@@ -103,7 +108,9 @@ def _group(kind: str, key: str, members: Iterable[int], cases: dict[int, _Case])
     return hotspot
 
 
-def _open_cases(conn: Connection, settings: HotspotSettings) -> dict[int, _Case]:
+def _open_cases(
+    conn: Connection, settings: HotspotSettings, team_id: int | None
+) -> dict[int, _Case]:
     households = {
         row[0]: row[1:]
         for row in conn.exec_driver_sql(
@@ -111,8 +118,9 @@ def _open_cases(conn: Connection, settings: HotspotSettings) -> dict[int, _Case]
         )
     }
     cases: dict[int, _Case] = {}
+    in_team = "" if team_id is None else f" AND team_id = {int(team_id)}"
     for case_id, household_id, harm_by in conn.exec_driver_sql(
-        "SELECT id, household_id, harm_by FROM cases WHERE status = 'open'"
+        "SELECT id, household_id, harm_by FROM cases WHERE status = 'open'" + in_team
     ):
         case = cases[case_id] = _Case(at_risk=harm_by is not None)
         if household_id in households:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, or_, select
+from sqlalchemy import Connection, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from kinfold import clock
@@ -24,7 +24,7 @@ from kinfold.errors import KinfoldError
 from kinfold.resolve.people import Link
 from kinfold.resolve.records import Records
 from kinfold.store import events
-from kinfold.store.schema import items, link_decisions, links
+from kinfold.store.schema import cases, items, link_decisions, links
 
 DECISIONS = {"confirm": "same", "merge": "same", "split": "different"}
 QUEUE_SHARE = 0.02  # of the items: the most links a resolve asks a team to review
@@ -109,17 +109,22 @@ class UncertainLink:
         return describe(self.evidence)
 
 
-def review_queue(conn: Connection, actor: str, limit: int = 50) -> list[UncertainLink]:
+def review_queue(
+    conn: Connection, actor: str, limit: int = 50, team_id: int | None = None
+) -> list[UncertainLink]:
     """The review queue as `actor` sees it (`uncertain_links`), and the audit log's line
     for the view: the people in it are shown, whichever way they are looked at."""
-    found = uncertain_links(conn, limit)
+    found = uncertain_links(conn, limit, team_id)
     events.record(conn, actor=actor, action="review.viewed", entity_type="review",
                   entity_id="links", after={"links": [link.link_id for link in found]})  # fmt: skip
     return found
 
 
-def uncertain_links(conn: Connection, limit: int = 50) -> list[UncertainLink]:
-    """The review queue's links that no reviewer has decided, most valuable first."""
+def uncertain_links(
+    conn: Connection, limit: int = 50, team_id: int | None = None
+) -> list[UncertainLink]:
+    """The review queue's links that no reviewer has decided, most valuable first; with
+    `team_id`, only those whose two items are both in that team's cases."""
     decided = exists().where(
         or_(
             and_(link_decisions.c.item_id == links.c.item_id,
@@ -137,6 +142,8 @@ def uncertain_links(conn: Connection, limit: int = 50) -> list[UncertainLink]:
         .order_by(links.c.review_value.desc(), links.c.id)
         .limit(limit)
     )
+    if team_id is not None:
+        query = query.where(*(_in_team(item, team_id) for item in (left, right)))
     found = []
     width = len(items.c)
     for row in conn.execute(query):
@@ -210,8 +217,10 @@ def decide(
     link_id: int | None = None,
     refs: tuple[str, str] | None = None,
     note: str | None = None,
+    team_id: int | None = None,
 ) -> tuple[ItemSummary, ItemSummary]:
-    """Record a reviewer's decision on a link (confirm, split) or on two items (merge)."""
+    """Record a reviewer's decision on a link (confirm, split) or on two items (merge);
+    with `team_id`, only on items both in that team's cases."""
     if action not in DECISIONS:
         raise ReviewError(f"'{action}' is not a review decision: use confirm, split or merge.")
     if link_id is not None:
@@ -229,6 +238,12 @@ def decide(
             raise ReviewError(f"{refs[0]} and {refs[1]} are the same item.")
     else:
         raise ReviewError("Say which link (or, to merge, which two items) the decision is on.")
+    if team_id is not None:
+        theirs = select(func.count()).where(or_(items.c.id == item_id, items.c.id == other_id),
+                                            _in_team(items, team_id))  # fmt: skip
+        if conn.execute(theirs).scalar_one() != 2:
+            raise ReviewError("Those items are not both in your team's cases: another "
+                              "team's leader reviews them.")  # fmt: skip
     decision = DECISIONS[action]
     conn.execute(
         link_decisions.insert().values(
@@ -246,6 +261,11 @@ def decide(
         after={"other_item": other_id, "decision": decision, "link": link_id, "note": note},
     )
     return item, other
+
+
+def _in_team(item: Any, team_id: int) -> Any:
+    """The item (a table or alias of items) is in one of the team's cases."""
+    return item.c.case_id.in_(select(cases.c.id).where(cases.c.team_id == team_id))
 
 
 def _item_id(conn: Connection, ref: str) -> int:

@@ -34,13 +34,14 @@ async def review_decide(request: Request, session: PageSession, state: WebState)
     action = str(form.get("action", ""))
     link = str(form.get("link", ""))
     refs = (str(form.get("item", "")).strip(), str(form.get("other", "")).strip())
+    actor, team = session.account.username, _team(session)
     try:
         with state.engine.begin() as conn:
             if action == "merge":
-                item, other = decide(conn, action, session.account.username, refs=refs)
+                item, other = decide(conn, action, actor, refs=refs, team_id=team)
             else:
                 link_id = int(link) if link.isdigit() else -1
-                item, other = decide(conn, action, session.account.username, link_id=link_id)
+                item, other = decide(conn, action, actor, link_id=link_id, team_id=team)
     except ReviewError as error:
         field = "item" if action == "merge" else "decision"
         return _page(request, session, state, 400, errors={field: str(error)}, form=form)
@@ -63,6 +64,12 @@ def _page(
     request: Request, session: PageSession, state: WebState, status: int = 200, **context: object
 ) -> Response:
     with state.engine.begin() as conn:
-        found = review_queue(conn, session.account.username, SHOWN)
+        found = review_queue(conn, session.account.username, SHOWN, _team(session))
     return render(request, "review.html", status, title="Review uncertain links", links=found,
                   **context)  # fmt: skip
+
+
+def _team(session: PageSession) -> int | None:
+    """The team whose people a reviewer may see: a team leader's own; None, every team."""
+    account = session.account
+    return None if account.sees_every_team else account.team_id

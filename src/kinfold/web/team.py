@@ -75,7 +75,7 @@ def _peers(
 ) -> Response:
     account = session.account
     team = None if account.sees_every_team else account.team
-    waiting = peers.open_questions(state.engine, team)
+    waiting = peers.open_questions(state.engine, team, account.pseudonymised)
     return render(request, "peers.html", status, title="Peer questions", questions=waiting,
                   **context)  # fmt: skip
 
@@ -87,9 +87,10 @@ def hotspots_page(
     state: WebState,
     kind: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
-    settings = state.settings.hotspots
-    with state.engine.connect() as conn:
-        found = find_hotspots(conn, settings)
+    account = session.account
+    team = None if account.sees_every_team else account.team_id
+    with state.engine.connect() as conn:  # a team sees its own; analysts, no addresses
+        found = find_hotspots(conn, state.settings.hotspots, team, not account.pseudonymised)
     chosen = kind if kind in KINDS else None
     return render(request, "hotspots.html", title="Hotspots", kinds=KINDS, kind=chosen,
                   hotspots=[h for h in found if chosen in (None, h.kind)][:100],
