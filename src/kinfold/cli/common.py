@@ -12,12 +12,15 @@ from typing import Annotated, Any, TypeVar, cast
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from sqlalchemy.exc import StatementError
 
 from kinfold import __version__, clock
 from kinfold.allocate.backlog import Refreshed
 from kinfold.allocate.routing import NO_TEAM
 from kinfold.errors import KinfoldError
+from kinfold.logs import described
 from kinfold.priority.run import Prioritised
 from kinfold.priority.score import harm_words
 
@@ -61,6 +64,12 @@ def guarded(function: F) -> F:
             errors.print(f"[bold red]Error:[/] {error.message}", highlight=False)
             if error.hint:
                 errors.print(error.hint, highlight=False)
+            raise typer.Exit(1) from None
+        except StatementError as error:  # its text holds the statement's values: not shown
+            said = str(getattr(error, "orig", None) or type(error).__name__).splitlines()[0]
+            errors.print(f"[bold red]Error:[/] the database refused a statement "
+                         f"({escape(said)}); nothing of this command was saved "
+                         f"({described(error)}).", highlight=False)  # fmt: skip
             raise typer.Exit(1) from None
 
     return cast(F, run)

@@ -4,7 +4,6 @@ tokens). Registered on the app of `kinfold.cli.common`."""
 from __future__ import annotations
 
 import ipaddress
-import logging
 import os
 from typing import Annotated, Any
 
@@ -16,6 +15,7 @@ from kinfold.accounts import ROLES
 from kinfold.cli.common import WorkspaceOption, app, command, console, guarded
 from kinfold.demo.accounts import SIGN_INS
 from kinfold.errors import KinfoldError
+from kinfold.logs import LOG_CONFIG
 from kinfold.workspace import WORKSPACE_ENV, default_path, in_use, open_workspace
 
 TRUSTED_PROXY = (
@@ -56,7 +56,6 @@ def serve(
                 team = f" ({sign_in.team})" if sign_in.team else ""
                 table.add_row(sign_in.role + team, sign_in.username, sign_in.password)
             console.print(table)
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
         # uvicorn's own access log has query strings (which may hold what was searched for):
         # the app logs each request's method, path, status and time instead
         served: Any = web
@@ -69,7 +68,8 @@ def serve(
         # closing connection)
         uvicorn.run(served, host=host, port=port, workers=workers, factory=workers > 1,
                     log_level="warning", access_log=False, proxy_headers=bool(trusted),
-                    forwarded_allow_ips=trusted or "", timeout_keep_alive=75)  # fmt: skip
+                    forwarded_allow_ips=trusted or "", timeout_keep_alive=75,
+                    log_config=LOG_CONFIG)  # fmt: skip
 
 
 def _network(proxy: str) -> str:
