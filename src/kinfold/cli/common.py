@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import getpass
+import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -12,8 +13,8 @@ from typing import Annotated, Any, TypeVar, cast
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy.exc import StatementError
 
 from kinfold import __version__, clock
@@ -30,8 +31,35 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console()
-errors = Console(stderr=True)
+# characters that would act on a terminal rather than be read: control codes (an escape
+# sequence in an imported value could clear the screen or rewrite what is shown) and the
+# marks that reverse the direction of text
+UNSEEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """`text` with every character that would act on a terminal written out (\\x1b)."""
+    return UNSEEN.sub(_written_out, text)
+
+
+def _written_out(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}"
+
+
+class PlainConsole(Console):
+    """A console that shows what it is given as it is: values from imported files reach
+    it, so it reads no markup in them ("[bold]") and writes out control characters."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(markup=False, **options)
+
+    def render_str(self, text: str, **options: Any) -> Any:
+        return super().render_str(visible(text), **options)
+
+
+console = PlainConsole()
+errors = PlainConsole(stderr=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -61,15 +89,16 @@ def guarded(function: F) -> F:
         try:
             return function(*args, **kwargs)
         except KinfoldError as error:
-            errors.print(f"[bold red]Error:[/] {error.message}", highlight=False)
+            errors.print(Text("Error: ", style="bold red") + Text(visible(error.message)),
+                         highlight=False)  # fmt: skip
             if error.hint:
                 errors.print(error.hint, highlight=False)
             raise typer.Exit(1) from None
         except StatementError as error:  # its text holds the statement's values: not shown
             said = str(getattr(error, "orig", None) or type(error).__name__).splitlines()[0]
-            errors.print(f"[bold red]Error:[/] the database refused a statement "
-                         f"({escape(said)}); nothing of this command was saved "
-                         f"({described(error)}).", highlight=False)  # fmt: skip
+            errors.print(Text("Error: ", style="bold red") + Text(visible(
+                f"the database refused a statement ({said}); nothing of this command was "
+                f"saved ({described(error)}).")), highlight=False)  # fmt: skip
             raise typer.Exit(1) from None
 
     return cast(F, run)

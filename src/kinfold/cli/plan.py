@@ -115,9 +115,9 @@ def simulate(
 def _print_simulation(found: Simulation) -> None:
     given = found.parameters
     console.print(
-        f"[bold]Policy simulation from {given.start:%-d %B %Y} for {given.days // 7} weeks"
-        + (f", {found.team}" if found.team else "")
-        + "[/bold]"
+        f"Policy simulation from {given.start:%-d %B %Y} for {given.days // 7} weeks"
+        + (f", {found.team}" if found.team else ""),
+        style="bold",
     )
     console.print(
         f"Parameters: {given.staff:.1f} FTE ({given.workers} workers), "
@@ -164,7 +164,7 @@ def _cleared(start: date, days: float | None) -> str:
 def _print(found: Plan) -> None:
     now, demand, level = found.now, found.demand, found.service_level
     staffing = now.staffing
-    console.print(f"[bold]Plan as of {found.as_of:%-d %B %Y}[/bold]")
+    console.print(f"Plan as of {found.as_of:%-d %B %Y}", style="bold")
     console.print(
         f"Backlog: {found.backlog_items:,} open items, {now.backlog_hours:,.0f} hours of work. "
         f"Staffed: {staffing.fte:.1f} FTE, shrinkage {staffing.shrinkage:.0%} (of which "

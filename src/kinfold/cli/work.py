@@ -203,21 +203,21 @@ def checkin_command(
     finally:
         opened.close()
     today = clock.now().date()
-    console.print(f"[bold]{day.team}: check-in for {today.day} {today:%B %Y}[/]")
-    console.print(f"\n[bold]Since {when(day.since)}[/]")
+    console.print(f"{day.team}: check-in for {today.day} {today:%B %Y}", style="bold")
+    console.print(f"\nSince {when(day.since)}", style="bold")
     moved = [f"{words}: {count:,}" for words, count in sorted(day.moved.items())]
     console.print(", ".join([*moved, f"new cases: {day.new_cases:,}"]) + ".")
-    console.print(f"\n[bold]New cases at risk[/] ({len(day.at_risk):,})")
+    console.print(f"\nNew cases at risk ({len(day.at_risk):,})", style="bold")
     for case_id, harm_by, rank in day.at_risk[:20]:
         console.print(f"  case {case_id} (rank {rank}): {harm_words(harm_by, today)}")
-    console.print(f"\n[bold]Stuck cases[/] ({len(day.stuck):,})")
+    console.print(f"\nStuck cases ({len(day.stuck):,})", style="bold")
     for stuck in day.stuck[:20]:
         console.print(f"  case {stuck.case_id}, {stuck.owner}, {stuck.state}: "
                       f"nothing recorded for {stuck.quiet_days} working days")  # fmt: skip
-    console.print(f"\n[bold]Peer questions waiting[/] ({len(day.questions):,})")
+    console.print(f"\nPeer questions waiting ({len(day.questions):,})", style="bold")
     for q in day.questions:
         console.print(f"  {q.id}. case {q.case_id}, {q.asked_by}: {q.question}")
-    console.print("\n[bold]Goals[/]")
+    console.print("\nGoals", style="bold")
     if day.goals:
         _print_goals(day.goals)
     else:

@@ -22,6 +22,13 @@ from kinfold.ingest.tables import CsvPlan, RowProblem, SourceRow, SourceTable, V
 from kinfold.ingest.xes import read_xes
 
 MAX_CELL_CHARS = 1_000_000
+MAX_DEPTH = 32  # lists and objects within one another in a JSON record
+# a workbook is a zip: what it unpacks to is bounded before a byte of it is parsed (a
+# 6 MB file can unpack to gigabytes), and so are the cells read
+MAX_UNPACKED = 2 * 1024**3
+MAX_SHARED_STRINGS = 256 * 1024**2  # held in memory whole while the sheet is read
+MAX_RATIO, RATIO_FROM = 100, 10 * 1024**2  # unpacked / packed, for parts over 10 MiB
+MAX_CELLS = 100_000_000
 """A cell longer than this is not a field of a backlog export; its row is quarantined."""
 
 CSV_FIELD_LIMIT = 64 * 1024 * 1024
@@ -295,6 +302,7 @@ def _open_sheet(path: Path, sheet: str | None) -> tuple[Any, Any]:
     import openpyxl  # slow to import: only when a workbook is read
 
     try:
+        _check_unpacked(path)
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise FileFormatError(
@@ -312,11 +320,42 @@ def _open_sheet(path: Path, sheet: str | None) -> tuple[Any, Any]:
     return workbook, workbook[sheet]
 
 
+def _check_unpacked(path: Path) -> None:
+    """Refuse a workbook that would unpack to more than kinfold reads (a zip bomb)."""
+    with zipfile.ZipFile(path) as archive:
+        parts = archive.infolist()
+    unpacked = sum(part.file_size for part in parts)
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        shared = part.filename.lower().endswith("sharedstrings.xml")
+        if ((shared and part.file_size > MAX_SHARED_STRINGS)
+                or (part.file_size > RATIO_FROM and ratio > MAX_RATIO)):  # fmt: skip
+            raise FileFormatError(
+                f"{path.name} unpacks its part {part.filename} from "
+                f"{part.compress_size / 1e6:,.1f} MB to {part.file_size / 1e6:,.0f} MB: "
+                "more than a workbook of records does.",
+                "Export the data as CSV and import that.",
+            )
+    if unpacked > MAX_UNPACKED:
+        raise FileFormatError(
+            f"{path.name} unpacks to {unpacked / 1e9:,.1f} GB; kinfold reads workbooks of "
+            f"up to {MAX_UNPACKED / 1e9:,.1f} GB unpacked.",
+            "Export the data as CSV and import that.",
+        )
+
+
 def _xlsx_rows(path: Path, sheet: str, columns: list[str]) -> Iterator[SourceRow]:
     width = len(columns)
     workbook, worksheet = _open_sheet(path, sheet)
+    read = 0
     try:
         for number, cells in enumerate(worksheet.iter_rows(min_row=2), start=2):
+            read += len(cells)
+            if read > MAX_CELLS:
+                raise FileFormatError(
+                    f"{path.name} has more than {MAX_CELLS:,} cells (at row {number:,}).",
+                    "Export the data as CSV and import that.",
+                )
             values: dict[str, Value] = {}
             problem: RowProblem | None = None
             extra = [cell.value for cell in cells[width:] if cell.value not in (None, "")]
@@ -361,6 +400,8 @@ def _read_json(path: Path, records_key: str | None) -> SourceTable:
             f"{path.name} is not valid JSON: {error.msg} at line {error.lineno}, "
             f"column {error.colno}.",
         ) from error
+    except RecursionError:
+        raise FileFormatError(_too_deep(path.name)) from None
     records = _find_records(path.name, document, records_key)
     columns = _json_columns(records)
     return SourceTable(
@@ -406,9 +447,9 @@ def _read_json_lines(path: Path) -> SourceTable:
             count += 1
             try:
                 record = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(record, dict):
+            except (json.JSONDecodeError, RecursionError):
+                continue  # the row is quarantined when it is read
+            if isinstance(record, dict) and not _deeper_than(record, MAX_DEPTH):
                 columns.update(dict.fromkeys(_flatten(record)))
     if count == 0:
         raise FileFormatError(f"{path.name} holds no records.")
@@ -433,18 +474,23 @@ def _json_line_rows(path: Path, encoding: str) -> Iterator[SourceRow]:
                     number, {"line": line[:1000]}, RowProblem(f"not valid JSON: {error.msg}")
                 )
                 continue
+            except RecursionError:
+                yield SourceRow(number, {"line": line[:1000]}, RowProblem(_too_deep("the line")))
+                continue
             yield _json_row(number, record)
 
 
 def _json_columns(records: list[Any]) -> list[str]:
     columns: dict[str, None] = {}
     for record in records:
-        if isinstance(record, dict):
+        if isinstance(record, dict) and not _deeper_than(record, MAX_DEPTH):
             columns.update(dict.fromkeys(_flatten(record)))
     return list(columns)
 
 
 def _json_row(number: int, record: Any) -> SourceRow:
+    if _deeper_than(record, MAX_DEPTH):
+        return SourceRow(number, {"record": "(not shown)"}, RowProblem(_too_deep("the record")))
     if not isinstance(record, dict):
         return SourceRow(
             number,
@@ -453,6 +499,25 @@ def _json_row(number: int, record: Any) -> SourceRow:
         )
     values = _flatten(record)
     return SourceRow(number, values, _oversized(values))
+
+
+def _too_deep(what: str) -> str:
+    return (f"{what} nests lists or objects more than {MAX_DEPTH} levels deep; kinfold "
+            "reads records of values, and objects or lists of values within them")  # fmt: skip
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Does `value` nest lists or objects more than `limit` levels deep? (Counted without
+    recursion: the nesting is what is in question.)"""
+    waiting = [(value, 1)]
+    while waiting:
+        found, depth = waiting.pop()
+        if isinstance(found, dict | list):
+            if depth > limit:
+                return True
+            parts = found.values() if isinstance(found, dict) else found
+            waiting.extend((part, depth + 1) for part in parts)
+    return False
 
 
 def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Value]:

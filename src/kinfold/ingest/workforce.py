@@ -7,6 +7,7 @@ row updates its record and the change is written to the event log.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -92,6 +93,8 @@ def _number(values: dict[str, Value], name: str, required: bool = True) -> float
         number = float(text)
     except ValueError as error:
         raise Rejected(f"{name} '{text}' is not a number", name) from error
+    if not math.isfinite(number):  # "nan", "inf": float() takes them, no one means them
+        raise Rejected(f"{name} '{text}' is not a number", name)
     if number < 0:
         raise Rejected(f"{name} {text} is below zero", name)
     return number
