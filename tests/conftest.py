@@ -14,6 +14,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -324,3 +328,31 @@ def spark() -> Iterator[Any]:
     with spark_session("local[2]") as session:
         assert session.conf.get("spark.sql.shuffle.partitions") == "2"
         yield session
+
+
+@contextmanager
+def served(folder: Path, *options: str) -> Iterator[str]:
+    """`kinfold serve` (with `options`) on the SQLite workspace at `folder`, in a process
+    of its own, until the block ends; its address."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [str(Path(sys.executable).with_name("kinfold")), "serve", "--port", str(port),
+               "-w", str(folder), *options]  # fmt: skip
+    environment = {name: value for name, value in os.environ.items()
+                   if name != DATABASE_URL_ENV}  # fmt: skip
+    server = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert server.poll() is None, server.communicate()[1]
+            with socket.socket() as client:
+                if client.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert time.monotonic() < deadline, "the web app did not start"
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)

@@ -29,13 +29,15 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 from kinfold import clock
 from kinfold.errors import KinfoldError
 from kinfold.store import events
-from kinfold.store.schema import api_tokens, sessions, teams, users, workers
+from kinfold.store.schema import api_tokens, sessions, sign_in_failures, teams, users, workers
 
 CASEWORKER, TEAM_LEADER, ANALYST, ADMIN = "caseworker", "team leader", "analyst", "admin"
 ROLES = (CASEWORKER, TEAM_LEADER, ANALYST, ADMIN)
 TEAM_ROLES = (CASEWORKER, TEAM_LEADER)  # these belong to one team and see only its cases
 MAX_FAILURES = 5
 LOCK_FOR = timedelta(minutes=15)
+TOKEN_DAYS, MAX_TOKEN_DAYS = 90, 366  # how long an API token lasts: by default, at most
+THROTTLE, THROTTLE_WINDOW = 20, timedelta(minutes=10)  # failed sign-ins from one address
 SESSION_FOR = timedelta(hours=8)
 MIN_PASSWORD = 12
 
@@ -150,10 +152,15 @@ def check_password(password: str) -> None:
 
 
 def sign_in(engine: Engine, username: str, password: str) -> Session:
-    """A new session, or `AccountError` saying only that the name or password is wrong,
-    or that the account is locked and until when."""
+    """A new session, or `AccountError` in the same words whatever was wrong (no such
+    user, a wrong password, a locked or stopped account), after the same work: the answer
+    tells no one which user names exist."""
     now = clock.now()
-    wrong = AccountError("The user name or password is not right.")
+    wrong = AccountError(
+        "The user name or password is not right.",
+        f"An account is locked after too many wrong passwords ({MAX_FAILURES} in a row), "
+        f"for {LOCK_FOR.seconds // 60} minutes: try again then, or ask an admin.",
+    )
     with engine.begin() as conn:
         row = conn.execute(
             select(users.c.id, users.c.password_hash, users.c.active, users.c.failed_sign_ins,
@@ -164,10 +171,8 @@ def sign_in(engine: Engine, username: str, password: str) -> Session:
             raise wrong
         user_id, hashed, active, failures, locked_until = row
         if locked_until is not None and clock.as_utc(locked_until) > now:
-            raise AccountError(
-                "This account is locked after too many wrong passwords.",
-                f"Try again after {clock.as_utc(locked_until):%H:%M} (UTC), or ask an admin.",
-            )
+            _verify(hashed, password)  # the same time spent as for any other answer
+            raise wrong
         if not _verify(hashed, password) or not active:
             failures += 1
             locked = now + LOCK_FOR if failures >= MAX_FAILURES else None
@@ -214,16 +219,90 @@ def sign_out(engine: Engine, token: str) -> None:
         conn.execute(delete(sessions).where(sessions.c.token_hash == _digest(token)))
 
 
-def new_api_token(engine: Engine, username: str, name: str) -> str:
-    """A new API token for the user: shown once, kept only as its hash."""
-    token = secrets.token_urlsafe(32)
+def new_api_token(engine: Engine, username: str, name: str, days: int = TOKEN_DAYS) -> str:
+    """A new API token for the user, named (once per user) and lasting `days`: shown
+    once, kept only as its hash."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise AccountError("A token needs a name (at most 200 characters): what uses it.")
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise AccountError(f"A token lasts from 1 to {MAX_TOKEN_DAYS} days, not {days}.")
+    token, now = secrets.token_urlsafe(32), clock.now()
     with engine.begin() as conn:
         user_id = _user_id(conn, username)
-        conn.execute(insert(api_tokens).values(token_hash=_digest(token), user_id=user_id,
-                                               name=name, created_at=clock.now()))  # fmt: skip
+        taken = select(api_tokens.c.name).where(api_tokens.c.user_id == user_id,
+                                                 api_tokens.c.name == name)  # fmt: skip
+        if conn.execute(taken).first() is not None:
+            raise AccountError(f"{username} already has a token called '{name}'.",
+                               "Revoke it first, or give the new one another name.")  # fmt: skip
+        conn.execute(insert(api_tokens).values(
+            token_hash=_digest(token), user_id=user_id, name=name, created_at=now,
+            expires_at=now + timedelta(days=days)))  # fmt: skip
         events.record(conn, actor=username, action="user.token_created", entity_type="user",
-                      entity_id=user_id, after={"name": name})  # fmt: skip
+                      entity_id=user_id, after={"name": name, "days": days})  # fmt: skip
     return token
+
+
+@dataclass(frozen=True)
+class Token:
+    name: str
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+
+
+def list_tokens(engine: Engine, username: str) -> list[Token]:
+    """The user's API tokens (their names and dates: the tokens are never kept)."""
+    with engine.connect() as conn:
+        user_id = _user_id(conn, username)
+        rows = conn.execute(
+            select(api_tokens.c.name, api_tokens.c.created_at, api_tokens.c.expires_at,
+                   api_tokens.c.last_used_at)
+            .where(api_tokens.c.user_id == user_id).order_by(api_tokens.c.created_at)
+        ).all()  # fmt: skip
+    return [Token(name, clock.as_utc(made), clock.as_utc(ends),
+                  None if used is None else clock.as_utc(used))
+            for name, made, ends, used in rows]  # fmt: skip
+
+
+def revoke_token(engine: Engine, username: str, name: str, actor: str) -> None:
+    """End one of the user's API tokens, by its name."""
+    with engine.begin() as conn:
+        user_id = _user_id(conn, username)
+        mine = (api_tokens.c.user_id == user_id) & (api_tokens.c.name == name.strip())
+        gone = conn.execute(delete(api_tokens).where(mine))
+        if gone.rowcount == 0:
+            raise AccountError(f"{username} has no token called '{name}'.",
+                               f"`kinfold user tokens {username}` lists them.")  # fmt: skip
+        events.record(conn, actor=actor, action="user.token_revoked", entity_type="user",
+                      entity_id=user_id, after={"name": name.strip()})  # fmt: skip
+
+
+def sign_in_wait(engine: Engine, address: str) -> int:
+    """Seconds before `address` may try to sign in again (0: now). At most THROTTLE
+    failed sign-ins from one address in THROTTLE_WINDOW, whichever accounts they tried;
+    counted in the database, so every process of the web app counts them together."""
+    now = clock.now()
+    with engine.connect() as conn:
+        recent = conn.execute(
+            select(sign_in_failures.c.failed_at)
+            .where(sign_in_failures.c.address == address[:64],
+                   sign_in_failures.c.failed_at > now - THROTTLE_WINDOW)
+            .order_by(sign_in_failures.c.failed_at.desc()).limit(THROTTLE)
+        ).scalars().all()  # fmt: skip
+    if len(recent) < THROTTLE:
+        return 0
+    free_at = clock.as_utc(recent[-1]) + THROTTLE_WINDOW
+    return int((free_at - now).total_seconds()) + 1
+
+
+def sign_in_failed(engine: Engine, address: str) -> None:
+    """Count a failed sign-in from `address` (and forget those too old to count)."""
+    now = clock.now()
+    with engine.begin() as conn:
+        conn.execute(delete(sign_in_failures)
+                     .where(sign_in_failures.c.failed_at <= now - THROTTLE_WINDOW))  # fmt: skip
+        conn.execute(insert(sign_in_failures).values(address=address[:64], failed_at=now))
 
 
 def api_account(engine: Engine, token: str) -> Account | None:
@@ -232,7 +311,8 @@ def api_account(engine: Engine, token: str) -> Account | None:
     with engine.begin() as conn:
         row = conn.execute(
             _ACCOUNTS.join(api_tokens, api_tokens.c.user_id == users.c.id)
-            .where(api_tokens.c.token_hash == digest, users.c.active)
+            .where(api_tokens.c.token_hash == digest, users.c.active,
+                   api_tokens.c.expires_at > clock.now())
         ).first()  # fmt: skip
         if row is None:
             return None
@@ -302,12 +382,14 @@ def as_dict(account: Account) -> dict[str, Any]:
 
 
 def set_active(engine: Engine, username: str, active: bool, actor: str) -> None:
-    """Let a user sign in again (and lift a lock-out), or stop them (their sessions end)."""
+    """Let a user sign in again (and lift a lock-out), or stop them: their sessions and
+    API tokens end, and letting them back in brings none of them back."""
     with engine.begin() as conn:
         user_id = _user_id(conn, username)
         conn.execute(update(users).where(users.c.id == user_id).values(
             active=active, failed_sign_ins=0, locked_until=None))  # fmt: skip
         if not active:
             conn.execute(delete(sessions).where(sessions.c.user_id == user_id))
+            conn.execute(delete(api_tokens).where(api_tokens.c.user_id == user_id))
         events.record(conn, actor=actor, action="user.activated" if active else "user.stopped",
                       entity_type="user", entity_id=user_id)  # fmt: skip

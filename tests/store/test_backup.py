@@ -6,16 +6,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
-import time
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +28,10 @@ from kinfold.store.backup import (
     schema_objects,
     workspace_key,
 )
-from kinfold.store.database import DATABASE_URL_ENV
 from kinfold.store.events import record
 from kinfold.store.schema import items
 from kinfold.workspace import SETTINGS_FILE, Workspace, open_workspace
-from tests.conftest import write
+from tests.conftest import served, write
 from tests.test_cli import run
 
 
@@ -171,34 +163,6 @@ def test_a_restore_waits_for_the_web_app_to_stop(
         assert code == 0 and "every table's checksum matches" in output, output
     code, output = run("restore", backed_up, "-w", folder, "--replace")
     assert code == 0 and "every table's checksum matches" in output, output
-
-
-@contextmanager
-def served(folder: Path) -> Iterator[None]:
-    """`kinfold serve` on the workspace at `folder`, in a process of its own, until the
-    block ends."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [str(Path(sys.executable).with_name("kinfold")), "serve", "--port", str(port),
-               "-w", str(folder)]  # fmt: skip
-    environment = {name: value for name, value in os.environ.items()
-                   if name != DATABASE_URL_ENV}  # fmt: skip
-    server = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert server.poll() is None, server.communicate()[1]
-            with socket.socket() as client:
-                if client.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            assert time.monotonic() < deadline, "the web app did not start"
-            time.sleep(0.1)
-        yield
-    finally:
-        server.terminate()
-        server.communicate(timeout=30)
 
 
 @pytest.mark.sqlite_run

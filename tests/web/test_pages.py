@@ -116,7 +116,9 @@ def test_another_teams_case_is_refused_by_page_url_and_api(web_workspace: Worksp
     acted = client.post(f"/cases/{other}/actions", data={"csrf_token": csrf, "action": "referred"})
     assert acted.status_code == 403 and "is in another team" in acted.text
     assert client.get("/cases/999999").status_code == 404
-    token = accounts.new_api_token(web_workspace.engine, "caseworker", "test")
+    token = accounts.new_api_token(
+        web_workspace.engine, "caseworker", "another teams case is refused by page url and api"
+    )
     api = TestClient(create_app(web_workspace), headers={"Authorization": f"Bearer {token}"})
     assert api.get(f"/api/cases/{other}").status_code == 403
     assert api.get("/api/queue", params={"team": "Benefits team"}).status_code == 403
@@ -143,7 +145,9 @@ def test_the_api_works_with_a_token_and_says_what_is_wrong(web_workspace: Worksp
     anonymous = TestClient(create_app(web_workspace))
     assert anonymous.get("/api/queue").status_code == 401
     assert "/api/queue" in anonymous.get("/openapi.json").json()["paths"]
-    token = accounts.new_api_token(web_workspace.engine, "teamleader", "test")
+    token = accounts.new_api_token(
+        web_workspace.engine, "teamleader", "the api works with a token and says what is wrong"
+    )
     api = TestClient(create_app(web_workspace), headers={"Authorization": f"Bearer {token}"})
     assert api.get("/api/me").json()["role"] == "team leader"
     listed = api.get("/api/queue", params={"group": "overdue"}).json()

@@ -135,7 +135,9 @@ def test_every_route_refuses_the_roles_it_is_not_for(web_workspace: Workspace) -
     case_id = _own_case(web_workspace, own=True)
     for username, role in ROLES.items():
         page, csrf = signed_in(web_workspace, username)
-        token = accounts.new_api_token(web_workspace.engine, username, "test")
+        token = accounts.new_api_token(
+            web_workspace.engine, username, "every route refuses the roles it is not for"
+        )
         api = TestClient(create_app(web_workspace), headers={"Authorization": f"Bearer {token}"})
         for (method, path), allowed in RULES.items():
             if allowed is None or role in allowed:
@@ -150,7 +152,11 @@ def test_another_teams_case_is_refused_on_every_route_that_names_a_case(
 ) -> None:
     other = _own_case(web_workspace, own=False)
     page, csrf = signed_in(web_workspace, "caseworker")
-    token = accounts.new_api_token(web_workspace.engine, "caseworker", "test")
+    token = accounts.new_api_token(
+        web_workspace.engine,
+        "caseworker",
+        "another teams case is refused on every route that names a ca",
+    )
     api = TestClient(create_app(web_workspace), headers={"Authorization": f"Bearer {token}"})
     named = [(method, path) for method, path in RULES if "{case_id}" in path]
     assert len(named) == 5
@@ -193,7 +199,9 @@ def test_every_response_has_the_security_headers(web_workspace: Workspace) -> No
 
 
 def test_a_nul_character_in_the_address_is_refused_clearly(web_workspace: Workspace) -> None:
-    token = accounts.new_api_token(web_workspace.engine, "teamleader", "test")
+    token = accounts.new_api_token(
+        web_workspace.engine, "teamleader", "a nul character in the address is refused clearly"
+    )
     api = TestClient(create_app(web_workspace), headers={"Authorization": f"Bearer {token}"})
     response = api.get("/api/queue?area=%00")
     assert response.status_code == 400
@@ -204,7 +212,7 @@ def test_a_nul_character_in_the_address_is_refused_clearly(web_workspace: Worksp
 
 
 def test_sign_in_is_rate_limited_per_address(web_workspace: Workspace) -> None:
-    client = TestClient(create_app(web_workspace))
+    client = TestClient(create_app(web_workspace), client=("10.0.0.8", 50000))
 
     def attempt(username: str, password: str) -> int:
         form = client.get("/sign-in")
@@ -221,7 +229,9 @@ def test_sign_in_is_rate_limited_per_address(web_workspace: Workspace) -> None:
 
 
 def test_names_typed_into_the_data_are_shown_never_run(web_workspace: Workspace) -> None:
-    token = accounts.new_api_token(web_workspace.engine, "teamleader", "test")
+    token = accounts.new_api_token(
+        web_workspace.engine, "teamleader", "names typed into the data are shown never run"
+    )
     api = TestClient(create_app(web_workspace), headers={"Authorization": f"Bearer {token}"})
     csv = (
         b"source_ref,item_type,received_at,full_name,need\n"
@@ -244,7 +254,9 @@ def test_logs_hold_no_personal_data_or_secrets(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     client, csrf = signed_in(web_workspace, "teamleader")
-    token = accounts.new_api_token(web_workspace.engine, "teamleader", "test")
+    token = accounts.new_api_token(
+        web_workspace.engine, "teamleader", "logs hold no personal data or secrets"
+    )
     case_id = _own_case(web_workspace, own=True)
     assert client.get(f"/cases/{case_id}").status_code == 200
     with web_workspace.engine.connect() as conn:
@@ -313,7 +325,9 @@ def test_no_page_shows_personal_data_its_reader_may_not_see(web_workspace: Works
     for username, hidden in forbidden.items():
         role = ROLES[username]
         page, _ = signed_in(web_workspace, username)
-        token = accounts.new_api_token(web_workspace.engine, username, "test")
+        token = accounts.new_api_token(
+            web_workspace.engine, username, "no page shows personal data its reader may not see"
+        )
         api = TestClient(create_app(web_workspace), headers={"Authorization": f"Bearer {token}"})
         opened = 0
         for (method, path), allowed in RULES.items():

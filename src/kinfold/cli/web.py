@@ -12,7 +12,7 @@ from rich.table import Table
 
 from kinfold import accounts
 from kinfold.accounts import ROLES
-from kinfold.cli.common import WorkspaceOption, app, command, console, guarded
+from kinfold.cli.common import WorkspaceOption, actor, app, command, console, guarded
 from kinfold.demo.accounts import SIGN_INS
 from kinfold.errors import KinfoldError
 from kinfold.logs import LOG_CONFIG
@@ -130,13 +130,52 @@ def user_list(workspace: WorkspaceOption = None) -> None:
 @guarded
 def user_token(
     username: Annotated[str, typer.Argument(help="Whose token.")],
-    name: Annotated[str, typer.Option(help="What the token is for.")] = "API",
+    name: Annotated[str, typer.Option(help="What the token is for (once per user).")] = "API",
+    days: Annotated[
+        int, typer.Option(min=1, max=accounts.MAX_TOKEN_DAYS, help="How many days it lasts.")
+    ] = accounts.TOKEN_DAYS,
     workspace: WorkspaceOption = None,
 ) -> None:
     """A new API token for a user: shown once, send it as `Authorization: Bearer ...`."""
     opened = open_workspace(workspace)
     try:
-        token = accounts.new_api_token(opened.engine, username, name)
+        token = accounts.new_api_token(opened.engine, username, name, days)
     finally:
         opened.close()
     console.print(token, soft_wrap=True)
+
+
+@user_app.command("tokens")
+@guarded
+def user_tokens(
+    username: Annotated[str, typer.Argument(help="Whose tokens.")],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """A user's API tokens: their names, when each was made, ends and was last used."""
+    opened = open_workspace(workspace)
+    try:
+        found = accounts.list_tokens(opened.engine, username)
+    finally:
+        opened.close()
+    table = Table("name", "made", "ends", "last used")
+    for token in found:
+        used = "never" if token.last_used_at is None else f"{token.last_used_at:%-d %B %Y %H:%M}"
+        table.add_row(token.name, f"{token.created_at:%-d %B %Y}", f"{token.expires_at:%-d %B %Y}",
+                      used)  # fmt: skip
+    console.print(table if found else f"{username} has no API tokens.")
+
+
+@user_app.command("revoke")
+@guarded
+def user_revoke(
+    username: Annotated[str, typer.Argument(help="Whose token.")],
+    name: Annotated[str, typer.Argument(help="The token's name.")],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """End one of a user's API tokens, by its name."""
+    opened = open_workspace(workspace)
+    try:
+        accounts.revoke_token(opened.engine, username, name, actor())
+    finally:
+        opened.close()
+    console.print(f"{username}'s token '{name}' no longer works.")

@@ -390,4 +390,16 @@ api_tokens = Table(
     Column("name", String(200), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_used_at", DateTime(timezone=True)),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("user_id", "name", name="uq_api_tokens_name"),
+)
+
+# Failed sign-ins by client address, for the web app's throttle (all its processes).
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("address", String(64), nullable=False),
+    Column("failed_at", DateTime(timezone=True), nullable=False),
+    Index("ix_sign_in_failures_address", "address", "failed_at"),
 )

@@ -57,7 +57,7 @@ def sign_in(
     next: Annotated[str, Form(max_length=500)] = "/backlog",
 ) -> Response:
     address = request.client.host if request.client else "unknown"
-    if wait := state.throttle.wait(address):
+    if wait := accounts.sign_in_wait(state.engine, address):
         message = (f"Too many wrong sign-ins from your network. Please try again in "
                    f"{math.ceil(wait / 60)} minutes.")  # fmt: skip
         return _sign_in_form(request, 429, next, errors={"username": message}, username=username)
@@ -73,7 +73,7 @@ def sign_in(
         try:
             session = accounts.sign_in(state.engine, username, password)
         except accounts.AccountError as error:
-            state.throttle.failed(address)
+            accounts.sign_in_failed(state.engine, address)
             errors["username"] = str(error).replace("\n", " ")
         else:
             signed_in = RedirectResponse(_local(next), status_code=303)
