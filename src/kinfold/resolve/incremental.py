@@ -125,7 +125,8 @@ def _link(
                     new_people[root], next_person = next_person, next_person + 1
                 person_of_item[item.item_id] = new_people[root]
 
-    known_people = set(person_of_item.values()) - set(new_people.values())
+    fresh = set(new_people.values())
+    known_people = set(person_of_item.values()) - fresh
     household_of_person: dict[int, int | None] = {}
     for batch in batches(known_people):
         query = select(people.c.id, people.c.household_id).where(people.c.id.in_(batch))
@@ -133,7 +134,7 @@ def _link(
     _place_new_people(conn, records, new, person_of_item, new_people, placed,
                       household_of_person)  # fmt: skip
     new_cases = _place_in_cases(conn, records, new, person_of_item, household_of_person, actor)
-    joined = sum(person not in new_people.values() for person in person_of_item.values())
+    joined = sum(person not in fresh for person in person_of_item.values())
     result = LinkedNew(len(new_ids), joined, len(new_people), new_cases)
     events.record(conn, actor=actor, action="resolve.incremental", entity_type="item",
                   entity_id=min(new_ids), after=result.__dict__)  # fmt: skip
