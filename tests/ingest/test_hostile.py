@@ -105,3 +105,29 @@ def test_a_workbook_of_more_cells_than_kinfold_reads_is_refused(
     code, output = run_import(sqlite_workspace, _workbook(tmp_path / "cells.xlsx"))
     assert code == 1 and "has more than 20 cells" in output, output
     assert stored(sqlite_workspace) == (0, 0)
+
+
+def test_two_headers_naming_one_field_are_refused(sqlite_workspace: Workspace) -> None:
+    code, output = run_import(sqlite_workspace, HOSTILE / "both-headers.csv")
+    assert code == 1, output
+    assert (
+        "The columns 'First Name' and 'first_name' both name kinfold's field first_name" in output
+    )
+    assert stored(sqlite_workspace) == (0, 0)
+
+
+def test_work_by_someone_not_among_the_workers_is_quarantined(
+    sqlite_workspace: Workspace,
+) -> None:
+    folder = str(sqlite_workspace.path)
+    for name, given in (("one-worker.csv", ["--kind", "workers"]),
+                        ("one-item.csv", ["--source", "test"])):  # fmt: skip
+        result = CliRunner().invoke(app, ["import", str(HOSTILE / name), *given, "-w", folder])
+        assert result.exit_code == 0, result.output
+    events = ["import", str(HOSTILE / "unknown-worker-events.csv"), "--kind", "events",
+              "-w", folder]  # fmt: skip
+    result = CliRunner().invoke(app, events)
+    output = " ".join(result.output.split())
+    assert result.exit_code == 0 and "new 1" in output and "quarantined 1" in output, output
+    listed = " ".join(CliRunner().invoke(app, ["quarantine", "-w", folder]).output.split())
+    assert "there is no worker W99 among the workspace's workers" in listed, listed

@@ -231,7 +231,8 @@ class _Loader:
         known = workforce.item_ids(self.conn)
         if add_items:
             self._add_items(cases, known, item_type, ends)
-        self._write(cases, known)
+        workers = set(workforce.worker_ids(self.conn))
+        self._write(cases, known, workers | {UNKNOWN_WORKER} if workers else set())
         self.quarantine.add(self.held)
 
     def _read(self, rows: Iterable[SourceRow]) -> list[tuple[LogEvent, bool]]:
@@ -331,8 +332,14 @@ class _Loader:
             )
 
     def _write(
-        self, cases: dict[tuple[str, str], list[LogEvent]], known: dict[tuple[str, str], int]
+        self,
+        cases: dict[tuple[str, str], list[LogEvent]],
+        known: dict[tuple[str, str], int],
+        workers: set[str],
     ) -> None:
+        """Store each case's work; a piece of work by someone who is not among the
+        workspace's workers is quarantined (when it has workers: a log read on its own,
+        for its measures, keeps the resources it names)."""
         held = event_store.existing_keys(self.conn)
         recorded = clock.now()
         rows: list[dict[str, Any]] = []
@@ -346,6 +353,13 @@ class _Loader:
             case_events.sort(key=lambda e: (e.moment, e.number))
             seen: dict[str, int] = defaultdict(int)
             for piece in pair(case_events):
+                if workers and piece.resource not in workers:
+                    for event in piece.rows:
+                        self._reject(event.number, Rejected(
+                            f"there is no worker {piece.resource} among the workspace's "
+                            "workers (import the workers file first)",
+                            _column(self.mapping.rules.get("resource"))))  # fmt: skip
+                    continue
                 key = self._key(source, ref, piece, seen)
                 if key in held:
                     self.result.unchanged += len(piece.rows)

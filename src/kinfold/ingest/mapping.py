@@ -133,11 +133,20 @@ class Mapping:
 
 
 def canonical_mapping(columns: list[str]) -> Mapping:
-    """The mapping of a file whose headers are kinfold's canonical column names."""
+    """The mapping of a file whose headers are kinfold's canonical column names; two
+    headers that name the same field ("First Name" and "first_name") are refused, as
+    which one holds the values cannot be told."""
     rules: dict[str, FieldRule] = {}
     for column in columns:
         key = header_key(column)
-        if key in CANONICAL and key not in rules:
+        if key in rules:
+            raise MappingError(
+                f"The columns '{rules[key].columns[0]}' and '{column}' both name kinfold's "
+                f"field {key}.",
+                "Remove or rename one, or write a mapping file naming the column to use "
+                "(--mapping).",
+            )
+        if key in CANONICAL:
             rules[key] = FieldRule(key, (column,))
     return Mapping(rules)
 

@@ -60,6 +60,7 @@ def create_app(workspace: Workspace, secure_cookies: bool = False) -> FastAPI:
     app.state.web = Web(
         workspace.engine, workspace.path, workspace.settings, workspace.name, secure_cookies
     )
+    imports.sweep_uploads(workspace.path)  # left waiting, or by a crash: personal data
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     # GOV.UK and MOJ Frontend's stylesheets load their fonts and images from /assets/
     app.mount("/assets", StaticFiles(directory=VENDOR / "assets"), name="assets")

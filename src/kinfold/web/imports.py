@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 import shutil
+import time
 from pathlib import Path
 
 import yaml
@@ -35,6 +36,7 @@ TYPES = (".csv", ".xlsx", ".json", ".jsonl", ".xes", ".gz")
 SOURCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}")
 TOKEN = re.compile(r"[0-9a-f]{16}")
 QUARANTINE_SHOWN = 200
+UPLOAD_KEPT = 3600.0  # seconds an upload may wait for its columns to be matched
 NO_SOURCE = (
     "Enter the source system's name, such as benefits: the file has no source column to say it"
 )
@@ -73,7 +75,11 @@ async def _upload_form(
         return _page(request, session, state, 400, errors=errors, source=source)
     assert isinstance(given, UploadFile)
     path = save_upload(state, given)
-    (path.parent / "source.txt").write_text(source, encoding="utf-8")
+    try:
+        (path.parent / "source.txt").write_text(source, encoding="utf-8")
+    except OSError:
+        shutil.rmtree(path.parent, ignore_errors=True)
+        raise
     return await run_in_threadpool(
         _import_or_map, request, session, state, path.parent.name, path, source, None
     )
@@ -134,27 +140,28 @@ def _import_or_map(
     mapping: Path | None,
 ) -> Response:
     """Import the upload; first ask how its columns match kinfold's fields, when they are
-    not kinfold's own and no matching was given."""
+    not kinfold's own and no matching was given. The upload is kept only while it waits
+    for that matching: whatever else happens, an error too, it is deleted."""
+    waiting = False
     try:
         columns = read_table(path).columns
-    except KinfoldError as error:
-        shutil.rmtree(path.parent, ignore_errors=True)
-        return _page(request, session, state, 400, errors={"file": str(error)}, source=source)
-    if mapping is None:
-        rules = canonical_mapping(columns).rules
-        if not source and "source" not in rules:
-            shutil.rmtree(path.parent, ignore_errors=True)
-            return _page(request, session, state, 400, errors={"source": NO_SOURCE}, source=source)
-        if not all(f in rules for f in REQUIRED) or not any(f in rules for f in NAME_FIELDS):
-            guess = {field: rule.columns[0] for field, rule in rules.items()}
-            return _mapping_page(request, token, columns, source, {}, guess, 200)
-    try:
+        if mapping is None:
+            rules = canonical_mapping(columns).rules
+            if not source and "source" not in rules:
+                return _page(request, session, state, 400, errors={"source": NO_SOURCE},
+                             source=source)  # fmt: skip
+            if not all(f in rules for f in REQUIRED) or not any(f in rules for f in NAME_FIELDS):
+                guess = {field: rule.columns[0] for field, rule in rules.items()}
+                asked = _mapping_page(request, token, columns, source, {}, guess, 200)
+                waiting = True
+                return asked
         intake = import_and_place(state.engine, state.settings, path, source or None,
                                   mapping_path=mapping, actor=session.account.username)  # fmt: skip
     except KinfoldError as error:
         return _page(request, session, state, 400, errors={"file": str(error)}, source=source)
     finally:
-        shutil.rmtree(path.parent, ignore_errors=True)  # personal data: not kept
+        if not waiting:
+            shutil.rmtree(path.parent, ignore_errors=True)  # personal data: not kept
     if len(intake.imported) > 1:  # one import per source: the list shows them all
         return RedirectResponse("/imports", status_code=303)
     return RedirectResponse(f"/imports/{intake.imported[0].import_id}", status_code=303)
@@ -184,12 +191,12 @@ def _page(
                   types=TYPES, **{"source": "", **context})  # fmt: skip
 
 
-def _uploads(state: WebState) -> Path:
-    return state.folder / "uploads"
+def uploads_of(workspace: Path) -> Path:
+    return workspace / "uploads"
 
 
 def _upload(state: WebState, token: str) -> Path:
-    folder = _uploads(state) / token
+    folder = uploads_of(state.folder) / token
     if not TOKEN.fullmatch(token) or not folder.is_dir():
         raise KinfoldError("That upload is not waiting any more.", "Upload the file again.")
     return folder
@@ -197,13 +204,30 @@ def _upload(state: WebState, token: str) -> Path:
 
 def save_upload(state: WebState, given: UploadFile) -> Path:
     """The upload, written to a folder of its own under the workspace's `uploads/` (its
-    name is the upload's token)."""
-    folder = _uploads(state) / secrets.token_hex(8)
+    name is the upload's token); uploads left waiting too long go first."""
+    sweep_uploads(state.folder)
+    folder = uploads_of(state.folder) / secrets.token_hex(8)
     folder.mkdir(parents=True)
     path = folder / _safe_name(given.filename or "upload")
-    with path.open("wb") as out:
-        shutil.copyfileobj(given.file, out)
+    try:
+        with path.open("wb") as out:
+            shutil.copyfileobj(given.file, out)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return path
+
+
+def sweep_uploads(workspace: Path, kept_for: float = UPLOAD_KEPT) -> int:
+    """Delete the uploads of `workspace` that have waited more than `kept_for` seconds
+    (a column matching abandoned, or left by a crash): they hold personal data. Run when
+    the app starts and at each upload; how many were deleted."""
+    folder = uploads_of(workspace)
+    stale = [upload for upload in (folder.iterdir() if folder.is_dir() else [])
+             if time.time() - upload.stat().st_mtime > kept_for]  # fmt: skip
+    for upload in stale:
+        shutil.rmtree(upload, ignore_errors=True)
+    return len(stale)
 
 
 def upload_problem(given: UploadFile | None) -> str | None:
