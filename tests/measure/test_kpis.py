@@ -9,6 +9,7 @@ import pytest
 
 from kinfold.errors import KinfoldError
 from kinfold.ingest.eventlog import import_event_log
+from kinfold.ingest.workforce import import_workforce
 from kinfold.measure.checks import findings
 from kinfold.measure.frame import from_parquet, from_store
 from kinfold.measure.kpis import Figure, compute, drill
@@ -70,12 +71,28 @@ def test_saved_records_give_the_same_figures(example: Workspace, tmp_path: Path)
 
 
 def test_data_quality_is_reported(example: Workspace, tmp_path: Path) -> None:
-    late = "case_id,activity,resource,timestamp\nA,Letter,Z9,2026-11-05T09:00:00+00:00\n"
-    import_event_log(example.engine, write(tmp_path / "late.csv", late), "claims")
+    late = ("case_id,activity,resource,timestamp\nA,Letter,W1,2026-11-05T09:00:00+00:00\n"
+            "A,Call,Z9,2026-11-05T10:00:00+00:00\n")  # fmt: skip
+    imported = import_event_log(example.engine, write(tmp_path / "late.csv", late), "claims")
+    assert imported.quarantined == 1  # Z9 is not among the workspace's workers
     found = {f.name: f for f in findings(from_store(example.engine, example.settings))}
-    assert found["unknown workers"].count == 1
     assert found["events after closure"].count == 1
     assert "Throughput" in found["events after closure"].affects
+
+
+def test_work_by_someone_not_among_the_workers_named_later_is_reported(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """A log imported before the workers (then kept whole), and the workers after it."""
+    log = ("case_id,activity,resource,timestamp\nA,Letter,W1,2026-11-05T09:00:00+00:00\n"
+           "A,Call,Z9,2026-11-05T10:00:00+00:00\n")  # fmt: skip
+    imported = import_event_log(workspace.engine, write(tmp_path / "log.csv", log), "claims",
+                                add_items=True, item_type="Claim")  # fmt: skip
+    assert imported.quarantined == 0
+    workers = "worker_ref,name,team,hours_per_week,cost_per_hour\nW1,Ann,Claims,37.5,20\n"
+    import_workforce(workspace.engine, write(tmp_path / "workers.csv", workers), "workers")
+    found = {f.name: f for f in findings(from_store(workspace.engine, workspace.settings))}
+    assert found["unknown workers"].count == 1
 
 
 def test_settings_and_choices_are_checked(example: Workspace) -> None:
