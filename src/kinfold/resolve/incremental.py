@@ -103,15 +103,18 @@ def _link(
             union.join(person_record.setdefault(person, item.record), item.record, force=True)
     new_records = {item.record for item in records.items if item.item_id in new}
     scored = people_model.scorer(model, DuckDBLinkage(), records.table())
-    known = set(person_record.values())  # a record of each person already known
+    # the person already known in each group of records, by the group's root: existing
+    # people never merge here (that is for the next full resolve, which weighs all again)
+    person_of_root = {union.find(record): person for person, record in person_record.items()}
     for link in people_model.score(scored, thresholds.match):
-        if (link.left in new_records or link.right in new_records) and not _joins_two_known(
-            union, known, link
-        ):
-            union.join(link.left, link.right)
+        if link.left not in new_records and link.right not in new_records:
+            continue
+        roots = union.find(link.left), union.find(link.right)
+        known = {person_of_root[root] for root in roots if root in person_of_root}
+        if len(known) < 2 and union.join(link.left, link.right) and known:
+            person_of_root[union.find(link.left)] = known.pop()
     scored.where.close()
 
-    person_of_root = {union.find(record): person for person, record in person_record.items()}
     next_person = next_id(conn, people)
     new_people: dict[int, int] = {}  # root -> new person id
     person_of_item: dict[int, int] = {}
@@ -139,13 +142,6 @@ def _link(
     events.record(conn, actor=actor, action="resolve.incremental", entity_type="item",
                   entity_id=min(new_ids), after=result.__dict__)  # fmt: skip
     return result
-
-
-def _joins_two_known(union: people_model.People, known: set[int], link: people_model.Link) -> bool:
-    """Would the link put two people already known together? Existing people never
-    merge here: that is for the next full resolve, which weighs everything again."""
-    roots = {union.find(link.left), union.find(link.right)}
-    return len(roots) == 2 and len(roots & {union.find(record) for record in known}) == 2
 
 
 def _candidates(conn: Connection, new_table: Table) -> set[int]:
