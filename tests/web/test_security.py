@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import io
 import logging
+from datetime import date
 from typing import Any
 
 import openpyxl
@@ -308,9 +309,9 @@ def test_the_api_fuzzed_from_its_description_never_fails_on_the_server(
 @pytest.mark.one_run  # which rows a page may show is decided the same on either database
 def test_no_page_shows_personal_data_its_reader_may_not_see(web_workspace: Workspace) -> None:
     """Every page, download and API answer each role may open, searched for the personal
-    data it must not hold: for a team's caseworker and leader, the names and addresses of
-    people only other teams work with; for the analyst, anyone's name or address and what
-    colleagues typed (notes, questions)."""
+    data it must not hold: for a team's caseworker and leader, that of people only other
+    teams work with; for the analyst, anyone's, and what colleagues typed (notes,
+    questions)."""
     caseworker, csrf = signed_in(web_workspace, "caseworker")
     given = caseworker.post("/next", data={"csrf_token": csrf}, follow_redirects=False)
     own = int(given.headers["location"].split("?")[0].rsplit("/", 1)[1])  # theirs now
@@ -348,10 +349,12 @@ def test_no_page_shows_personal_data_its_reader_may_not_see(web_workspace: Works
 
 
 def _personal_data(workspace: Workspace) -> tuple[set[str], set[str]]:
-    """The names and addresses of the people only other teams than the Housing team work
-    with, and those of everyone; each only where no one else has the same."""
+    """The personal data (names, addresses, dates of birth written both ways, emails,
+    phone and NI numbers) of the people only teams other than the Housing team work
+    with, and that of everyone; each value only where no one else's is the same."""
     query = (
-        select(people.c.first_name, people.c.last_name, households.c.address,
+        select(people.c.first_name, people.c.last_name, people.c.date_of_birth,
+               households.c.address, items.c.email, items.c.phone, items.c.ni_number,
                teams.c.name.label("team"))
         .join(items, items.c.person_id == people.c.id)
         .join(cases, cases.c.id == items.c.case_id)
@@ -360,14 +363,26 @@ def _personal_data(workspace: Workspace) -> tuple[set[str], set[str]]:
     )  # fmt: skip
     with workspace.engine.connect() as conn:
         rows = conn.execute(query).all()
-    values: dict[str, set[str]] = {}  # a name or address -> the teams that work with it
-    for first, last, address, team in rows:
-        for value in (" ".join(part for part in (first, last) if part), address):
+    values: dict[str, set[str]] = {}  # a value -> the teams that work with its person
+    for first, last, born, address, email, phone, ni_number, team in rows:
+        name = " ".join(part for part in (first, last) if part)
+        written = [name, address, email, phone, ni_number]
+        written += _both_ways(born)
+        for value in written:
             if value and len(value) > 8:
                 values.setdefault(value, set()).add(team)
     elsewhere = {value for value, seen in values.items() if "Housing team" not in seen}
     assert len(elsewhere) > 100
     return elsewhere, set(values)
+
+
+def _both_ways(born: Any) -> list[str]:
+    """A date of birth as it is kept (ISO) and as pages write it ("27 August 1971")."""
+    try:
+        day = date.fromisoformat(str(born))
+    except ValueError:
+        return [str(born)] if born else []
+    return [day.isoformat(), f"{day.day} {day:%B %Y}"]
 
 
 def _text_of(response: Any) -> str:
