@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO ?= demo-workspace
 
-.PHONY: install run test lint bench bench-allocate clean
+.PHONY: install run test lint bench bench-allocate bench-resolved clean
 
 install: $(VENV)/.installed
 
@@ -42,12 +42,16 @@ bench: install
 	$(BIN)/python -m bench.incremental
 	$(BIN)/python -m bench.fold --items 1000000 --runs 1
 	$(MAKE) bench-allocate
+	$(MAKE) bench-resolved
 	$(BIN)/python -m bench.web
 	$(BIN)/python -m bench.load
 	PYSPARK_SUBMIT_ARGS="--driver-memory 12g pyspark-shell" $(BIN)/python -m bench.spark
 
 bench-allocate: install  # get next on SQLite and on a throwaway PostgreSQL
 	bash -c 'source scripts/postgres.sh && trap pg_stop EXIT && $(BIN)/python -m bench.allocate'
+
+bench-resolved: install  # 1,000,000 rows into a resolved workspace, SQLite and PostgreSQL
+	bash -c 'source scripts/postgres.sh && trap pg_stop EXIT && $(BIN)/python -m bench.resolved_import'
 
 clean:
 	rm -rf $(VENV) $(DEMO) node_modules src/kinfold/web/static/vendor .pytest_cache .mypy_cache .ruff_cache
