@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from kinfold.ingest.eventlog import LogEvent, import_event_log, pair
 from kinfold.ingest.importer import import_items
+from kinfold.ingest.workforce import import_workforce
 from kinfold.store import items as item_store
 from kinfold.store.schema import events, items
 from kinfold.workspace import Workspace
@@ -120,3 +121,24 @@ def test_csv_log_quarantines_what_it_cannot_use(workspace: Workspace, tmp_path: 
         (5, "case_id is empty"),
         (6, "timestamp: 'not a time' is not a date in the expected form (YYYY-MM-DD)"),
     }  # fmt: skip
+
+
+def test_every_row_of_a_log_is_counted_once(workspace: Workspace, tmp_path: Path) -> None:
+    """Read = new + updated + unchanged + quarantined, whichever way a row fails: cases
+    that cannot become items (no item type), bad rows, and all of it imported again."""
+    write(tmp_path / "workers.csv", "worker_ref,name,team,hours_per_week,cost_per_hour\n"
+                                    "W1,Ann,Claims,37.5,20\n")  # fmt: skip
+    import_workforce(workspace.engine, tmp_path / "workers.csv", "workers")
+    log = write(tmp_path / "log.csv", (
+        "case_id,activity,resource,timestamp\n"
+        "A,Start,W1,2026-11-01T09:00:00+00:00\n"
+        "A,Decide,W1,2026-11-02T09:00:00+00:00\n"
+        "B,Start,W9,2026-11-01T10:00:00+00:00\n"  # not among the workers
+        "C,Start,W1,not a time\n"
+    ))  # fmt: skip
+    for item_type, counted in ((None, (4, 0, 0, 4)), ("Claim", (4, 2, 0, 2)),
+                               ("Claim", (4, 0, 2, 2))):  # fmt: skip
+        result = import_event_log(workspace.engine, log, "claims", add_items=True,
+                                  item_type=item_type)  # fmt: skip
+        assert (result.read, result.new, result.unchanged, result.quarantined) == counted
+        assert result.read == result.new + result.updated + result.unchanged + result.quarantined

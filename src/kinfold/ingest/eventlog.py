@@ -298,10 +298,11 @@ class _Loader:
         item_type: str | None,
         ends: frozenset[str],
     ) -> None:
-        """Make an item of each case not yet in the workspace."""
+        """Make an item of each case not yet in the workspace; a case that cannot be one
+        is quarantined, and taken out of `cases` (each row is quarantined once)."""
         import_id = self.result.import_id
         new = []
-        for (source, ref), case_events in cases.items():
+        for (source, ref), case_events in list(cases.items()):
             if (source, ref) in known:
                 continue
             kind = next((e.item_type for e in case_events if e.item_type), item_type)
@@ -309,6 +310,7 @@ class _Loader:
                 self._reject_case(case_events, Rejected(
                     f"case {ref} is not an item yet, and no item type is given for it",
                     _column(self.mapping.rules.get("item_type"))))  # fmt: skip
+                del cases[(source, ref)]
                 continue
             first = min(case_events, key=lambda e: e.started or e.moment)
             last = max(case_events, key=lambda e: (e.moment, e.number))
