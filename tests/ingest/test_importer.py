@@ -409,3 +409,22 @@ def test_every_row_is_counted_once_and_twice_is_once(
     other = import_items(workspace.engine, write_rows(folder / "two.csv", second), "s")
     assert balanced(other)
     assert len(snapshot(workspace)) == len(after_once) + other.new
+
+
+def test_items_dated_outside_the_years_of_work_are_quarantined(
+    sqlite_workspace: Workspace, tmp_path: Path
+) -> None:
+    """0001-01-01 or 2099 would become every measure's as-of date or start."""
+    given = write(tmp_path / "dates.csv", (
+        "source_ref,item_type,received_at,last_name,due_at\n"
+        "P1,Claim,0001-01-01,Lee,\nP2,Claim,2099-01-01,Ng,\n"
+        "P3,Claim,2026-11-01,Day,2099-05-01\nP4,Claim,2026-11-01,Fox,\n"
+    ))  # fmt: skip
+    result = import_items(sqlite_workspace.engine, given, "dates")
+    assert (result.read, result.new, result.quarantined) == (4, 2, 2)
+    with sqlite_workspace.engine.connect() as conn:
+        reasons = [row.reason for row in item_store.quarantined(conn, "dates")]
+        due = conn.execute(select(items.c.due_at, items.c.issues)
+                           .where(items.c.source_ref == "P3")).one()  # fmt: skip
+    assert all("is outside the dates kinfold takes for work" in reason for reason in reasons)
+    assert due.due_at is None and "2099-05-01 is outside the dates" in due.issues

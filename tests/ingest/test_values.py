@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from kinfold import clock
 from kinfold.ingest import values as v
 
 
@@ -101,3 +102,18 @@ def test_flags_and_statuses() -> None:
     assert v.normalise_status("COMPLETED") == "closed"
     with pytest.raises(v.BadValue, match="neither open nor closed"):
         v.normalise_status("on hold maybe")
+
+
+@pytest.mark.parametrize("given", ["0001-01-01", "1899-12-31", "2099-01-01", "9999-12-31"])
+def test_dates_outside_the_years_of_work_are_refused(given: str) -> None:
+    with pytest.raises(v.BadValue, match=f"{given} is outside the dates kinfold takes"):
+        v.parse_datetime(given)
+    with pytest.raises(v.BadValue, match="outside the dates kinfold takes"):
+        v.parse_moment(given)
+
+
+def test_dates_from_1900_to_a_year_ahead_are_taken() -> None:
+    ahead = (clock.now() + timedelta(days=360)).date().isoformat()
+    assert v.parse_datetime("1900-01-01") == datetime(1900, 1, 1, tzinfo=UTC)
+    assert v.parse_datetime(ahead).date().isoformat() == ahead  # a due date next year
+    assert v.parse_date("1899-05-01") == date(1899, 5, 1)  # birth dates: their own check

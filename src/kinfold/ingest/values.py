@@ -9,9 +9,10 @@ or is kept and flagged is the importer's decision, not these functions'.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
+from kinfold import clock
 from kinfold.ingest.tables import Value
 
 
@@ -27,6 +28,8 @@ NI_NUMBER = re.compile(
 UPRN = re.compile(r"^[0-9]{1,12}$")
 NOT_FLAG_CHARS = re.compile(r"[^a-z0-9]+")
 EARLIEST_BIRTH = date(1900, 1, 1)
+EARLIEST_MOMENT = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_AHEAD = timedelta(days=366)  # a due date may be up to a year ahead
 
 STATUS_WORDS = {
     "open": "open",
@@ -122,7 +125,22 @@ def normalise_status(value: str) -> str:
 
 
 def parse_datetime(value: Value, formats: tuple[str, ...] = ()) -> datetime:
-    """A date or date-time: ISO 8601, or one of `formats` (strftime patterns), as UTC."""
+    """A date or date-time: ISO 8601, or one of `formats` (strftime patterns), as UTC,
+    within the years work can have happened in (`plausible`)."""
+    return plausible(_any_moment(value, formats))
+
+
+def plausible(moment: datetime) -> datetime:
+    """`moment`, if it is from 1900 to a year from now: a date outside (0001-01-01, a
+    typing slip for 2026 as 2099) would become every measure's edge, as of or start."""
+    latest = clock.now() + LATEST_AHEAD
+    if not EARLIEST_MOMENT <= moment <= latest:
+        raise BadValue(f"{moment.date().isoformat()} is outside the dates kinfold takes for work "
+                       f"(from 1 January 1900 to {latest.day} {latest:%B %Y})")  # fmt: skip
+    return moment
+
+
+def _any_moment(value: Value, formats: tuple[str, ...] = ()) -> datetime:
     if isinstance(value, str):
         text = value.strip()
         if not text:
@@ -138,7 +156,7 @@ def parse_datetime(value: Value, formats: tuple[str, ...] = ()) -> datetime:
 def parse_date(value: Value, formats: tuple[str, ...] = ()) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    return parse_datetime(value, formats).date()
+    return _any_moment(value, formats).date()
 
 
 def parse_moment(value: Value, formats: tuple[str, ...] = ()) -> tuple[datetime, bool]:
@@ -148,7 +166,7 @@ def parse_moment(value: Value, formats: tuple[str, ...] = ()) -> tuple[datetime,
         text = value.strip()
         if not text:
             raise BadValue("no date given")
-        return _parse_text(text, formats), _zoned_text(text, formats)
+        return plausible(_parse_text(text, formats)), _zoned_text(text, formats)
     return parse_datetime(value, formats), isinstance(value, datetime) and value.tzinfo is not None
 
 
