@@ -28,6 +28,9 @@ CHECKS = (
      "FROM work w ANTI JOIN roster r ON r.worker = w.worker "
      "AND r.day = CAST(w.completed_at AS DATE) WHERE w.known_worker "
      "AND w.completed_at IS NOT NULL GROUP BY ALL ORDER BY day", HOURS),
+    ("dates outside the years of work", "items received or closed before 1900 or more than "
+     "a year from now, left out of every measure",
+     "SELECT item_id, received_at, closed_at FROM undated ORDER BY item_id", (*DONE, "Backlog")),
     ("completed with no completion time", "items closed with no record of when",
      "SELECT item_id, item_type, received_at FROM items "
      "WHERE status = 'closed' AND closed_at IS NULL", (*DONE, "Backlog")),

@@ -29,6 +29,7 @@ import pyarrow as pa
 from sqlalchemy import Engine, text
 
 from kinfold import clock
+from kinfold.ingest.values import EARLIEST_MOMENT, LATEST_AHEAD
 from kinfold.settings import Settings
 from kinfold.workdays import WorkingDays
 
@@ -166,7 +167,16 @@ def _connect() -> duckdb.DuckDBPyConnection:
 
 
 def _shape(db: duckdb.DuckDBPyConnection) -> None:
-    """From the store's rows to the measures' tables."""
+    """From the store's rows to the measures' tables. An item dated outside the years of
+    work (stored before imports refused such dates, or by hand) is left out of every
+    measure, and kept in `undated` for the data-quality check that lists it."""
+    earliest, cap = _plain(EARLIEST_MOMENT), _plain(clock.now() + LATEST_AHEAD)
+    outside = ("received_at NOT BETWEEN $earliest AND $cap "
+               "OR closed_at NOT BETWEEN $earliest AND $cap")  # fmt: skip
+    bounds = {"earliest": earliest, "cap": cap}
+    db.execute(f"CREATE TABLE undated AS SELECT item_id, received_at, closed_at FROM items_raw "
+               f"WHERE {outside}", bounds)  # fmt: skip
+    db.execute(f"DELETE FROM items_raw WHERE {outside}", bounds)
     db.execute("""
         CREATE TABLE work_raw AS
         WITH oldest AS (SELECT case_id, min(item_id) AS item_id FROM items_raw GROUP BY case_id),
@@ -252,13 +262,20 @@ def _shape(db: duckdb.DuckDBPyConnection) -> None:
 
 
 def _frame(db: duckdb.DuckDBPyConnection, settings: Settings, as_of: datetime | None) -> Frame:
-    """Add the calendar, and say as of when: `as_of`, else the latest time recorded."""
+    """Add the calendar, and say as of when: `as_of`, else the latest time recorded. A
+    date outside the years of work (stored before imports refused them, or by hand) is
+    neither the calendar's start nor the as-of."""
+    earliest, cap = _plain(EARLIEST_MOMENT), _plain(clock.now() + LATEST_AHEAD)
     first, latest = db.execute("""
-        SELECT least((SELECT min(received_at) FROM items), (SELECT min(day) FROM roster),
-                     (SELECT min(coalesce(started_at, completed_at)) FROM work)),
-               greatest((SELECT max(greatest(received_at, closed_at)) FROM items),
-                        (SELECT max(coalesce(completed_at, started_at)) FROM work))
-    """).fetchone() or (None, None)  # fmt: skip
+        SELECT least((SELECT min(received_at) FROM items WHERE received_at >= $earliest),
+                     (SELECT min(day) FROM roster WHERE day >= $earliest),
+                     (SELECT min(coalesce(started_at, completed_at)) FROM work
+                      WHERE coalesce(started_at, completed_at) >= $earliest)),
+               greatest((SELECT max(received_at) FROM items WHERE received_at <= $cap),
+                        (SELECT max(closed_at) FROM items WHERE closed_at <= $cap),
+                        (SELECT max(coalesce(completed_at, started_at)) FROM work
+                         WHERE coalesce(completed_at, started_at) <= $cap))
+    """, {"earliest": earliest, "cap": cap}).fetchone() or (None, None)  # fmt: skip
     as_of = _plain(as_of) if as_of is not None else latest or _plain(clock.now())
     start = first.date() if isinstance(first, datetime) else (first or as_of.date())
     _calendar(db, start - timedelta(days=1), as_of.date(), WorkingDays.from_settings(settings))
