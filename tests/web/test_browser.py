@@ -356,3 +356,7 @@ def test_the_backlog_pages_in_place_with_htmx(served: tuple[str, Workspace], pag
     page.wait_for_selector("a[aria-current='page']:has-text('Overdue')")
     assert page.evaluate("window.kfSamePage") is True
     check(page, "backlog-overdue")
+    with page.expect_download() as downloading:  # a file, not a page swapped in by htmx
+        page.get_by_role("link", name=re.compile(r"^Download all .* as a spreadsheet")).click()
+    assert downloading.value.suggested_filename.endswith(".xlsx")
+    assert "Showing 1 to" in page.inner_text("main")  # the backlog is still shown
