@@ -68,6 +68,7 @@ def test_saved_records_give_the_same_figures(example: Workspace, tmp_path: Path)
     again = from_parquet(folder, example.settings, frame.as_of)
     assert compute(again, "week", "worker") == compute(frame, "week", "worker")
     assert compute(again, "month").figures == compute(frame, "month").figures
+    assert findings(again) == findings(frame)  # the data checks, on saved tables too
 
 
 def test_data_quality_is_reported(example: Workspace, tmp_path: Path) -> None:

@@ -130,11 +130,16 @@ def parse_datetime(value: Value, formats: tuple[str, ...] = ()) -> datetime:
     return plausible(_any_moment(value, formats))
 
 
+def work_window() -> tuple[datetime, datetime]:
+    """The years work can have happened in: from 1 January 1900 to a year from now."""
+    return EARLIEST_MOMENT, clock.now() + LATEST_AHEAD
+
+
 def plausible(moment: datetime) -> datetime:
-    """`moment`, if it is from 1900 to a year from now: a date outside (0001-01-01, a
-    typing slip for 2026 as 2099) would become every measure's edge, as of or start."""
-    latest = clock.now() + LATEST_AHEAD
-    if not EARLIEST_MOMENT <= moment <= latest:
+    """`moment`, if it is within `work_window`: a date outside (0001-01-01, a typing slip
+    for 2026 as 2099) would become every measure's edge, as of or start."""
+    earliest, latest = work_window()
+    if not earliest <= moment <= latest:
         raise BadValue(f"{moment.date().isoformat()} is outside the dates kinfold takes for work "
                        f"(from 1 January 1900 to {latest.day} {latest:%B %Y})")  # fmt: skip
     return moment

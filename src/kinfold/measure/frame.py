@@ -29,11 +29,16 @@ import pyarrow as pa
 from sqlalchemy import Engine, text
 
 from kinfold import clock
-from kinfold.ingest.values import EARLIEST_MOMENT, LATEST_AHEAD
+from kinfold.ingest.values import work_window
 from kinfold.settings import Settings
 from kinfold.workdays import WorkingDays
 
 TABLES = ("work", "items", "roster", "shrinkage", "qa", "skills", "workers", "reopened")
+# items dated outside the years of work: left out of the measures, listed by a check
+OUTSIDE = "received_at NOT BETWEEN $earliest AND $cap OR closed_at NOT BETWEEN $earliest AND $cap"
+# (made from the store's rows before they are left out; from saved tables, as they are)
+UNDATED = ("CREATE TABLE IF NOT EXISTS undated AS SELECT item_id, received_at, closed_at "
+           "FROM {items} WHERE " + OUTSIDE)  # fmt: skip
 PLANNED_SHRINKAGE = frozenset({"leave", "annual_leave", "holiday", "training", "meetings",
                                "meeting", "coaching", "one_to_one", "team_meeting"})  # fmt: skip
 
@@ -170,13 +175,9 @@ def _shape(db: duckdb.DuckDBPyConnection) -> None:
     """From the store's rows to the measures' tables. An item dated outside the years of
     work (stored before imports refused such dates, or by hand) is left out of every
     measure, and kept in `undated` for the data-quality check that lists it."""
-    earliest, cap = _plain(EARLIEST_MOMENT), _plain(clock.now() + LATEST_AHEAD)
-    outside = ("received_at NOT BETWEEN $earliest AND $cap "
-               "OR closed_at NOT BETWEEN $earliest AND $cap")  # fmt: skip
-    bounds = {"earliest": earliest, "cap": cap}
-    db.execute(f"CREATE TABLE undated AS SELECT item_id, received_at, closed_at FROM items_raw "
-               f"WHERE {outside}", bounds)  # fmt: skip
-    db.execute(f"DELETE FROM items_raw WHERE {outside}", bounds)
+    window = _window()
+    db.execute(UNDATED.format(items="items_raw"), window)
+    db.execute(f"DELETE FROM items_raw WHERE {OUTSIDE}", window)
     db.execute("""
         CREATE TABLE work_raw AS
         WITH oldest AS (SELECT case_id, min(item_id) AS item_id FROM items_raw GROUP BY case_id),
@@ -264,8 +265,10 @@ def _shape(db: duckdb.DuckDBPyConnection) -> None:
 def _frame(db: duckdb.DuckDBPyConnection, settings: Settings, as_of: datetime | None) -> Frame:
     """Add the calendar, and say as of when: `as_of`, else the latest time recorded. A
     date outside the years of work (stored before imports refused them, or by hand) is
-    neither the calendar's start nor the as-of."""
-    earliest, cap = _plain(EARLIEST_MOMENT), _plain(clock.now() + LATEST_AHEAD)
+    neither the calendar's start nor the as-of. (Saved tables read again keep such items,
+    listed in `undated` as the store's are.)"""
+    window = _window()
+    db.execute(UNDATED.format(items="items"), window)
     first, latest = db.execute("""
         SELECT least((SELECT min(received_at) FROM items WHERE received_at >= $earliest),
                      (SELECT min(day) FROM roster WHERE day >= $earliest),
@@ -275,7 +278,7 @@ def _frame(db: duckdb.DuckDBPyConnection, settings: Settings, as_of: datetime | 
                         (SELECT max(closed_at) FROM items WHERE closed_at <= $cap),
                         (SELECT max(coalesce(completed_at, started_at)) FROM work
                          WHERE coalesce(completed_at, started_at) <= $cap))
-    """, {"earliest": earliest, "cap": cap}).fetchone() or (None, None)  # fmt: skip
+    """, window).fetchone() or (None, None)  # fmt: skip
     as_of = _plain(as_of) if as_of is not None else latest or _plain(clock.now())
     start = first.date() if isinstance(first, datetime) else (first or as_of.date())
     _calendar(db, start - timedelta(days=1), as_of.date(), WorkingDays.from_settings(settings))
@@ -295,6 +298,12 @@ def _calendar(db: duckdb.DuckDBPyConnection, first: date, last: date, days: Work
     db.register("calendar_arrow", pa.table({"day": dates, "workday": numbers, "working": working}))
     db.execute("CREATE OR REPLACE TABLE calendar AS SELECT * FROM calendar_arrow")
     db.unregister("calendar_arrow")
+
+
+def _window() -> dict[str, datetime]:
+    """The years of work (`work_window`), as the parameters `$earliest` and `$cap`."""
+    earliest, cap = work_window()
+    return {"earliest": _plain(earliest), "cap": _plain(cap)}
 
 
 def _plain(value: Any) -> Any:
