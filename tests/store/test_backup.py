@@ -135,6 +135,10 @@ def test_the_backup_and_restore_commands(demo_workspace: Workspace, tmp_path: Pa
     elsewhere = ("restore", str(tmp_path / "b.zip"), "-w", str(tmp_path / "new"))
     code, output = run(*elsewhere)
     assert code == 1 and "no key" in output and "--key" in output, output
+    wrong = write(tmp_path / "wrong.key", "0" * 64)
+    code, output = run(*elsewhere, "--key", str(wrong))
+    assert code == 1 and "signature" in output, output
+    assert not (tmp_path / "new" / KEY_FILE).exists()  # a key that let nothing through
     code, output = run(*elsewhere, "--key", str(demo_workspace.path / KEY_FILE))
     assert code == 0 and "every table's checksum matches" in output, output
     assert (tmp_path / "new" / KEY_FILE).read_bytes() == (

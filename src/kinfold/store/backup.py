@@ -115,15 +115,14 @@ def backup(folder: Path, out: Path) -> Manifest:
 
 def workspace_key(folder: Path, given: Path | None = None) -> bytes:
     """The key that signs the workspace's backups: `given` (a copy of another
-    workspace's), else the one in its folder, made the first time it is needed."""
+    workspace's, kept by a restore that it let through), else the one in its folder,
+    made the first time it is needed."""
     path = folder / KEY_FILE
     if given is not None:
         try:
             key = given.read_bytes().strip()
         except OSError as error:
             raise KinfoldError(f"The key {given} cannot be read: {error.strerror}.") from None
-        if not path.exists():  # the restored workspace signs its backups with it too
-            _write_key(path, key)
         return key
     if not path.exists():
         _write_key(path, secrets.token_hex(32).encode())
@@ -165,7 +164,8 @@ def _restore(backup_file: Path, folder: Path, key: Path | None) -> Manifest:
             f"Give the {KEY_FILE} of the workspace the backup was taken from: --key PATH.",
         )
     manifest, archive = _open_backup(backup_file)
-    if not manifest.is_signed_by(workspace_key(folder, key)):
+    signing = workspace_key(folder, key)
+    if not manifest.is_signed_by(signing):
         raise KinfoldError(
             f"{backup_file.name} does not match the backup's manifest signature: it was "
             "changed after it was written, or was taken from another workspace.",
@@ -211,6 +211,8 @@ def _restore(backup_file: Path, folder: Path, key: Path | None) -> Manifest:
         migrate(engine)  # a backup from an older kinfold is brought up to date
     finally:
         engine.dispose()
+    if not (folder / KEY_FILE).exists():  # it signs the restored workspace's backups too
+        _write_key(folder / KEY_FILE, signing)
     return manifest
 
 
