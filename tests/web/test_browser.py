@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, expect, sync_playwright
 
 from kinfold.allocate.backlog import queue
 from kinfold.web.app import create_app
@@ -123,7 +123,7 @@ def test_get_next_record_an_action_and_the_case_leaves_the_queue(
     assert "is yours now" in page.inner_text("main")
     check(page, "case")
     page.get_by_role("tab", name=re.compile("Timeline")).click()  # GOV.UK tabs work
-    assert page.locator("#timeline").is_visible()
+    expect(page.locator("#timeline")).to_be_visible()
     page.get_by_label("Case closed").check()
     for box in page.locator("input[name='met[]']").all():
         box.check()
@@ -326,12 +326,12 @@ def test_review_and_admin_pages_work_and_are_accessible(
     page.locator("#skill-1-1").select_option("expert")
     page.get_by_role("button", name="Save the skills of Revenues team").click()
     assert "Saved 1 changed skill level in Revenues team." in page.get_by_role("alert").inner_text()
-    assert page.locator("#skills").is_visible()  # back on the tab of the form
+    expect(page.locator("#skills")).to_be_visible()  # back on the tab of the form
     check(page, "admin-skills")
     page.get_by_role("tab", name="Routing rules").click()
     page.get_by_label("What rule 1 looks for").fill("income")
     page.get_by_role("button", name="Preview what moves").click()
-    assert page.locator("#routing-preview").is_visible()
+    expect(page.locator("#routing-preview")).to_be_visible()  # waits for the answer
     assert page.get_by_label("What rule 1 looks for").input_value() == "income"
     check(page, "admin-routing")
 
