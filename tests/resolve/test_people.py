@@ -232,14 +232,26 @@ def test_names_the_wrong_way_round_and_mistyped_are_compared_at_one_home() -> No
     records = [person("whiteley", "ewa", "1984-02-05"), person("ewan", "whiteley", None)]
     blocked = blocked_by(records)
     assert blocked == ["l.first = r.last and l.postcode = r.postcode",
-                       "l.first = r.last and l.building = r.building"]  # fmt: skip
+                       "l.first = r.last and l.building = r.building",
+                       'l."few_at_building" = r."few_at_building"']  # fmt: skip
 
 
 def test_a_date_of_birth_mistyped_at_one_home_is_compared() -> None:
     # FEBRL1's rec-91: no first name, a surname retyped, the month of birth one digit out
     records = [person(None, "hefford", "1944-08-05"), person(None, "cogzell", "1944-09-05")]
     blocked = blocked_by(records)
-    assert len(blocked) == 1 and "building" in blocked[0] and "dob" in blocked[0]
+    assert len(blocked) == 2 and "building" in blocked[0] and "dob" in blocked[0]
+
+
+def test_a_first_name_and_a_date_of_birth_both_retyped_at_one_home_are_compared() -> None:
+    # FEBRL3's rec-427: "emmet weller" born 1927-05-16 and "madisoen welller" born
+    # 1934-10-24 at 11 Copland Drive, 4350: only the home they share brings them together
+    records = [person("emmet", "weller", "1927-05-16"), person("madisoen", "welller", "1934-10-24")]
+    assert blocked_by(records) == ['l."few_at_building" = r."few_at_building"']
+    # at a building where more than a few records are, the home alone compares none of
+    # them (each would be compared with every other): other rules must
+    crowded = records + [person(f"resident{n}", f"family{n}", None) for n in range(FEW_TOGETHER)]
+    assert blocked_by(crowded) == []
 
 
 def blocked_by(records: list[Record]) -> list[str]:

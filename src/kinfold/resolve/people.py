@@ -224,6 +224,8 @@ def blocking_rules() -> list[Any]:
         block_on("place", "last", "substr(dob, 1, 4)"),
         block_on("street_first"),
         block_on("street_last"),
+        block_on("few_at_building"),
+        block_on("few_at_place"),
     ]
 
 

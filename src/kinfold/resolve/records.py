@@ -55,8 +55,8 @@ class Record(NamedTuple):
 
 RECORD_COLUMNS = Record._fields
 
-# Blocks of two fields that, alone, would grow with the square of the backlog: a common
-# name, a long street. Each is given as a column of its own (the two values joined) only
+# Blocks of fields that, alone, would grow with the square of the backlog: a common
+# name, a long street. Each is given as a column of its own (the values joined) only
 # for records whose block holds at most FEW_TOGETHER of them, so that each record is
 # compared with a bounded number of others on these alone. A pair in a bigger block is
 # still compared when it shares more (a date of birth, a home, a phone): other rules.
@@ -64,6 +64,11 @@ TOGETHER = {
     "names": ("first_formal", "last"),
     "street_first": ("street", "first_formal"),
     "street_last": ("street", "last"),
+    # everyone at a number in a street, where few are: one person's records with the
+    # name and date of birth both mistyped meet here (the model weighs them; a rule that
+    # holds keeps relatives apart)
+    "few_at_building": ("building",),
+    "few_at_place": ("place", "postcode"),
 }
 FEW_TOGETHER = 20
 
@@ -97,15 +102,17 @@ class Records:
         columns: dict[str, list[Any]] = {"unique_id": list(range(len(self.distinct)))}
         for position, name in enumerate(RECORD_COLUMNS):
             columns[name] = [record[position] for record in self.distinct]
-        for name, (one, other) in TOGETHER.items():
-            columns[name] = _few_together(columns[one], columns[other])
+        for name, fields in TOGETHER.items():
+            columns[name] = _few_together([columns[field] for field in fields])
         return pa.table(columns, schema=record_schema())
 
 
-def _few_together(ones: list[str | None], others: list[str | None]) -> list[str | None]:
-    """Each record's two values joined, where at most FEW_TOGETHER records share both."""
-    joined = [f"{one}|{other}" if one and other else None
-              for one, other in zip(ones, others, strict=True)]  # fmt: skip
+def _few_together(columns: list[list[str | None]]) -> list[str | None]:
+    """Each record's values joined, where at most FEW_TOGETHER records share them all."""
+    joined: list[str | None] = []
+    for values in zip(*columns, strict=True):
+        given = [value for value in values if value]
+        joined.append("|".join(given) if len(given) == len(values) else None)
     counts = Counter(joined)
     return [value if value and counts[value] <= FEW_TOGETHER else None for value in joined]
 
