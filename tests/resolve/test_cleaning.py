@@ -71,6 +71,17 @@ def test_houses_streets_and_localities() -> None:
     assert parse_address([None, ""], None) == Address("", "", "", "", "")
 
 
+def test_letters_a_scanner_read_as_digits_are_read_back() -> None:
+    assert parse_address(["No. 146 8urley Crescent"], None) == Address(
+        "", "146", "burley crescent", "", ""
+    )
+    assert parse_address(["20/199 0tley Terrace"], None).key() == "|199|20|otley terrace"
+    assert parse_address(["168 Hollin 5t"], None).street == "hollin street"
+    # ordinals and numbered houses are what they say
+    assert parse_address(["1st Floor Flat, 10 High St"], None).flat == "first"
+    assert parse_address(["8 Acre Lane"], None).number == "8"
+
+
 def test_the_next_flat_is_another_home() -> None:
     one = parse_address(["Flat 1, 10 High Street"], "LS6 2AB")
     two = parse_address(["Flat 2, 10 High Street"], "LS6 2AB")

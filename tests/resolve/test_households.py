@@ -134,6 +134,20 @@ def test_someone_whose_home_only_a_uprn_and_a_neighbour_complete_can_be_left() -
     assert household_of == [0, 1, 1]  # no family here was seen moving together
 
 
+def test_a_home_without_its_postcode_joins_the_one_of_several_where_family_lives() -> None:
+    # 65 Kings Grove is in two postcodes; the Shahs live at one, the Joneses at the other
+    items = [item(1, ["65 Kings Grove"], "LS15 4BQ", surname="jones"),
+             item(2, ["65 Kings Grove"], "HD22 4SX", surname="shah"),
+             item(3, ["65 Kings Grove"], None, surname="shah"),
+             item(4, ["65 Kings Grove"], None, surname="brown")]  # fmt: skip
+    assert households(items, [0, 1, 2, 3], 4)[1] == [0, 1, 1, 2]  # the Browns': either
+
+
+def test_two_streets_at_one_number_and_postcode_are_two_homes() -> None:
+    items = [item(1, ["4 Windsor Close"], "LS6 2AB"), item(2, ["4 Windsor Crescent"], "LS6 2AB")]
+    assert households(items, [0, 1], 2)[1] == [0, 1]
+
+
 def test_everyone_has_a_household_and_it_says_what_it_rests_on() -> None:
     items = [item(1, [None], None), item(2, ["High Street"], "LS6 2AB"),
              item(3, ["10 High Street"], "LS6 2AB"), item(4, ["Low Road"], "LS9 9ZZ"),
@@ -161,6 +175,12 @@ ONE_HOME_MANY_WAYS: list[list[tuple[list[str | None], str | None]]] = [
      (["36 Windsor Gardens Headingley"], "LS6 2AB")],
     [(["Ground Floor Flat, 9 Cliff Ter"], "LS6 2EX"),
      (["Ground Floor Flat 9 Cliff Terrace"], None)],
+    # what a scanner reads: "8" for "B", "5t" for "St", "rn" for "m", "c" for "e", a type
+    # mistyped, and one with no postcode as well
+    [(["146 Burley Crescent"], "HX13 2PY"), (["No. 146 8urley Crescent"], "HX13 2PY"),
+     (["146 Burley Crcs"], "HX13 2PY"), (["146 Bvrlcy Crescent"], None)],
+    [(["168 Hollin Street"], "BD27 5UQ"), (["168 Hollin 5t"], "BD27 5UQ")],
+    [(["Ivy House", "Mill Road"], "BD10 5LT"), (["Ivy House", "Rnill Rd"], "BD105LT")],
     [(["2 Moor Cres"], "LS11 5PH"), (["2 Moor Crescent"], "LS11 5PH"), (["2 moor cl"], "LS11 5PH")],
 ]  # fmt: skip
 

@@ -40,6 +40,8 @@ NUMBER_FIRST = re.compile(r"^(?:no\s+)?(\d+[a-z]?(?:\s*-\s*\d+[a-z]?)?)\s+(\D.*)
 # "2 10 High Street", and "2/10 High Street" once `plain` has taken the slash out
 TWO_NUMBERS = re.compile(r"^(\w*\d\w*|[a-z])\s+(\d+[a-z]?)\s+(\D.+)$")
 NUMBER_ALONE = re.compile(r"^(?:no\s+)?(\d+[a-z]?)$")  # "36", then "Windsor Drive"
+# a word's first letter a scanner read as a digit: "8urley", "0ak", "5treet" (not "1st")
+MISREAD_FIRST = re.compile(r"\b[0158](?=[a-z]{2,}\b)(?!(?:st|nd|rd|th)\b)")
 
 
 @lru_cache(maxsize=1 << 18)  # names and streets repeat across a backlog's items
@@ -54,6 +56,18 @@ def plain(text: str | None) -> str:
 
 # digits a scanner or a clerk reading a form takes for letters: "0liver", "WIL5ON"
 MISREAD_DIGITS = str.maketrans("0158", "olsb")
+
+
+# letters a scanner takes for others: "rn" for "m", "cl" for "d", "i" for "l", "u" for "v"
+SCANNED_PAIRS = (("rn", "m"), ("cl", "d"), ("vv", "w"))
+SCANNED_LETTERS = str.maketrans("iuh", "lvb")
+
+
+def as_scanned(name: str) -> str:
+    """A name (or street) with each group of letters a scanner confuses written as one."""
+    for pair, letter in SCANNED_PAIRS:
+        name = name.replace(pair, letter)
+    return name.translate(SCANNED_LETTERS)
 
 
 def plain_name(text: str | None) -> str:
@@ -139,7 +153,7 @@ def parse_address(lines: list[str | None], postcode: str | None) -> Address:
     common way: "Flat 5, 36 Windsor Dr", "Flat 5 36 Windsor Drive", "5/36 Windsor Drive",
     "36 Windsor Drive, Flat 5", "Ground Floor Flat, 36 ...", "36, Windsor Drive",
     "Rose Cottage, Mill Lane". A house's name stands for its number when it has none."""
-    parts = [plain(part) for line in lines if line for part in line.split(",")]
+    parts = [_read_first_letters(plain(part)) for line in lines if line for part in line.split(",")]
     flat = number = street = name = ""
     rest: list[str] = []
     pending = [part for part in parts if part]
@@ -182,6 +196,12 @@ def parse_address(lines: list[str | None], postcode: str | None) -> Address:
     )
 
 
+def _read_first_letters(part: str) -> str:
+    """ "146 8urley crescent" -> "146 burley crescent": a word that starts with a digit and
+    goes on in letters began with a letter."""
+    return MISREAD_FIRST.sub(lambda digit: digit.group().translate(MISREAD_DIGITS), part)
+
+
 def _flat_number(word: str) -> bool:
     """A flat's number or letter ("5", "4a", "b"), not a word ("flat lane")."""
     return any(ch.isdigit() for ch in word) or len(word) == 1
@@ -194,8 +214,10 @@ def _looks_like_street(part: str) -> bool:
 def _street(street: str) -> tuple[str, str]:
     """The street with its type in full ("windsor dr" -> "windsor drive"), and any words
     after the type (a locality written on the same line)."""
-    # a street's words have no digits: "qveens c1" is "queens cl" misread
-    words = [word.translate(MISREAD_DIGITS) if word[0].isalpha() else word
+    # a street's words have no digits: "qveens c1" is "queens cl" misread, "hollin 5t" is
+    # "hollin st"
+    words = [word.translate(MISREAD_DIGITS)
+             if word[0].isalpha() or word.translate(MISREAD_DIGITS) in STREET_TYPES else word
              for word in street.split(" ") if word]  # fmt: skip
     for position in range(len(words) - 1, 0, -1):
         if words[position] in STREET_TYPES:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from typing import Any
 
-from kinfold.resolve.cleaning import Address
+from kinfold.resolve.cleaning import STREET_TYPES, Address, as_scanned
 from kinfold.resolve.records import ItemPerson
 
 BASES = ("uprn", "address", "part of an address", "no address")
@@ -126,21 +126,27 @@ def households(
     # (number, flat, street) -> postcode -> UPRNs; (postcode, number, flat) -> street -> ...
     postcodes: dict[tuple[str, str, str], dict[str, set[str | None]]] = {}
     streets: dict[tuple[str, str, str], dict[str, set[str | None]]] = {}
-    for home in person_homes:
+    living: dict[tuple[str, str, str], dict[str, list[int]]] = {}  # -> postcode -> people
+    for person, home in enumerate(person_homes):
         if home and home.address.postcode and home.address.street:
             address = home.address
             place, in_postcode = _place(address), _in_postcode(address)
             postcodes.setdefault(place, {}).setdefault(address.postcode, set()).add(home.uprn)
             streets.setdefault(in_postcode, {}).setdefault(address.street, set()).add(home.uprn)
+            living.setdefault(place, {}).setdefault(address.postcode, []).append(person)
+    bonds = family_bonds(items, person_of)
     first_with: dict[str, int] = {}
     for person, home in enumerate(person_homes):
         if home is None:
             continue
         # written without its postcode, or without its street ("Rose Cottage", BD22 8DX):
         # the one home at that number and street, or at that number in that postcode,
-        # unless its UPRN says it is another
+        # unless its UPRN says it is another; of several, the one where family lives
         address = home.address
-        if not address.postcode and (filled := _the_one(postcodes.get(_place(address)), home)):
+        if not address.postcode and (
+            filled := _the_one(postcodes.get(_place(address)), home)
+            or _where_family_lives(living.get(_place(address)), bonds[person], bonds)
+        ):
             address = replace(address, postcode=filled)
         if not address.street and (filled := _the_one(streets.get(_in_postcode(address)), home)):
             address = replace(address, street=filled)
@@ -156,7 +162,7 @@ def households(
             join(person, phones_in_postcode.setdefault(phone_key, person))
 
     _join_mistyped_streets(person_homes, join)
-    _follow_moves(items, person_of, person_homes, find, join)
+    _follow_moves(items, person_of, person_homes, bonds, find, join)
     _place_the_rest(items, person_of, person_homes, find, join)
 
     index: dict[int, int] = {}
@@ -184,6 +190,17 @@ def _the_one(written: dict[str, set[str | None]] | None, home: Home) -> str:
         return ""
     ((spelling, uprns),) = written.items()
     return spelling if not home.uprn or uprns <= {home.uprn, None} else ""
+
+
+def _where_family_lives(
+    living: dict[str, list[int]] | None, bond: set[str], bonds: dict[int, set[str]]
+) -> str:
+    """Of the postcodes a home's number and street are found at, the one where someone
+    shares a surname, phone or email with the person ("" when none or more than one)."""
+    family = {
+        code for code, people in (living or {}).items() if any(bonds[p] & bond for p in people)
+    }
+    return family.pop() if len(family) == 1 else ""
 
 
 def _join_mistyped_streets(
@@ -216,21 +233,29 @@ class _Trail:
     moved_in: dict[int, Any] = field(default_factory=dict)  # first record at current home
     latest: dict[int, Any] = field(default_factory=dict)  # latest record
     left: dict[str, list[int]] = field(default_factory=dict)  # earlier home -> who left it
-    # surnames, phones and emails (none of which is written like another)
-    bonds: dict[int, set[str]] = field(default_factory=dict)
+    bonds: dict[int, set[str]] = field(default_factory=dict)  # `family_bonds`
     born: dict[int, int] = field(default_factory=dict)  # the year they were born
 
 
+def family_bonds(items: Sequence[ItemPerson], person_of: Sequence[int]) -> dict[int, set[str]]:
+    """person -> what ties them to family: their surnames, phones and emails."""
+    bonds: dict[int, set[str]] = {person: set() for person in person_of}
+    for item, person in zip(items, person_of, strict=True):
+        bonds[person].update(value for value in (item.surname, item.phone, item.email) if value)
+    return bonds
+
+
 def _trail(
-    items: Sequence[ItemPerson], person_of: Sequence[int], person_homes: Sequence[Home | None]
+    items: Sequence[ItemPerson],
+    person_of: Sequence[int],
+    person_homes: Sequence[Home | None],
+    bonds: dict[int, set[str]],
 ) -> _Trail:
-    trail = _Trail()
+    trail = _Trail(bonds=bonds)
     earlier: set[tuple[int, str]] = set()  # (person, a home their records give before)
     for item, person in zip(items, person_of, strict=True):
         if item.born:
             trail.born[person] = int(item.born[:4])
-        bonds = trail.bonds.setdefault(person, set())
-        bonds.update(value for value in (item.surname, item.phone, item.email) if value)
         home, when, key = person_homes[person], item.received_at, item.address.key()
         trail.latest[person] = max(when, trail.latest.get(person, when))
         if home is None or not key:
@@ -249,6 +274,7 @@ def _follow_moves(
     items: Sequence[ItemPerson],
     person_of: Sequence[int],
     person_homes: Sequence[Home | None],
+    bonds: dict[int, set[str]],
     find: Callable[[int], int],
     join: Callable[[int, int], None],
 ) -> None:
@@ -263,7 +289,7 @@ def _follow_moves(
     generation younger than a person they left (a grown-up child leaving home, say) are
     learned apart from the rest.
     """
-    trail = _trail(items, person_of, person_homes)
+    trail = _trail(items, person_of, person_homes, bonds)
     living: dict[str, list[int]] = {}  # a home -> who lives there now
     members: dict[int, list[int]] = {}  # a household (its root) -> its people
     for person, home in enumerate(person_homes):
@@ -302,7 +328,22 @@ def _a_generation_younger(year: int | None, others: Sequence[int | None]) -> boo
 
 
 def _similar_streets(street: str, other: str) -> bool:
-    return SequenceMatcher(None, street, other).ratio() >= SAME_STREET
+    """Two spellings of one street: alike once letters a scanner confuses are one
+    ("rnill road", "mill road"), or one name whose type was mistyped ("windsor crcs",
+    "windsor crescent"; not "windsor close")."""
+    if (
+        SequenceMatcher(None, _as_scanned_street(street), _as_scanned_street(other)).ratio()
+        >= SAME_STREET
+    ):
+        return True
+    *name, kind = street.split(" ")
+    *other_name, other_kind = other.split(" ")
+    return (
+        bool(name)
+        and name == other_name
+        and kind[0] == other_kind[0]
+        and (kind not in STREET_TYPES or other_kind not in STREET_TYPES)
+    )
 
 
 def _one_character_apart(code: str, other: str) -> bool:
@@ -377,7 +418,14 @@ def _building(address: Address) -> str:
 
 
 def _place(address: Address) -> tuple[str, str, str]:
-    return (address.number, address.flat, address.street)
+    """Number, flat and street, the street as a scanner reads it ("armlcy close")."""
+    return (address.number, address.flat, _as_scanned_street(address.street))
+
+
+def _as_scanned_street(street: str) -> str:
+    """`as_scanned`, with "e" and "c" one letter as well: one street name differs from
+    another by more than that (a first name may not: "jack", "jake")."""
+    return as_scanned(street).replace("e", "c")
 
 
 def _in_postcode(address: Address) -> tuple[str, str, str]:

@@ -35,7 +35,7 @@ import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
 from splink.internals.exceptions import SplinkException
 
-from kinfold.resolve.cleaning import nicknames
+from kinfold.resolve.cleaning import as_scanned, nicknames
 from kinfold.resolve.linkage import DuckDBLinkage, Linkage
 from kinfold.resolve.records import Record
 
@@ -725,18 +725,6 @@ def same_first_name(x: str, y: str) -> bool:
         return True
     table = nicknames()
     return bool(set(table.get(x, (x,))) & set(table.get(y, (y,))))
-
-
-# letters a scanner takes for others: "rn" for "m", "cl" for "d", "i" for "l", "u" for "v"
-SCANNED_PAIRS = (("rn", "m"), ("cl", "d"), ("vv", "w"))
-SCANNED_LETTERS = str.maketrans("iuh", "lvb")
-
-
-def as_scanned(name: str) -> str:
-    """A name with each group of letters a scanner confuses written as one of them."""
-    for pair, letter in SCANNED_PAIRS:
-        name = name.replace(pair, letter)
-    return name.translate(SCANNED_LETTERS)
 
 
 def within_one_edit(x: str, y: str) -> bool:
