@@ -428,6 +428,12 @@ def drill(
     return [column[0] for column in result.description], result.fetchall()
 
 
+def team_workers(frame: Frame, team: str) -> frozenset[str]:
+    """The workers of one team, as the frame's records name them."""
+    rows = frame.db.execute("SELECT worker FROM workers WHERE team = ?", [team]).fetchall()
+    return frozenset(worker for (worker,) in rows)
+
+
 def _figures(
     frame: Frame, measures: list[Measure], grain: str, by: str | None
 ) -> dict[str, list[Figure]]:

@@ -25,7 +25,7 @@ from kinfold.measure.kpis import DIMENSIONS, GRAINS, compute
 from kinfold.plan.documents import plan_document
 from kinfold.plan.service import ServiceLevel, make_plan
 from kinfold.web.imports import IMPORTERS, good_source, save_upload, upload_problem
-from kinfold.web.measures import frame_of
+from kinfold.web.measures import by_worker_shown, frame_of
 from kinfold.web.pages import NOTE_MAX, Filters
 from kinfold.web.security import (
     ApiAccount,
@@ -97,9 +97,11 @@ def kpis(
         raise KinfoldError(
             f"period: one of {', '.join(GRAINS)}; by: one of {', '.join(DIMENSIONS)}."
         )
-    found = compute(frame_of(state), period, by)
+    frame = frame_of(state)
+    found = compute(frame, period, by)
+    figures = by_worker_shown(found.figures, frame, account) if by == "worker" else found.figures
     return {"as_of": found.as_of, "period": period, "by": by, "skipped": found.skipped,
-            "figures": [asdict(figure) for figure in found.figures]}  # fmt: skip
+            "figures": [asdict(figure) for figure in figures]}  # fmt: skip
 
 
 @router.get("/plan", summary="The plan: forecast, surges, burn-down, FTE needed")

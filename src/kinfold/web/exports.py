@@ -60,7 +60,7 @@ def backlog_download(session: PageSession, state: WebState, filters: Filters) ->
 def records_download(session: PageSession, state: WebState, figure: FigureQuery) -> Response:
     """Every record behind one figure (the page shows the first few hundred)."""
     need_role(session.account, *DRILLERS)
-    columns, rows = figure_records(state, figure, EVERY_ROW)
+    columns, rows = figure_records(state, session.account, figure, EVERY_ROW)
     _audit(state, session, "records", figure.model_dump(mode="json"), len(rows))
     return _workbook("Records", columns, rows, f"records-{_slug(figure.measure)}")
 

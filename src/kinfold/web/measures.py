@@ -14,16 +14,25 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from kinfold.accounts import ADMIN, ANALYST, TEAM_LEADER
+from kinfold.accounts import ADMIN, ANALYST, CASEWORKER, TEAM_LEADER, Account
 from kinfold.errors import KinfoldError
 from kinfold.measure.frame import Frame, from_store
-from kinfold.measure.kpis import BY_NAME, DIMENSIONS, GRAINS, MEASURES, compute, drill
+from kinfold.measure.kpis import (
+    BY_NAME,
+    DIMENSIONS,
+    GRAINS,
+    MEASURES,
+    Figure,
+    compute,
+    drill,
+    team_workers,
+)
 from kinfold.measure.report import last_whole_month
 from kinfold.plan.chart import weeks_shown
 from kinfold.plan.scenario import Scenario
 from kinfold.plan.service import Plan, ServiceLevel, make_plan
 from kinfold.web.render import render
-from kinfold.web.security import PageSession, WebState, need_role
+from kinfold.web.security import PageSession, Refused, WebState, need_role
 
 router = APIRouter(include_in_schema=False)
 DRILLERS = (TEAM_LEADER, ANALYST, ADMIN)  # the records behind a figure name items and staff
@@ -32,8 +41,43 @@ RECORDS_SHOWN = 500
 SHARE_UNITS = {"share"}
 
 
+ANOTHER_WORKER = "(another worker)"
+BY_WORKER_REFUSED = (
+    "Measures by worker are shown only to each worker, their team leader and admin: "
+    "choose a team or another grouping."
+)
+
+
 def frame_of(state: WebState, as_of: datetime | None = None) -> Frame:
     return from_store(state.engine, state.settings, as_of)
+
+
+def workers_shown(frame: Frame, account: Account) -> frozenset[str] | None:
+    """Whose figures by worker `account` may see: everyone's (admin; None), their team's
+    (a team leader), their own (a caseworker), no one's (an analyst). Team before person:
+    no one else watches a colleague's productivity, idle time or utilisation."""
+    if account.role == ADMIN:
+        return None
+    if account.role == TEAM_LEADER and account.team:
+        return team_workers(frame, account.team)
+    if account.role == CASEWORKER and account.worker_ref:
+        return frozenset({account.worker_ref})
+    return frozenset()
+
+
+def dimensions_for(account: Account) -> tuple[str, ...]:
+    """The groupings offered: by worker only to those who may see someone's figures."""
+    return tuple(d for d in DIMENSIONS if d != "worker" or account.role != ANALYST)
+
+
+def by_worker_shown(figures: list[Figure], frame: Frame, account: Account) -> list[Figure]:
+    """The figures by worker `account` may see; refused when they may see no one's."""
+    shown = workers_shown(frame, account)
+    if shown is None:
+        return figures
+    if not shown:
+        raise Refused(BY_WORKER_REFUSED)
+    return [figure for figure in figures if figure.group in shown]
 
 
 @router.get("/measures")
@@ -48,13 +92,19 @@ def measures_page(
     if period not in GRAINS:
         errors["period"] = f"Choose one of: {', '.join(GRAINS)}"
         period = "month"
-    if by and by not in DIMENSIONS:
-        errors["by"] = f"Choose one of: {', '.join(DIMENSIONS)}"
+    dimensions = dimensions_for(session.account)
+    if by and by not in dimensions:
+        errors["by"] = (f"Choose one of: {', '.join(dimensions)}" if by not in DIMENSIONS
+                        else BY_WORKER_REFUSED)  # fmt: skip
         by = None
-    figures = compute(frame_of(state), period, by or None)
+    frame = frame_of(state)
+    figures = compute(frame, period, by or None)
+    listed = figures.figures
+    if by == "worker":
+        listed = by_worker_shown(listed, frame, session.account)
     panels = []
     for measure in MEASURES:
-        found = [f for f in figures.figures if f.measure == measure.name]
+        found = [f for f in listed if f.measure == measure.name]
         if not found:
             continue
         periods = sorted({f.period for f in found if f.period}, reverse=True)[:PERIODS_SHOWN]
@@ -68,7 +118,7 @@ def measures_page(
         })  # fmt: skip
     return render(request, "measures.html", 400 if errors else 200, title="Measures", charts=True,
                   panels=panels, period=period, by=by or "", grains=GRAINS,
-                  dimensions=DIMENSIONS, skipped=figures.skipped, as_of=figures.as_of,
+                  dimensions=dimensions, skipped=figures.skipped, as_of=figures.as_of,
                   errors=errors, drill=session.account.role in DRILLERS,
                   shown=_shown, pack_month=f"{last_whole_month():%Y-%m}")  # fmt: skip
 
@@ -87,14 +137,24 @@ FigureQuery = Annotated[FigureAsked, Query()]
 
 
 def figure_records(
-    state: WebState, figure: FigureAsked, limit: int
+    state: WebState, account: Account, figure: FigureAsked, limit: int
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """The records behind a figure: its columns, and its first `limit` rows."""
+    """The records behind a figure: its columns, and its first `limit` rows. A worker
+    `account` may not see figures of is named in them as ANOTHER_WORKER."""
     known = figure.measure.casefold() in BY_NAME and figure.period in GRAINS
     if not known or (figure.by and figure.by not in DIMENSIONS):
         raise KinfoldError("There is no such figure.", "Choose one from the measures page.")
-    return drill(frame_of(state), figure.measure, figure.period, figure.by or None, figure.at,
-                 figure.group, limit=limit)  # fmt: skip
+    frame = frame_of(state)
+    shown = workers_shown(frame, account)
+    if figure.by == "worker" and shown is not None and figure.group not in shown:
+        raise Refused(BY_WORKER_REFUSED)
+    columns, rows = drill(frame, figure.measure, figure.period, figure.by or None, figure.at,
+                          figure.group, limit=limit)  # fmt: skip
+    if shown is not None and "worker" in columns:
+        at = columns.index("worker")
+        rows = [(*row[:at], row[at] if row[at] in shown or row[at] is None else ANOTHER_WORKER,
+                 *row[at + 1 :]) for row in rows]  # fmt: skip
+    return columns, rows
 
 
 @router.get("/measures/records")
@@ -102,7 +162,7 @@ def records_page(
     request: Request, session: PageSession, state: WebState, figure: FigureQuery
 ) -> Response:
     need_role(session.account, *DRILLERS)
-    columns, rows = figure_records(state, figure, RECORDS_SHOWN)
+    columns, rows = figure_records(state, session.account, figure, RECORDS_SHOWN)
     return render(request, "records.html", title=f"{figure.measure}: its records",
                   **figure.model_dump(), columns=columns, rows=rows, limit=RECORDS_SHOWN,
                   download=f"/measures/records.xlsx?{request.url.query}")  # fmt: skip
