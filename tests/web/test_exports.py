@@ -65,7 +65,7 @@ def test_the_backlog_downloads_whole_for_the_own_team_with_formulas_made_text(
     assert _formulas({"Backlog": body}) == []
     assert _logged(web_workspace, "export.backlog") == {
         "team": "Housing team", "need": None, "area": None, "group": None,
-        "sort": "priority", "rows": expected.total}  # fmt: skip
+        "sort": "priority", "q": None, "mine": False, "rows": expected.total}  # fmt: skip
     refused = client.get("/backlog.xlsx", params={"group": "nonsense"})
     assert refused.status_code == 400 and "There is no group" in refused.text
 

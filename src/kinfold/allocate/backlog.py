@@ -9,16 +9,17 @@ routes every open case to its team, and re-ranks them. `queue` lists a backlog p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select, text
 
 from kinfold import clock
+from kinfold.allocate.next import UNSKILLED
 from kinfold.allocate.routing import Routing, route
 from kinfold.priority.run import Prioritised, prioritise_in
-from kinfold.settings import Settings
+from kinfold.settings import SKILL_LEVEL, Settings
 from kinfold.store import events
 from kinfold.store.database import analyse, in_batches
 from kinfold.store.schema import items, teams
@@ -42,6 +43,7 @@ class QueueRow:
     harm_by: date | None
     reasons: str
     group: str  # one of GROUPS
+    unskilled: bool = False  # no one in its team is skilled for it: its team leader assigns it
 
 
 # The backlog's groups, most pressing first: a case is in the first that fits it
@@ -141,6 +143,8 @@ def queue(
     owner: str | None = None,
     case_id: int | None = None,
     group: str | None = None,
+    search: str | None = None,
+    skill: int = SKILL_LEVEL,
     sort: str = "priority",
     limit: int = 25,
     offset: int = 0,
@@ -148,7 +152,8 @@ def queue(
 ) -> QueuePage:
     """Open cases in priority order (or by `sort`: one of SORTS), filtered by team name,
     need of any open item, area (a postcode sector or district, such as "LS6 2" or
-    "LS6"), owner, group (one of GROUPS), or one case."""
+    "LS6"), owner, group (one of GROUPS), one case, or `search`: words of a name or an
+    address line, a date of birth, a postcode, or a source's reference, on any item."""
     today = today or clock.now().date()
     where = ["c.status = 'open'", "c.priority_rank IS NOT NULL"]
     values: dict[str, Any] = {"limit": limit, "offset": offset, **_days(today)}
@@ -165,6 +170,9 @@ def queue(
     if area:
         where.append("(upper(h.postcode_sector) = :area OR upper(h.postcode_district) = :area)")
         values["area"] = " ".join(area.upper().split())
+    if search and search.strip():
+        where.append(SEARCH)
+        values |= search_values(search)
     joins = (
         "FROM cases c LEFT JOIN teams t ON t.id = c.team_id "
         "LEFT JOIN workers w ON w.id = c.owner_id "
@@ -192,22 +200,55 @@ def queue(
         found = conn.execute(text(
             "SELECT c.priority_rank, c.id, c.priority_score, t.name, w.worker_ref, "
             "c.work_state, c.waiting_until, c.next_due, c.harm_by, c.priority_reasons, "
-            f"coalesce(h.person_count, 1), {GROUP_SQL} "
+            f"coalesce(h.person_count, 1), {GROUP_SQL}, CASE WHEN {UNSKILLED} THEN 1 ELSE 0 END "
             f"{joins}{' AND '.join(where)} ORDER BY {SORTS[sort]} LIMIT :limit OFFSET :offset"
-        ), values).all()  # fmt: skip
+        ), values | {"skill": skill}).all()  # fmt: skip
         facts = _open_item_facts(conn, [row[1] for row in found])
     total = groups.get(group, 0) if group else sum(groups.values())
     rows = []
     for (rank, case_id, score, team_name, worker, state, until, due, harm, reasons, people,
-         in_group) in found:  # fmt: skip
+         in_group, unskilled) in found:  # fmt: skip
         needs, count, oldest = facts.get(case_id, ((), 0, None))
         rows.append(QueueRow(
             rank=rank, case_id=case_id, score=score, team=team_name, owner=worker, state=state,
             waiting_until=_maybe_day(until), people=people, open_items=count, needs=needs,
             oldest_days=(today - oldest).days if oldest else None, next_due=_maybe_day(due),
             harm_by=_maybe_day(harm), reasons=reasons or "", group=in_group,
+            unskilled=bool(unskilled),
         ))  # fmt: skip
     return QueuePage(rows, total, groups)
+
+
+# a case with an item that names the person or home searched for
+SEARCH = (
+    "EXISTS (SELECT 1 FROM items s WHERE s.case_id = c.id AND ("
+    "lower(coalesce(s.first_name, '') || ' ' || coalesce(s.last_name, '')) LIKE :words "
+    "OR lower(coalesce(s.full_name, '')) LIKE :words "
+    "OR lower(coalesce(s.address_line_1, '')) LIKE :words "
+    "OR s.date_of_birth = :born "
+    "OR replace(upper(coalesce(s.postcode, '')), ' ', '') = :postcode "
+    "OR lower(s.source_ref) = :ref))"
+)
+
+
+def search_values(search: str) -> dict[str, str]:
+    """The search's values: its words in order anywhere in a name or address line
+    (LIKE's own characters taken literally), a date of birth written 12/05/1980 or
+    1980-05-12, a postcode with or without its space, a source's reference."""
+    text = " ".join(search.lower().split())
+    words = "%".join(part.replace("\\", "").replace("%", "").replace("_", "")
+                     for part in text.split(" "))  # fmt: skip
+    postcode = text.replace(" ", "").upper()
+    return {"words": f"%{words}%", "born": _birth_date(text), "postcode": postcode, "ref": text}
+
+
+def _birth_date(text: str) -> str:
+    for written in ("%d/%m/%Y", "%Y-%m-%d", "%d %m %Y", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(text, written).date().isoformat()
+        except ValueError:
+            continue
+    return ""
 
 
 def _days(today: date) -> dict[str, date]:

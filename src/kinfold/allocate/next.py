@@ -2,11 +2,12 @@
 
 A worker gets back their own waiting case once its day has come; otherwise, while under
 their work-in-progress cap, the highest-priority unowned open case in their team's
-backlog whose every open item they are skilled for. No case is ever given to two
-workers. On PostgreSQL one statement picks the case with `FOR UPDATE SKIP LOCKED`
-(others skip it), claims and logs it; on SQLite (one writer at a time) each claim is one
-guarded UPDATE, and a lost race looks again. Within one process, claims queue in the
-order they came: one at a time on SQLite, a few at once on PostgreSQL.
+backlog they are skilled for (`SKILLED`: its most pressing open item, `LEAD_TYPE`). No
+case is ever given to two workers. On PostgreSQL one statement picks the case with
+`FOR UPDATE SKIP LOCKED` (others skip it), claims and logs it; on SQLite (one writer at
+a time) each claim is one guarded UPDATE, and a lost race looks again. Within one
+process, claims queue in the order they came: one at a time on SQLite, a few at once on
+PostgreSQL.
 """
 
 from __future__ import annotations
@@ -177,10 +178,33 @@ WAITING = (
     "ORDER BY priority_rank LIMIT 1{lock}) AND owner_id = :worker AND work_state = 'waiting' "
     "RETURNING id, priority_rank"
 )
+# The type of a case's most pressing open item: one with a risk flag first, then the
+# soonest due, then the longest waiting. A worker skilled for it may take the case.
+LEAD_TYPE = (
+    "(SELECT i.item_type FROM items i WHERE i.case_id = c.id AND i.status = 'open' "
+    "ORDER BY CASE WHEN i.flags IS NULL OR i.flags = '' THEN 1 ELSE 0 END, "
+    "CASE WHEN i.due_at IS NULL THEN 1 ELSE 0 END, i.due_at, i.received_at, i.id LIMIT 1)"
+)
+# Skilled for a case: for its most pressing item; or, where no one in its team is, for
+# any of its open items (a mixed case goes to whoever covers part of it). A case no one in
+# its team is skilled for at all waits for its team leader to assign it (`UNSKILLED`).
+TEAM_SKILLED_FOR_LEAD = (
+    "EXISTS (SELECT 1 FROM skills ts JOIN workers tw ON tw.id = ts.worker_id "
+    "WHERE tw.team_id = c.team_id AND tw.active AND ts.level >= :skill "
+    f"AND ts.item_type = {LEAD_TYPE})"
+)
 SKILLED = (
-    "NOT EXISTS (SELECT 1 FROM items i WHERE i.case_id = c.id AND i.status = 'open' "
-    "AND NOT EXISTS (SELECT 1 FROM skills s WHERE s.worker_id = :worker "
-    "AND s.item_type = i.item_type AND s.level >= :skill))"
+    "(EXISTS (SELECT 1 FROM skills s WHERE s.worker_id = :worker "
+    f"AND s.item_type = {LEAD_TYPE} AND s.level >= :skill) OR (NOT {TEAM_SKILLED_FOR_LEAD} "
+    "AND EXISTS (SELECT 1 FROM items ai JOIN skills a ON a.item_type = ai.item_type "
+    "WHERE ai.case_id = c.id AND ai.status = 'open' AND a.worker_id = :worker "
+    "AND a.level >= :skill)))"
+)
+UNSKILLED = (
+    f"NOT {TEAM_SKILLED_FOR_LEAD} AND NOT EXISTS (SELECT 1 FROM items ai "
+    "JOIN skills a ON a.item_type = ai.item_type JOIN workers aw ON aw.id = a.worker_id "
+    "WHERE ai.case_id = c.id AND ai.status = 'open' AND aw.team_id = c.team_id AND aw.active "
+    "AND a.level >= :skill)"
 )
 UNOWNED = (
     "SELECT c.id FROM cases c WHERE c.team_id = :team AND c.status = 'open' "

@@ -26,7 +26,7 @@ from kinfold.plan.documents import plan_document
 from kinfold.plan.service import ServiceLevel, make_plan
 from kinfold.web.imports import IMPORTERS, good_source, save_upload, upload_problem
 from kinfold.web.measures import by_worker_shown, frame_of
-from kinfold.web.pages import NOTE_MAX, Filters
+from kinfold.web.pages import NOTE_MAX, Filters, queue_filters
 from kinfold.web.security import (
     ApiAccount,
     RecordId,
@@ -60,16 +60,14 @@ def me(account: ApiAccount) -> dict[str, Any]:
 @router.get("/queue", summary="The backlog in priority order, a page at a time")
 def queue(account: ApiAccount, state: WebState, filters: Filters) -> dict[str, Any]:
     team = filters.team
-    if not account.sees_every_team:
-        if team and team.lower() != (account.team or "").lower():
-            raise Refused(f"The {team} backlog is another team's.")
-        team = account.team
+    if not account.sees_every_team and team and team.lower() != (account.team or "").lower():
+        raise Refused(f"The {team} backlog is another team's.")
     if filters.group and filters.group not in backlog.GROUPS:
         raise KinfoldError(f"group: choose one of {', '.join(backlog.GROUPS)}.")
     if filters.sort not in backlog.SORTS:
         raise KinfoldError(f"sort: choose one of {', '.join(backlog.SORTS)}.")
-    found = backlog.queue(state.engine, team=team, need=filters.need, area=filters.area,
-                          group=filters.group, sort=filters.sort, limit=PAGE_SIZE,
+    found = backlog.queue(state.engine, **queue_filters(account, filters), group=filters.group,
+                          sort=filters.sort, limit=PAGE_SIZE,
                           offset=(filters.page - 1) * PAGE_SIZE)  # fmt: skip
     return {"total": found.total, "page": filters.page, "page_size": PAGE_SIZE,
             "cases": [asdict(row) for row in found.rows]}  # fmt: skip

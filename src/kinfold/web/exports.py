@@ -21,7 +21,7 @@ from kinfold.measure.report import last_whole_month, month_end, month_of, write_
 from kinfold.spreadsheet import safe_cell
 from kinfold.store import events
 from kinfold.web.measures import DRILLERS, FigureQuery, figure_records, frame_of
-from kinfold.web.pages import Filters
+from kinfold.web.pages import Filters, queue_filters
 from kinfold.web.security import PageSession, WebState, need_role
 
 router = APIRouter(include_in_schema=False)
@@ -35,16 +35,15 @@ BACKLOG_COLUMNS = ("Rank", "Case", "Group", "Team", "Owner", "State", "Waiting u
 @router.get("/backlog.xlsx")
 def backlog_download(session: PageSession, state: WebState, filters: Filters) -> Response:
     """The backlog as the page shows it (filters and order), every page of it."""
-    account = session.account
-    team = filters.team if account.sees_every_team else account.team
+    chosen = queue_filters(session.account, filters)
+    team = chosen["team"]
     if filters.group and filters.group not in backlog.GROUPS:
         raise KinfoldError(f"There is no group '{filters.group}'.",
                            f"Choose one of: {', '.join(backlog.GROUPS)}.")  # fmt: skip
     if filters.sort not in backlog.SORTS:
         raise KinfoldError(f"There is no order '{filters.sort}'.",
                            f"Choose one of: {', '.join(backlog.SORTS)}.")  # fmt: skip
-    found = backlog.queue(state.engine, team=team or None, need=filters.need or None,
-                          area=filters.area or None, group=filters.group, sort=filters.sort,
+    found = backlog.queue(state.engine, **chosen, group=filters.group, sort=filters.sort,
                           limit=EVERY_ROW)  # fmt: skip
     rows = [
         (r.rank, r.case_id, r.group, r.team, r.owner, r.state, r.waiting_until, r.people,

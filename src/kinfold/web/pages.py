@@ -15,7 +15,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from kinfold import accounts
-from kinfold.allocate import backlog, peers
+from kinfold.accounts import ADMIN, TEAM_LEADER, Account
+from kinfold.allocate import backlog, ownership, peers
 from kinfold.allocate.next import NextError, get_next
 from kinfold.allocate.work import ACTIONS, WorkError, record_action
 from kinfold.store.schema import teams
@@ -24,9 +25,11 @@ from kinfold.web.security import (
     COOKIE,
     PageSession,
     RecordId,
+    Refused,
     WebState,
     checked_form,
     need_case,
+    need_role,
     need_worker,
     viewed_case,
 )
@@ -112,51 +115,75 @@ class BacklogFilters(BaseModel):
     group: str | None = Field(None, max_length=40, description=", ".join(backlog.GROUPS))
     sort: str = Field("priority", max_length=20, description=", ".join(backlog.SORTS))
     page: int = Field(1, ge=1, le=1_000_000)
+    q: str | None = Field(
+        None, max_length=200,
+        description="a name, address, date of birth, postcode or a source's reference",
+    )  # fmt: skip
+    mine: bool = Field(False, description="only the cases of the signed-in worker")
 
 
 Filters = Annotated[BacklogFilters, Query()]
+
+
+def queue_filters(account: Account, filters: BacklogFilters) -> dict[str, Any]:
+    """`backlog.queue`'s filters for what `account` asked: their own team's backlog unless
+    they see every team; their own cases for `mine`; a search only by those who see
+    people's names."""
+    if filters.q and filters.q.strip() and account.pseudonymised:
+        raise Refused("Searching for a person is for those who work cases: analysts see "
+                      "people as pseudonyms.")  # fmt: skip
+    return {
+        "team": (filters.team if account.sees_every_team else account.team) or None,
+        "need": filters.need or None,
+        "area": filters.area or None,
+        "owner": need_worker(account) if filters.mine else None,
+        "search": filters.q or None,
+    }
 
 
 @router.get("/backlog")
 def backlog_page(
     request: Request, session: PageSession, state: WebState, filters: Filters
 ) -> Response:
-    return _backlog(request, session, state, **filters.model_dump())
+    return _backlog(request, session, state, filters)
+
+
+@router.get("/my-cases")
+def my_cases_page(request: Request, session: PageSession, state: WebState) -> Response:
+    return _backlog(request, session, state, BacklogFilters.model_validate({"mine": True}))
 
 
 def _backlog(
     request: Request,
     session: PageSession,
     state: WebState,
-    team: str | None = None,
-    need: str | None = None,
-    area: str | None = None,
-    group: str | None = None,
-    sort: str = "priority",
-    page: int = 1,
+    asked: BacklogFilters | None = None,
     errors: dict[str, str] | None = None,
 ) -> Response:
     account = session.account
-    if not account.sees_every_team:
-        team = account.team  # a caseworker's or team leader's own backlog, whatever is asked
+    asked = asked or BacklogFilters.model_validate({})
     errors = dict(errors or {})
+    group, sort, page = asked.group, asked.sort, asked.page
     if group and group not in backlog.GROUPS:
         errors["group"] = f"Choose one of: {', '.join(backlog.GROUPS)}"
         group = None
     if sort not in backlog.SORTS:
         errors["sort"] = f"Choose one of: {', '.join(backlog.SORTS)}"
         sort = "priority"
-    found = backlog.queue(state.engine, team=team or None, need=need or None, area=area or None,
-                          group=group, sort=sort, limit=PAGE_SIZE,
-                          offset=(page - 1) * PAGE_SIZE)  # fmt: skip
-    filters = {"team": team or "", "need": need or "", "area": area or "", "group": group or "",
-               "sort": sort}  # fmt: skip
+    chosen = queue_filters(account, asked)
+    found = backlog.queue(state.engine, **chosen, group=group, sort=sort, limit=PAGE_SIZE,
+                          offset=(page - 1) * PAGE_SIZE,
+                          skill=state.settings.allocation.skill)  # fmt: skip
+    team = chosen["team"]
+    filters = {"team": team or "", "need": asked.need or "", "area": asked.area or "",
+               "group": group or "", "sort": sort, "q": asked.q or "",
+               "mine": "true" if asked.mine else ""}  # fmt: skip
     return render(
         request,
         "backlog.html",
         400 if errors else 200,
-        title=f"{team} backlog" if team else "Every team's backlog",
-        page_title=team or "Every team",
+        title="My cases" if asked.mine else f"{team} backlog" if team else "Every team's backlog",
+        page_title="My cases" if asked.mine else team or "Every team",
         rows=found.rows,
         total=found.total,
         first=(page - 1) * PAGE_SIZE + 1,
@@ -183,11 +210,85 @@ async def next_case(request: Request, session: PageSession, state: WebState) -> 
     return RedirectResponse(f"/cases/{given.case_id}?given=1", status_code=303)
 
 
+LEADERS = (TEAM_LEADER, ADMIN)  # who assign, reassign and hand back any case of a team
+OWNERSHIP_DONE = {"claimed", "assigned", "handed-back"}  # what a redirect may say was done
+
+
 @router.get("/cases/{case_id}")
 def case_page(
-    request: Request, case_id: RecordId, session: PageSession, state: WebState, given: int = 0
+    request: Request,
+    case_id: RecordId,
+    session: PageSession,
+    state: WebState,
+    given: int = 0,
+    done: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
-    return _case(request, session, state, case_id, given=bool(given))
+    return _case(request, session, state, case_id, given=bool(given),
+                 changed=done if done in OWNERSHIP_DONE else "")  # fmt: skip
+
+
+@router.post("/cases/{case_id}/claim")
+async def claim_case(
+    request: Request, case_id: RecordId, session: PageSession, state: WebState
+) -> Response:
+    await checked_form(request, session)
+    need_case(state, session.account, case_id)
+    worker = need_worker(session.account)
+    return _owned(request, session, state, case_id, "claimed", ownership.claim,
+                  state.engine, worker, case_id, state.settings.allocation.cap)  # fmt: skip
+
+
+@router.post("/cases/{case_id}/assign")
+async def assign_case(
+    request: Request, case_id: RecordId, session: PageSession, state: WebState
+) -> Response:
+    form = await checked_form(request, session)
+    need_case(state, session.account, case_id)
+    need_role(session.account, *LEADERS)
+    worker = str(form.get("worker", "")).strip()
+    if not worker:
+        return _case(request, session, state, case_id, status=400,
+                     errors={"worker": "Select who the case goes to"})  # fmt: skip
+    return _owned(request, session, state, case_id, "assigned", ownership.assign,
+                  state.engine, session.account.username, case_id, worker)  # fmt: skip
+
+
+@router.post("/cases/{case_id}/hand-back")
+async def hand_back_case(
+    request: Request, case_id: RecordId, session: PageSession, state: WebState
+) -> Response:
+    form = await checked_form(request, session)
+    need_case(state, session.account, case_id)
+    account = session.account
+    owner = ownership.owner_of(state.engine, case_id)
+    if account.role not in LEADERS and (owner is None or owner != account.worker_ref):
+        need_role(account, *LEADERS)  # refused: only its owner or a team leader hands it back
+    reason = str(form.get("reason", "")).strip()
+    problem = too_long(reason, "The reason") if reason else "Say why the case goes back"
+    if problem:
+        return _case(request, session, state, case_id, status=400, form=form,
+                     errors={"reason": problem})  # fmt: skip
+    actor = account.worker_ref or account.username
+    return _owned(request, session, state, case_id, "handed-back", ownership.hand_back,
+                  state.engine, actor, case_id, reason)  # fmt: skip
+
+
+def _owned(
+    request: Request,
+    session: PageSession,
+    state: WebState,
+    case_id: int,
+    done: str,
+    change: Any,
+    *args: Any,
+) -> Response:
+    """Change the owner; then back to the case page (post/redirect/get), or the error."""
+    try:
+        change(*args)
+    except WorkError as error:
+        return _case(request, session, state, case_id, status=400,
+                     errors={"owner": str(error).replace("\n", " ")})  # fmt: skip
+    return RedirectResponse(f"/cases/{case_id}?done={done}", status_code=303)
 
 
 @router.post("/cases/{case_id}/actions")
@@ -240,6 +341,7 @@ def _case(
 ) -> Response:
     account = session.account
     view = viewed_case(state, account, case_id, "web")
+    leads = account.role in LEADERS
     return render(
         request,
         "case.html",
@@ -248,6 +350,12 @@ def _case(
         case=view,
         actions=list(ACTIONS),
         mine=view.owner is not None and view.owner == account.worker_ref,
+        may_claim=view.status == "open" and view.owner is None and account.worker_ref is not None,
+        may_assign=leads and view.status == "open",
+        may_hand_back=view.status == "open"
+        and view.owner is not None
+        and (leads or view.owner == account.worker_ref),
+        team_workers=ownership.workers_of_case_team(state.engine, case_id) if leads else [],
         **context,
     )
 
