@@ -4,10 +4,14 @@ the case's decision."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import Engine, update
 
-from kinfold.allocate.peers import LONGEST, answer, ask, open_questions
-from kinfold.allocate.work import WorkError
+from kinfold.allocate.case import case_view
+from kinfold.allocate.next import get_next
+from kinfold.allocate.peers import LONGEST, answer, ask, asked_by, open_questions
+from kinfold.allocate.work import WorkError, checklist, record_action
+from kinfold.privacy import NOT_SHOWN
+from kinfold.settings import Settings
 from kinfold.store import events
 from kinfold.store.schema import workers
 from kinfold.workspace import Workspace
@@ -58,3 +62,41 @@ def test_questions_that_cannot_be_asked(workspace: Workspace) -> None:
     with pytest.raises(WorkError, match="no peer question 5"):
         answer(engine, "W01", 5, "Because.")
     assert open_questions(engine) == []
+
+
+def test_the_asker_sees_the_answer_and_the_case_shows_both(workspace: Workspace) -> None:
+    engine = workspace.engine
+    backlog(engine, 2, 2)
+    first = ask(engine, "W01", 1, "Is the son part of the household?")
+    ask(engine, "W01", 2, "Can we accept a photo of the tenancy?")
+    answer(engine, "W02", first, "Yes: he lives there most of the week.")
+    mine = asked_by(engine, "W01")
+    assert [(q.case_id, q.answered_by, q.answer) for q in mine] == [
+        (2, None, None), (1, "W02", "Yes: he lives there most of the week.")]  # fmt: skip
+    assert asked_by(engine, "W02") == []
+    with engine.connect() as conn:
+        view = case_view(conn, 1, Settings())
+        hidden = case_view(conn, 1, Settings(), pseudonymised=True)
+    notes = [moment.note for moment in view.timeline]
+    assert "Is the son part of the household?" in notes
+    assert ("Asked: Is the son part of the household? Decided: Yes: he lives there most of "
+            "the week.") in notes  # fmt: skip
+    assert {moment.note for moment in hidden.timeline} == {NOT_SHOWN}
+
+
+def test_a_case_with_a_question_waiting_closes_only_with_a_reason(workspace: Workspace) -> None:
+    engine = workspace.engine
+    backlog(engine, 1, 2)
+    get_next(engine, "W01", Settings())
+    ask(engine, "W01", 1, "Should we close this before the tribunal?")
+    met = checklist_of(engine, 1)  # the checklist is met: only the question stops it
+    with pytest.raises(WorkError, match="waiting for your team's answer"):
+        record_action(engine, Settings(), "W01", 1, "case closed", met=met)
+    reason = "the tribunal was cancelled"
+    done = record_action(engine, Settings(), "W01", 1, "case closed", met=met, override=reason)
+    assert "closed" in done.summary
+
+
+def checklist_of(workspace_engine: Engine, case_id: int) -> tuple[str, ...]:
+    with workspace_engine.connect() as conn:
+        return checklist(conn, case_id, Settings())

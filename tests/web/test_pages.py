@@ -208,6 +208,13 @@ def test_a_question_asked_on_a_case_is_answered_by_a_peer(web_workspace: Workspa
     reply = {"csrf_token": peer_csrf, "answer": "Yes: same address since May."}
     answered = peer.post(f"/peers/{number}/answer", data=reply)
     assert "recorded on case" in answered.text and f"/peers/{number}/answer" not in answered.text
+    assert answered.history and answered.history[0].status_code == 303  # a reload posts nothing
+    theirs = asking.get("/peers").text
+    assert "Your questions" in theirs and "Answered" in theirs
+    assert "Yes: same address since May." in theirs
+    timeline = asking.get(case_url).text
+    assert "Is &lt;b&gt;Jo&lt;/b&gt; in the household?" in timeline
+    assert "Decided: Yes: same address since May." in timeline
     for path in ("/checkin", "/hotspots", "/goals"):
         assert peer.get(path).status_code == 200
 

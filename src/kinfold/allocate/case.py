@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, String, cast, or_, select
+from sqlalchemy import Connection, String, cast, func, or_, select
 
 from kinfold import clock
 from kinfold.allocate.work import checklist
@@ -17,7 +17,7 @@ from kinfold.errors import KinfoldError
 from kinfold.privacy import NOT_SHOWN
 from kinfold.settings import Settings
 from kinfold.store import events
-from kinfold.store.schema import cases, households, items, people, teams, workers
+from kinfold.store.schema import cases, households, items, peer_questions, people, teams, workers
 from kinfold.store.schema import events as event_log
 
 
@@ -191,19 +191,23 @@ def _timeline(conn: Connection, case_id: int, pseudonymised: bool) -> list[Momen
     """What happened to the case and its items, newest first (views are left out);
     pseudonymised, without what people typed."""
     log = event_log
+    when = func.coalesce(log.c.completed_at, log.c.recorded_at)  # when the work happened
+    asked = dict(conn.execute(select(peer_questions.c.id, peer_questions.c.question)
+                              .where(peer_questions.c.case_id == case_id)).all())  # fmt: skip
     rows = conn.execute(
-        select(log.c.recorded_at, log.c.actor, log.c.action, log.c.outcome, log.c.after)
+        select(when, log.c.actor, log.c.action, log.c.outcome, log.c.after)
         .where(or_(
             (log.c.entity_type == "case") & (log.c.entity_id == str(case_id)),
             (log.c.entity_type == "item") & log.c.entity_id.in_(
                 select(cast(items.c.id, String)).where(items.c.case_id == case_id)),
         ), ~log.c.action.like("%.viewed"))
-        .order_by(log.c.recorded_at.desc(), log.c.id.desc())
+        .order_by(when.desc(), log.c.id.desc())
     )  # fmt: skip
     return [
-        Moment(clock.moment_of(at), actor, _words(action, outcome), _note(after, pseudonymised))
+        Moment(clock.moment_of(at), actor, _words(action, outcome),
+               _note(after, pseudonymised, asked))
         for at, actor, action, outcome, after in rows
-    ]
+    ]  # fmt: skip
 
 
 def _words(action: str, outcome: str | None) -> str:
@@ -212,11 +216,18 @@ def _words(action: str, outcome: str | None) -> str:
     return action.replace("case.", "").replace("item.", "item ").replace("_", " ").capitalize()
 
 
-def _note(after: str | None, pseudonymised: bool) -> str | None:
+def _note(after: str | None, pseudonymised: bool, asked: dict[int, str]) -> str | None:
+    """What a person typed with the event: a note, a question to the team (`asked`, by
+    its id), or a question and the decision that answered it."""
     if not after:
         return None
     try:
-        note = json.loads(after).get("note")
+        given = json.loads(after)
+        note = given.get("note")
+        if "decision" in given:
+            note = f"Asked: {given.get('question')} Decided: {given['decision']}"
+        elif isinstance(given.get("question"), int):
+            note = asked.get(given["question"])
     except (ValueError, AttributeError):
         return None
     if not note:

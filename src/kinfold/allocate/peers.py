@@ -100,6 +100,21 @@ def open_questions(
                 for row in conn.execute(query)]  # fmt: skip
 
 
+def asked_by(engine: Engine, worker_ref: str, limit: int = 50) -> list[Question]:
+    """The questions a worker asked, newest first, with their answers once given."""
+    query = (
+        select(peer_questions, teams.c.name)
+        .select_from(peer_questions.outerjoin(teams, teams.c.id == peer_questions.c.team_id))
+        .where(peer_questions.c.asked_by == worker_ref)
+        .order_by(peer_questions.c.asked_at.desc(), peer_questions.c.id.desc())
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        return [Question(row.id, row.case_id, row.name, row.asked_by, row.asked_at, row.question,
+                         row.answered_by, row.answered_at, row.answer)
+                for row in conn.execute(query)]  # fmt: skip
+
+
 def _words(text: str, what: str) -> str:
     words = (text or "").strip()
     if not words:

@@ -16,13 +16,13 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from sqlalchemy import Connection, Engine, select, text, update
+from sqlalchemy import Connection, Engine, func, select, text, update
 
 from kinfold import clock
 from kinfold.errors import KinfoldError
 from kinfold.settings import Settings
 from kinfold.store import events
-from kinfold.store.schema import cases, items, workers
+from kinfold.store.schema import cases, items, peer_questions, workers
 
 ACTIONS = {
     "contact made": "case.contact_made",
@@ -191,6 +191,14 @@ def _close(
         raise WorkError(
             f"Case {case_id} is not enough yet: not met: {'; '.join(missing)}.",
             "Meet them, or close it anyway with the reason why (an override).",
+        )
+    waiting = conn.execute(select(func.count()).select_from(peer_questions).where(
+        peer_questions.c.case_id == case_id,
+        peer_questions.c.answered_by.is_(None))).scalar_one()  # fmt: skip
+    if waiting and not (override and override.strip()):
+        raise WorkError(
+            f"A question on case {case_id} is waiting for your team's answer.",
+            "Wait for the answer, or close it anyway with the reason why (an override).",
         )
     conn.execute(update(items).where(items.c.case_id == case_id, items.c.status == "open")
                  .values(status="closed", closed_at=now))  # fmt: skip

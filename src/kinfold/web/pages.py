@@ -211,7 +211,9 @@ async def next_case(request: Request, session: PageSession, state: WebState) -> 
 
 
 LEADERS = (TEAM_LEADER, ADMIN)  # who assign, reassign and hand back any case of a team
-OWNERSHIP_DONE = {"claimed", "assigned", "handed-back"}  # what a redirect may say was done
+# what a redirect back to a case's page may say was done there (post/redirect/get)
+DONE_ON_CASE = {"claimed", "assigned", "handed-back", "asked", *(a.replace(" ", "-")
+                                                                for a in ACTIONS)}  # fmt: skip
 
 
 @router.get("/cases/{case_id}")
@@ -224,7 +226,7 @@ def case_page(
     done: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
     return _case(request, session, state, case_id, given=bool(given),
-                 changed=done if done in OWNERSHIP_DONE else "")  # fmt: skip
+                 changed=done if done in DONE_ON_CASE else "")  # fmt: skip
 
 
 @router.post("/cases/{case_id}/claim")
@@ -301,11 +303,12 @@ async def act(
     errors, asked = _action_form(form)
     if not errors:
         try:
-            done = record_action(state.engine, state.settings, worker, case_id, **asked)
+            record_action(state.engine, state.settings, worker, case_id, **asked)
         except WorkError as error:
             errors["action"] = str(error).replace("\n", " ")
         else:
-            return _case(request, session, state, case_id, done=done.summary)
+            done = asked["action"].replace(" ", "-")
+            return RedirectResponse(f"/cases/{case_id}?done={done}", status_code=303)
     return _case(request, session, state, case_id, errors=errors, form=form, status=400)
 
 
@@ -327,7 +330,7 @@ async def ask_peer(
         except WorkError as error:
             errors = {"question": str(error)}
         else:
-            return _case(request, session, state, case_id, done="Your question is with your team.")
+            return RedirectResponse(f"/cases/{case_id}?done=asked", status_code=303)
     return _case(request, session, state, case_id, errors=errors, form=form, status=400)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from kinfold import clock
 from kinfold.allocate import peers
@@ -39,8 +39,14 @@ def checkin_page(
 
 
 @router.get("/peers")
-def peers_page(request: Request, session: PageSession, state: WebState) -> Response:
-    return _peers(request, session, state)
+def peers_page(
+    request: Request,
+    session: PageSession,
+    state: WebState,
+    answered: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+) -> Response:
+    done = f"Your answer is recorded on case {answered} as its decision." if answered else None
+    return _peers(request, session, state, done=done)
 
 
 @router.post("/peers/{question_id}/answer")
@@ -61,8 +67,7 @@ async def answer(
         except WorkError as error:
             errors[f"answer-{question_id}"] = str(error).replace("\n", " ")
         else:
-            done = f"Your answer is recorded on case {answered.case_id} as its decision."
-            return _peers(request, session, state, done=done)
+            return RedirectResponse(f"/peers?answered={answered.case_id}", status_code=303)
     return _peers(request, session, state, 400, errors=errors, form=form)
 
 
@@ -76,8 +81,9 @@ def _peers(
     account = session.account
     team = None if account.sees_every_team else account.team
     waiting = peers.open_questions(state.engine, team, account.pseudonymised)
+    mine = peers.asked_by(state.engine, account.worker_ref) if account.worker_ref else []
     return render(request, "peers.html", status, title="Peer questions", questions=waiting,
-                  **context)  # fmt: skip
+                  mine=mine, **context)  # fmt: skip
 
 
 @router.get("/hotspots")
