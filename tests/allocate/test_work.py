@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from kinfold import clock
+from kinfold.allocate.case import case_view
 from kinfold.allocate.next import get_next
 from kinfold.allocate.work import WorkError, checklist, enough_lists, record_action
 from kinfold.errors import WorkspaceError
@@ -120,3 +121,19 @@ def test_a_workspace_changes_what_enough_means() -> None:
     for bad in bad_lists:
         with pytest.raises(WorkspaceError, match="for each need, a list of lines"):
             Settings.parse({"enough": bad})
+
+
+def test_the_timeline_is_in_the_time_the_work_happened(workspace: Workspace) -> None:
+    # work done in a source system, imported a month later, is shown when it was done
+    engine = workspace.engine
+    backlog(engine, 1, 1)
+    done_at = clock.now() - timedelta(days=30)
+    with engine.begin() as conn:
+        events.record(conn, actor="W01", action="case.contact_made", entity_type="case",
+                      entity_id=1, completed_at=done_at, outcome="contact made")  # fmt: skip
+        events.record(conn, actor="W01", action="case.referred", entity_type="case",
+                      entity_id=1, outcome="referred")  # fmt: skip
+    with engine.connect() as conn:
+        timeline = case_view(conn, 1, Settings()).timeline
+    assert [moment.what for moment in timeline] == ["Referred", "Contact made"]
+    assert abs(timeline[1].at - done_at) < timedelta(seconds=1)
