@@ -49,6 +49,10 @@ def test_every_open_demo_case_is_in_exactly_its_routed_teams_backlog(
     listed = [row.case_id for name in names.values()
               for row in queue(engine, team=name, limit=10_000).rows]  # fmt: skip
     assert sorted(listed) == sorted(open_cases)
+    # each team's backlog counts its own cases 1, 2, 3, ... in priority order
+    for name in names.values():
+        found = queue(engine, team=name, limit=10_000)
+        assert [row.rank for row in found.rows] == list(range(1, found.total + 1)), name
 
 
 def test_the_queue_lists_in_priority_order_with_its_filters(workspace: Workspace) -> None:

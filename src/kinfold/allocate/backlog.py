@@ -28,7 +28,7 @@ from kinfold.workspace import save_setting
 
 @dataclass(frozen=True)
 class QueueRow:
-    rank: int
+    rank: int  # its place in its team's backlog
     case_id: int
     score: float
     team: str | None
@@ -198,7 +198,8 @@ def queue(
             where.append(f"{GROUP_SQL} = :group")
             values["group"] = group
         found = conn.execute(text(
-            "SELECT c.priority_rank, c.id, c.priority_score, t.name, w.worker_ref, "
+            "SELECT coalesce(c.team_rank, c.priority_rank), c.id, c.priority_score, t.name, "
+            "w.worker_ref, "
             "c.work_state, c.waiting_until, c.next_due, c.harm_by, c.priority_reasons, "
             f"coalesce(h.person_count, 1), {GROUP_SQL}, CASE WHEN {UNSKILLED} THEN 1 ELSE 0 END "
             f"{joins}{' AND '.join(where)} ORDER BY {SORTS[sort]} LIMIT :limit OFFSET :offset"

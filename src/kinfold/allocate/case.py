@@ -111,7 +111,7 @@ def case_view(
         work_state=row["work_state"],
         waiting_until=_day(row["waiting_until"]),
         address=None if pseudonymised else row["address"],
-        rank=row["priority_rank"],
+        rank=row["team_rank"] or row["priority_rank"],  # its place in its team's backlog
         score=row["priority_score"],
         harm_by=_day(row["harm_by"]),
         next_due=_day(row["next_due"]),

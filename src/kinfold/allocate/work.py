@@ -204,7 +204,7 @@ def _close(
                  .values(status="closed", closed_at=now))  # fmt: skip
     conn.execute(update(cases).where(cases.c.id == case_id).values(
         status="closed", open_items=0, work_state="done", waiting_until=None, updated_at=now,
-        priority_rank=None, priority_score=None))  # fmt: skip
+        priority_rank=None, team_rank=None, priority_score=None))  # fmt: skip
     summary = f"Case {case_id} closed" + (
         f"; overridden ({override.strip()}): {'; '.join(missing)}." if missing and override
         else ": enough."

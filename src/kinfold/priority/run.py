@@ -9,6 +9,7 @@ in force stays in force.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -224,21 +225,27 @@ def _who_is_affected(
 
 
 def _write(conn: Connection, ranked: Iterable[Priority], version: int) -> None:
+    """Each open case's priority, its place among every case and in its team's backlog."""
     marker = parameter_mark(conn)
     conn.exec_driver_sql(
-        "UPDATE cases SET priority_score = NULL, priority_rank = NULL, harm_by = NULL, "
-        "next_due = NULL, priority_reasons = NULL, rule_version = NULL "
+        "UPDATE cases SET priority_score = NULL, priority_rank = NULL, team_rank = NULL, "
+        "harm_by = NULL, next_due = NULL, priority_reasons = NULL, rule_version = NULL "
         "WHERE status <> 'open' AND priority_rank IS NOT NULL"
     )
-    rows = [
-        (p.score, place, p.harm_by, p.next_due, p.reasons_text(), version, p.case_id)
-        for place, p in enumerate(ranked, start=1)
-    ]
+    open_cases = conn.exec_driver_sql("SELECT id, team_id FROM cases WHERE status = 'open'")
+    team_of: dict[int, int | None] = {row[0]: row[1] for row in open_cases}
+    in_team: Counter[int | None] = Counter()
+    rows = []
+    for place, p in enumerate(ranked, start=1):
+        team = team_of.get(p.case_id)
+        in_team[team] += 1
+        rows.append((p.score, place, in_team[team], p.harm_by, p.next_due, p.reasons_text(),
+                     version, p.case_id))  # fmt: skip
     if rows:
         conn.exec_driver_sql(
             f"UPDATE cases SET priority_score = {marker}, priority_rank = {marker}, "
-            f"harm_by = {marker}, next_due = {marker}, priority_reasons = {marker}, "
-            f"rule_version = {marker} WHERE id = {marker}",
+            f"team_rank = {marker}, harm_by = {marker}, next_due = {marker}, "
+            f"priority_reasons = {marker}, rule_version = {marker} WHERE id = {marker}",
             rows,
         )
 

@@ -244,7 +244,8 @@ cases = Table(
     # set by prioritise, for open cases: the rule's points, the case's place in the order
     # (1 first), the day harm is likely by, the earliest due date, and the reasons in words
     Column("priority_score", Float),
-    Column("priority_rank", Integer, index=True),
+    Column("priority_rank", Integer, index=True),  # among every open case
+    Column("team_rank", Integer),  # in its team's backlog
     Column("harm_by", Date),
     Column("next_due", Date),
     Column("priority_reasons", Text),
