@@ -86,7 +86,9 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def check(page: Page, name: str) -> None:
-    """axe-core finds no violation; screenshots at both widths."""
+    """axe-core finds no violation; at each width the page is no wider than the screen
+    (wide tables scroll within it), and a signed-in page's menu is behind its toggle on
+    a phone; screenshots at both widths."""
     page.evaluate(AXE.read_text())  # by the browser's tools: the page's CSP stays on
     found = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     violations = [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in found["violations"]]
@@ -94,6 +96,11 @@ def check(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for label, width in WIDTHS.items():
         page.set_viewport_size({"width": width, "height": 900})
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= width, f"{name} is {wide} px wide on a {width} px screen"
+        toggle = page.locator(".govuk-service-navigation__toggle")
+        if label == "mobile" and toggle.count():
+            expect(toggle).to_be_visible()
         page.screenshot(path=ARTIFACTS / f"{name}-{label}.png", full_page=True)
     page.set_viewport_size({"width": WIDTHS["desktop"], "height": 900})
 

@@ -45,6 +45,10 @@ RULES: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/cases/{case_id}"): EVERYONE,
     ("POST", "/cases/{case_id}/actions"): WORKERS,
     ("POST", "/cases/{case_id}/questions"): WORKERS,
+    ("POST", "/cases/{case_id}/claim"): WORKERS,
+    ("POST", "/cases/{case_id}/assign"): LEADERS,
+    ("POST", "/cases/{case_id}/hand-back"): WORKERS | ADMINS,  # its owner, or a team leader
+    ("GET", "/my-cases"): WORKERS,
     ("GET", "/checkin"): EVERYONE,
     ("GET", "/peers"): EVERYONE,
     ("POST", "/peers/{question_id}/answer"): WORKERS,
@@ -160,7 +164,7 @@ def test_another_teams_case_is_refused_on_every_route_that_names_a_case(
     )
     api = TestClient(create_app(web_workspace), headers={"Authorization": f"Bearer {token}"})
     named = [(method, path) for method, path in RULES if "{case_id}" in path]
-    assert len(named) == 5
+    assert len(named) == 8
     for method, path in named:
         client = api if path.startswith("/api/") else page
         assert _call(client, method, _url(path, other), csrf) == 403, (method, path)

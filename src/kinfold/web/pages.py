@@ -7,7 +7,7 @@ import math
 import secrets
 from datetime import date
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, unquote, urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -176,8 +176,9 @@ def _backlog(
                           skill=state.settings.allocation.skill)  # fmt: skip
     team = chosen["team"]
     filters = {"team": team or "", "need": asked.need or "", "area": asked.area or "",
-               "group": group or "", "sort": sort, "q": asked.q or "",
-               "mine": "true" if asked.mine else ""}  # fmt: skip
+               "group": group or "", "sort": sort, "q": asked.q or ""}  # fmt: skip
+    if asked.mine:
+        filters["mine"] = "true"
     return render(
         request,
         "backlog.html",
@@ -211,22 +212,35 @@ async def next_case(request: Request, session: PageSession, state: WebState) -> 
 
 
 LEADERS = (TEAM_LEADER, ADMIN)  # who assign, reassign and hand back any case of a team
-# what a redirect back to a case's page may say was done there (post/redirect/get)
-DONE_ON_CASE = {"claimed", "assigned", "handed-back", "asked", *(a.replace(" ", "-")
-                                                                for a in ACTIONS)}  # fmt: skip
+DONE_COOKIE = "kinfold_done"  # what a form did, said once on the page it comes back to
+
+
+def done_and_back(state: WebState, path: str, summary: str) -> Response:
+    """Post/redirect/get: back to `path`, which says `summary` once (a reload of it
+    repeats nothing and says nothing more)."""
+    back = RedirectResponse(path, status_code=303)
+    back.set_cookie(DONE_COOKIE, quote(summary[:500]), max_age=60, path=path.split("?")[0],
+                    httponly=True, samesite="strict", secure=state.secure_cookies)  # fmt: skip
+    return back
+
+
+def said_once(request: Request, page: Response) -> Response:
+    """The page, with the summary `done_and_back` left for it forgotten."""
+    if DONE_COOKIE in request.cookies:
+        page.delete_cookie(DONE_COOKIE, path=request.url.path)
+    return page
+
+
+def done_of(request: Request) -> str | None:
+    return unquote(request.cookies.get(DONE_COOKIE, "")) or None
 
 
 @router.get("/cases/{case_id}")
 def case_page(
-    request: Request,
-    case_id: RecordId,
-    session: PageSession,
-    state: WebState,
-    given: int = 0,
-    done: Annotated[str, Query(max_length=20)] = "",
+    request: Request, case_id: RecordId, session: PageSession, state: WebState, given: int = 0
 ) -> Response:
-    return _case(request, session, state, case_id, given=bool(given),
-                 changed=done if done in DONE_ON_CASE else "")  # fmt: skip
+    page = _case(request, session, state, case_id, given=bool(given), done=done_of(request))
+    return said_once(request, page)
 
 
 @router.post("/cases/{case_id}/claim")
@@ -236,7 +250,7 @@ async def claim_case(
     await checked_form(request, session)
     need_case(state, session.account, case_id)
     worker = need_worker(session.account)
-    return _owned(request, session, state, case_id, "claimed", ownership.claim,
+    return _owned(request, session, state, case_id, ownership.claim,
                   state.engine, worker, case_id, state.settings.allocation.cap)  # fmt: skip
 
 
@@ -251,7 +265,7 @@ async def assign_case(
     if not worker:
         return _case(request, session, state, case_id, status=400,
                      errors={"worker": "Select who the case goes to"})  # fmt: skip
-    return _owned(request, session, state, case_id, "assigned", ownership.assign,
+    return _owned(request, session, state, case_id, ownership.assign,
                   state.engine, session.account.username, case_id, worker)  # fmt: skip
 
 
@@ -271,7 +285,7 @@ async def hand_back_case(
         return _case(request, session, state, case_id, status=400, form=form,
                      errors={"reason": problem})  # fmt: skip
     actor = account.worker_ref or account.username
-    return _owned(request, session, state, case_id, "handed-back", ownership.hand_back,
+    return _owned(request, session, state, case_id, ownership.hand_back,
                   state.engine, actor, case_id, reason)  # fmt: skip
 
 
@@ -280,17 +294,16 @@ def _owned(
     session: PageSession,
     state: WebState,
     case_id: int,
-    done: str,
     change: Any,
     *args: Any,
 ) -> Response:
     """Change the owner; then back to the case page (post/redirect/get), or the error."""
     try:
-        change(*args)
+        owned = change(*args)
     except WorkError as error:
         return _case(request, session, state, case_id, status=400,
                      errors={"owner": str(error).replace("\n", " ")})  # fmt: skip
-    return RedirectResponse(f"/cases/{case_id}?done={done}", status_code=303)
+    return done_and_back(state, f"/cases/{case_id}", owned.summary)
 
 
 @router.post("/cases/{case_id}/actions")
@@ -303,12 +316,11 @@ async def act(
     errors, asked = _action_form(form)
     if not errors:
         try:
-            record_action(state.engine, state.settings, worker, case_id, **asked)
+            done = record_action(state.engine, state.settings, worker, case_id, **asked)
         except WorkError as error:
             errors["action"] = str(error).replace("\n", " ")
         else:
-            done = asked["action"].replace(" ", "-")
-            return RedirectResponse(f"/cases/{case_id}?done={done}", status_code=303)
+            return done_and_back(state, f"/cases/{case_id}", done.summary)
     return _case(request, session, state, case_id, errors=errors, form=form, status=400)
 
 
@@ -330,7 +342,7 @@ async def ask_peer(
         except WorkError as error:
             errors = {"question": str(error)}
         else:
-            return RedirectResponse(f"/cases/{case_id}?done=asked", status_code=303)
+            return done_and_back(state, f"/cases/{case_id}", "Your question is with your team.")
     return _case(request, session, state, case_id, errors=errors, form=form, status=400)
 
 

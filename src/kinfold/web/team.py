@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from kinfold import clock
 from kinfold.allocate import peers
@@ -15,7 +15,7 @@ from kinfold.allocate.goals import progress_today
 from kinfold.allocate.work import WorkError
 from kinfold.fold.hotspots import KINDS, find_hotspots
 from kinfold.priority.score import harm_words
-from kinfold.web.pages import teams_of, too_long
+from kinfold.web.pages import done_and_back, done_of, said_once, teams_of, too_long
 from kinfold.web.render import render
 from kinfold.web.security import PageSession, RecordId, WebState, checked_form, need_worker
 
@@ -39,14 +39,8 @@ def checkin_page(
 
 
 @router.get("/peers")
-def peers_page(
-    request: Request,
-    session: PageSession,
-    state: WebState,
-    answered: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
-) -> Response:
-    done = f"Your answer is recorded on case {answered} as its decision." if answered else None
-    return _peers(request, session, state, done=done)
+def peers_page(request: Request, session: PageSession, state: WebState) -> Response:
+    return said_once(request, _peers(request, session, state, done=done_of(request)))
 
 
 @router.post("/peers/{question_id}/answer")
@@ -67,7 +61,8 @@ async def answer(
         except WorkError as error:
             errors[f"answer-{question_id}"] = str(error).replace("\n", " ")
         else:
-            return RedirectResponse(f"/peers?answered={answered.case_id}", status_code=303)
+            done = f"Your answer is recorded on case {answered.case_id} as its decision."
+            return done_and_back(state, "/peers", done)
     return _peers(request, session, state, 400, errors=errors, form=form)
 
 
