@@ -38,6 +38,7 @@ bench: install
 	$(BIN)/python -m bench.febrl
 	$(BIN)/python -m bench.heldout --items 100000
 	$(BIN)/python -m bench.heldout --items 1000000 --runs 1 --plain-limit 900
+	$(BIN)/python -m bench.priority --items 100000
 	$(BIN)/python -m bench.fold --items 100000
 	$(BIN)/python -m bench.incremental
 	$(BIN)/python -m bench.fold --items 1000000 --runs 1

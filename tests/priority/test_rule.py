@@ -39,12 +39,31 @@ def test_the_shipped_rule_is_a_valid_rule() -> None:
     rule = parse_rule(default_rule_text())
     assert rule.flags["eviction_notice"] == FlagRule(2, 40)
     assert rule.child_under_5 > 0 and rule.overdue > 0
+    assert rule.order == "harm first"
+
+
+def test_harm_dates_from_needs_and_due_dates_and_the_order() -> None:
+    rule = parse_rule(RULE.replace("Food: 15", "Food: {points: 15, harm within days: 7}")
+                      + "order: harm first\n")  # fmt: skip
+    assert rule.order == "harm first" and rule.needs == {"food": 15}
+    assert rule.need_harm_days == {"food": 7} and rule.due_harm_days is None
+    due = parse_rule(
+        RULE.replace("  due soon: 15", "  due soon: 15\n  harm within days of due: 14")
+    )
+    assert due.due_harm_days == 14 and due.order == "points first"  # not said: as before
+    with pytest.raises(RuleError, match="line 1: the order is one of: harm first, points first"):
+        parse_rule("order: loudest first\n" + RULE)
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
         (("overdue: 30", "overdue: lots"), "line 4: `overdue` should be a number, not 'lots'"),
+        (("overdue: 30", "overdue: -30"), "line 4: `overdue` should be zero or more, not -30"),
+        (("Food: 15", "Food: {points: 15, harm soon: 3}"),
+         "line 15: need 'Food' is its points, or `points` and `harm within days`"),
+        (("Food: 15", "Food: {points: 15, harm within days: -3}"),
+         "line 15: `harm within days` should be a whole number of days"),
         (("due within days: 5", "due within days: 2.5"), "line 5: `due within days` should be "
                                                          "a whole number of days"),
         (("harm within days: 2, points: 40", "harm within days: 2"),

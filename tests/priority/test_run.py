@@ -35,8 +35,9 @@ def test_every_open_case_gets_a_place_and_a_changed_rule_moves_them(
     assert sorted(row.priority_rank for row in open_cases) == list(range(1, len(open_cases) + 1))
     assert all(row.priority_rank is None for row in rows if row.status != "open")
     by_rank = sorted(open_cases, key=lambda row: row.priority_rank)
-    scores = [row.priority_score for row in by_rank]
-    assert scores == sorted(scores, reverse=True)
+    # the shipped rule is harm first: the soonest harm date first, none last, then points
+    keys = [(row.harm_by or date.max, -row.priority_score) for row in by_rank]
+    assert keys == sorted(keys)
     assert "eviction notice +40" in " ".join(row.priority_reasons for row in by_rank)
     assert any(row.harm_by is not None for row in open_cases)
 

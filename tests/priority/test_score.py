@@ -8,7 +8,7 @@ from kinfold.priority.rule import parse_rule
 from kinfold.priority.score import CaseFacts, harm_words, rank, score
 
 TODAY = date(2026, 11, 22)
-RULE = parse_rule("""\
+RULE_TEXT = """\
 risk flags:
   eviction notice: {harm within days: 2, points: 40}
   no income: {harm within days: 7, points: 25}
@@ -16,7 +16,8 @@ due dates: {overdue: 30, due within days: 5, due soon: 15}
 waiting: {points per week: 3, at most: 30}
 who is affected: {each person: 2, at most: 10, child under 5: 20, over 75: 15, living alone: 10}
 needs: {food: 15, income: 8}
-""")
+"""
+RULE = parse_rule(RULE_TEXT)
 
 
 def test_a_case_earns_the_points_of_each_line_that_applies() -> None:
@@ -69,3 +70,35 @@ def test_the_order_is_total_points_then_harm_then_due_then_waiting() -> None:
         case(4, None, date(2026, 11, 15)),  # 3 points for a week waiting
     ]
     assert [p.case_id for p in rank(score(f, RULE, TODAY) for f in facts)] == [3, 2, 4, 1]
+
+
+def test_harm_first_waiting_never_lifts_a_case_over_sooner_harm() -> None:
+    harm_first = parse_rule("order: harm first\n" + RULE_TEXT.replace(
+        "needs: {food: 15, income: 8}",
+        "needs: {food: {points: 15, harm within days: 10}, income: 8}"))  # fmt: skip
+    evicted = CaseFacts(
+        case_id=1, oldest_received=date(2026, 11, 21), flags={"eviction_notice": date(2026, 11, 21)}
+    )  # harm by 23 November
+    waited = CaseFacts(
+        case_id=2,
+        oldest_received=date(2025, 11, 1),
+        people=9,
+        child_under_5=True,
+        over_75=True,
+        next_due=date(2026, 10, 1),
+    )  # a year and many points
+    hungry = CaseFacts(
+        case_id=3,
+        oldest_received=date(2026, 11, 10),
+        needs={"food"},
+        need_since={"food": date(2026, 11, 10)},
+    )  # harm by 20 November
+    scored = [score(facts, harm_first, TODAY) for facts in (evicted, waited, hungry)]
+    assert scored[1].score > scored[0].score > scored[2].score
+    assert [p.case_id for p in rank(scored, "harm first")] == [3, 1, 2]
+    assert [p.case_id for p in rank(scored, "points first")] == [2, 1, 3]
+    assert scored[2].harm_by == date(2026, 11, 20) and scored[1].harm_by is None
+    due = parse_rule(
+        RULE_TEXT.replace("due soon: 15}", "due soon: 15, harm within days of due: 3}")
+    )
+    assert score(waited, due, TODAY).harm_by == date(2026, 10, 4)

@@ -338,7 +338,9 @@ class _Cases:
 
     def rerank(self, today: date) -> None:
         facts = [self._facts(key, items) for key, items in self.waiting.items()]
-        self.order = deque(p.case_id for p in rank(score(f, self.rule, today) for f in facts))
+        self.order = deque(
+            p.case_id for p in rank((score(f, self.rule, today) for f in facts), self.rule.order)
+        )
 
     def _facts(self, key: int, items: list[SimItem]) -> CaseFacts:
         household = self.households.get(key, Household())

@@ -1,9 +1,11 @@
 """The priority rule: read from YAML a team leader writes, checked line by line.
 
-The rule says, in plain terms, how many points each thing about a case earns (a risk
-flag, a due date, how long it has waited, who is affected, its need) and how soon each
-risk flag means harm is likely. `parse_rule` turns the text into a `Rule` or raises
-`RuleError` naming the line and the reason; nothing else in kinfold reads YAML rules.
+The rule says, in plain terms, how soon harm is likely for a case (by its risk flags, and
+if it says so by its needs and due dates), how many points each thing about a case earns
+(a risk flag, a due date, how long it has waited, who is affected, its need), and which
+comes first in the order: the soonest harm, or the most points. `parse_rule` turns the
+text into a `Rule` or raises `RuleError` naming the line and the reason; nothing else in
+kinfold reads YAML rules.
 """
 
 from __future__ import annotations
@@ -28,8 +30,14 @@ class FlagRule:
     points: float
 
 
+ORDERS = ("harm first", "points first")
+
+
 @dataclass(frozen=True)
 class Rule:
+    # harm first: the soonest likely harm first, points only between cases whose harm is
+    # as soon; points first: the most points first, the soonest harm between equal points
+    order: str = "points first"
     flags: dict[str, FlagRule] = field(default_factory=dict)  # normalised flag -> rule
     overdue: float = 0
     due_within_days: int = 0
@@ -42,19 +50,23 @@ class Rule:
     over_75: float = 0
     living_alone: float = 0
     needs: dict[str, float] = field(default_factory=dict)  # need (lower case) -> points
+    # need -> harm likely within these days of its first open item's arrival, if given
+    need_harm_days: dict[str, int] = field(default_factory=dict)
+    due_harm_days: int | None = None  # harm likely this many days after an item's due date
 
 
 SECTIONS = {
+    "order": None,  # one of ORDERS
     "risk flags": None,  # any flag name -> {harm within days, points}
     "due dates": {"overdue": "overdue", "due within days": "due_within_days",
-                  "due soon": "due_soon"},
+                  "due soon": "due_soon", "harm within days of due": "due_harm_days"},
     "waiting": {"points per week": "points_per_week", "at most": "waiting_at_most"},
     "who is affected": {"each person": "each_person", "at most": "people_at_most",
                         "child under 5": "child_under_5", "over 75": "over_75",
                         "living alone": "living_alone"},
-    "needs": None,  # any need -> points
+    "needs": None,  # any need -> points, or {points, harm within days}
 }  # fmt: skip
-DAYS = {"due_within_days"}
+DAYS = {"due_within_days", "due_harm_days"}
 FLAG_KEYS = {"harm within days", "points"}
 
 
@@ -82,17 +94,50 @@ def parse_rule(text: str, origin: str = "the rule") -> Rule:
         if name not in SECTIONS:
             raise RuleError(f"{where}: '{key_node.value}' is not a part of the rule.",
                             _sections_hint())  # fmt: skip
+        if name == "order":
+            values["order"] = _order(value_node, where)
+            continue
         entries = _mapping(value_node, origin, f"'{key_node.value}'")
         if name == "risk flags":
             values["flags"] = _flags(entries, origin)
         elif name == "needs":
-            values["needs"] = {
-                _key(key).strip(): _number(value, origin, f"points for need '{key.value}'")
-                for key, value in entries
-            }
+            values["needs"], values["need_harm_days"] = _needs(entries, origin)
         else:
             values.update(_settings(SECTIONS[name] or {}, entries, origin, key_node.value))
     return Rule(**values)
+
+
+def _order(node: yaml.Node, where: str) -> str:
+    order = _key(node) if isinstance(node, yaml.ScalarNode) else ""
+    if order not in ORDERS:
+        raise RuleError(f"{where}: the order is one of: {', '.join(ORDERS)}.",
+                        "For example:  order: harm first")  # fmt: skip
+    return order
+
+
+def _needs(
+    entries: list[tuple[yaml.Node, yaml.Node]], origin: str
+) -> tuple[dict[str, float], dict[str, int]]:
+    """need -> points, and need -> harm within days for the needs that give them: a need
+    is `food: 15`, or `food: {points: 15, harm within days: 7}`."""
+    points: dict[str, float] = {}
+    harm: dict[str, int] = {}
+    for key_node, value_node in entries:
+        need = _key(key_node).strip()
+        if isinstance(value_node, yaml.ScalarNode):
+            points[need] = _number(value_node, origin, f"points for need '{key_node.value}'")
+            continue
+        settings = {_key(key): value for key, value in _mapping(value_node, origin, f"'{need}'")}
+        if set(settings) != FLAG_KEYS:
+            raise RuleError(
+                f"{origin} line {key_node.start_mark.line + 1}: need '{key_node.value}' is "
+                "its points, or `points` and `harm within days`.",
+                "For example:  food: {points: 15, harm within days: 7}",
+            )
+        points[need] = _number(settings["points"], origin, "`points`")
+        harm[need] = int(_number(settings["harm within days"], origin, "`harm within days`",
+                                 whole=True))  # fmt: skip
+    return points, harm
 
 
 def _flags(entries: list[tuple[yaml.Node, yaml.Node]], origin: str) -> dict[str, FlagRule]:
@@ -166,6 +211,9 @@ def _number(node: yaml.Node, origin: str, what: str, whole: bool = False) -> flo
         raise RuleError(f"{where}: {what} should be a number, not '{text or '...'}'.")
     if whole and (value < 0 or not value.is_integer()):
         raise RuleError(f"{where}: {what} should be a whole number of days, not {text}.")
+    if value < 0:
+        raise RuleError(f"{where}: {what} should be zero or more, not {text}.",
+                        "A line that should count for nothing has 0 points.")  # fmt: skip
     return value
 
 

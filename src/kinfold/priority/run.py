@@ -124,7 +124,7 @@ def prioritise_in(conn: Connection, actor: str, today: date | None = None) -> Pr
     if version == 0:
         version = _store(conn, text, SHIPPED_BY, "the rule kinfold ships with")
     rule = parse_rule(text, f"priority rule version {version}")
-    ranked = rank(score(facts, rule, today) for facts in case_facts(conn, today))
+    ranked = rank((score(facts, rule, today) for facts in case_facts(conn, today)), rule.order)
     _write(conn, ranked, version)
     return Prioritised(len(ranked), version, round(time.perf_counter() - started, 2), ranked)
 
@@ -139,10 +139,11 @@ def preview(engine: Engine, text: str, origin: str, today: date | None = None) -
         old_rule = parse_rule(current, f"priority rule version {version}")
         facts = case_facts(conn, today)
     before = {p.case_id: (place, p.score) for place, p in enumerate(
-        rank(score(f, old_rule, today) for f in facts), start=1)}  # fmt: skip
+        rank((score(f, old_rule, today) for f in facts), old_rule.order), start=1)}  # fmt: skip
+    after = rank((score(f, new_rule, today) for f in facts), new_rule.order)
     moves = [
         Move(p.case_id, before[p.case_id][0], place, before[p.case_id][1], p.score)
-        for place, p in enumerate(rank(score(f, new_rule, today) for f in facts), start=1)
+        for place, p in enumerate(after, start=1)
     ]
     return sorted(moves, key=lambda move: (-abs(move.places), move.new_rank))
 
@@ -176,7 +177,10 @@ def case_facts(conn: Connection, today: date) -> list[CaseFacts]:
             if facts.next_due is None or due < facts.next_due:
                 facts.next_due = due
         if need:
-            facts.needs.add(needs.get(need) or needs.setdefault(need, need.strip().lower()))
+            named = needs.get(need) or needs.setdefault(need, need.strip().lower())
+            facts.needs.add(named)
+            if named not in facts.need_since or received < facts.need_since[named]:
+                facts.need_since[named] = received
         if flags:
             first = facts.flags
             for flag in flags.split(";"):

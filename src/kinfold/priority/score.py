@@ -1,8 +1,8 @@
 """Scoring a case under the rule: its points, its reasons in words, its harm horizon.
 
-Pure: `CaseFacts` in, `Priority` out. `rank` orders scored cases: most points first,
-then the soonest harm, the soonest due date, the longest wait, and the case id, so the
-order is total and the same on every run.
+Pure: `CaseFacts` in, `Priority` out. `rank` orders scored cases by the rule's order
+(the soonest harm first, or the most points first), then the soonest due date, the
+longest wait, and the case id, so the order is total and the same on every run.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ class CaseFacts:
     flags: dict[str, date] = field(default_factory=dict)  # flag -> first day an item had it
     next_due: date | None = None  # the earliest due date among its open items
     needs: set[str] = field(default_factory=set)
+    need_since: dict[str, date] = field(default_factory=dict)  # need -> its first open item
     people: int = 1
     child_under_5: bool = False
     over_75: bool = False
@@ -49,14 +50,19 @@ class Priority:
 
 def score(facts: CaseFacts, rule: Rule, today: date) -> Priority:
     reasons: list[tuple[str, float]] = []
-    harm_by: date | None = None
+    harms: list[date] = []  # when harm is likely, by each thing that says so
     for flag, since in sorted(facts.flags.items()):
         flag_rule = rule.flags.get(flag)
         if flag_rule is None:
             continue
         reasons.append((flag.replace("_", " "), flag_rule.points))
-        by = since + timedelta(days=flag_rule.harm_within_days)
-        harm_by = by if harm_by is None else min(harm_by, by)
+        harms.append(since + timedelta(days=flag_rule.harm_within_days))
+    for need, since in facts.need_since.items():
+        if need in rule.need_harm_days:
+            harms.append(since + timedelta(days=rule.need_harm_days[need]))
+    if facts.next_due is not None and rule.due_harm_days is not None:
+        harms.append(facts.next_due + timedelta(days=rule.due_harm_days))
+    harm_by = min(harms, default=None)
     if facts.next_due is not None:
         days = (facts.next_due - today).days
         if days < 0 and rule.overdue:
@@ -91,14 +97,20 @@ def score(facts: CaseFacts, rule: Rule, today: date) -> Priority:
     )
 
 
-def rank(priorities: Iterable[Priority]) -> list[Priority]:
-    """Highest priority first; ties broken by sooner harm, sooner due, longer wait, id."""
+def rank(priorities: Iterable[Priority], order: str = "points first") -> list[Priority]:
+    """In the rule's order: harm first, the soonest likely harm first (a case with no harm
+    date after every case with one), then the most points (so waiting, which only earns
+    points, never lifts a case over one whose harm is sooner); points first, the most
+    points first, then the soonest harm. Then the sooner due, the longer wait, the id."""
     far = date.max
 
-    def order(p: Priority) -> tuple[Any, ...]:
+    def points_first(p: Priority) -> tuple[Any, ...]:
         return (-p.score, p.harm_by or far, p.next_due or far, p.oldest_received, p.case_id)
 
-    return sorted(priorities, key=order)
+    def harm_first(p: Priority) -> tuple[Any, ...]:
+        return (p.harm_by or far, -p.score, p.next_due or far, p.oldest_received, p.case_id)
+
+    return sorted(priorities, key=harm_first if order == "harm first" else points_first)
 
 
 def harm_words(harm_by: date | None, today: date) -> str:
