@@ -49,6 +49,13 @@ def test_every_open_case_gets_a_place_and_a_changed_rule_moves_them(
     with engine.connect() as conn:  # a preview saves nothing
         assert rule_in_force(conn)[0] == 1
 
+    misspelt = default_rule_text().replace("  homeless:", "  homelesss:")
+    with pytest.raises(RuleError, match=r"line \d+: no item has the risk flag 'homelesss'.*"
+                                        r"did you mean 'homeless'\?"):  # fmt: skip
+        save_rule(engine, misspelt, "leader", "misspelt.yaml")
+    unknown_need = default_rule_text().replace("  food: 15", "  food: 15\n  parking: 5")
+    with pytest.raises(RuleError, match="no item has the need 'parking'"):
+        preview(engine, unknown_need, "needs.yaml", TODAY)
     broken = default_rule_text().replace("overdue: 30", "overdue: thirty")
     with pytest.raises(RuleError, match=r"broken.yaml line \d+: `overdue` should be a number"):
         save_rule(engine, broken, "leader", "broken.yaml")

@@ -10,6 +10,7 @@ kinfold reads YAML rules.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -75,8 +76,30 @@ def default_rule_text() -> str:
     return resources.files("kinfold.priority").joinpath("default_rule.yaml").read_text("utf-8")
 
 
-def parse_rule(text: str, origin: str = "the rule") -> Rule:
-    """The rule `text` says, or a `RuleError` with the line and the reason."""
+@dataclass(frozen=True)
+class Known:
+    """The flags and needs a rule may name: those of the workspace's items, the standard
+    flags, and the needs of the shipped rule. A name outside them is most often a slip
+    ('homelesss'), which would silently count for nothing."""
+
+    flags: frozenset[str]
+    needs: frozenset[str]
+
+    def check(self, kind: str, name: str, where: str) -> None:
+        known = self.flags if kind == "risk flag" else self.needs
+        if name in known:
+            return
+        close = difflib.get_close_matches(name, sorted(known), n=1)
+        raise RuleError(
+            f"{where}: no item has the {kind} '{name.replace('_', ' ')}', and it is not one "
+            "kinfold knows" + (f": did you mean '{close[0].replace('_', ' ')}'?" if close else "."),
+            f"The {kind}s known here: {', '.join(sorted(n.replace('_', ' ') for n in known))}.",
+        )
+
+
+def parse_rule(text: str, origin: str = "the rule", known: Known | None = None) -> Rule:
+    """The rule `text` says, or a `RuleError` with the line and the reason; with `known`,
+    a flag or need outside it is refused too."""
     try:
         root = yaml.compose(text)
     except yaml.YAMLError as error:
@@ -104,6 +127,11 @@ def parse_rule(text: str, origin: str = "the rule") -> Rule:
             values["needs"], values["need_harm_days"] = _needs(entries, origin)
         else:
             values.update(_settings(SECTIONS[name] or {}, entries, origin, key_node.value))
+        if known is not None and name in ("risk flags", "needs"):
+            kind = "risk flag" if name == "risk flags" else "need"
+            for key, _ in entries:
+                named = normalise_flag(str(key.value)) if kind == "risk flag" else _key(key)
+                known.check(kind, named, f"{origin} line {key.start_mark.line + 1}")
     return Rule(**values)
 
 

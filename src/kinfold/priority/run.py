@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, insert, select
 
 from kinfold import clock
-from kinfold.priority.rule import default_rule_text, parse_rule
+from kinfold.ingest.fields import STANDARD_FLAGS
+from kinfold.priority.rule import Known, default_rule_text, parse_rule
 from kinfold.priority.score import CaseFacts, Priority, rank, score
 from kinfold.resolve.records import clean_birth_date
 from kinfold.store import events
@@ -91,9 +92,21 @@ def save_rule(
 ) -> int:
     """Check `text` and keep it as the next version, in force from now; its number.
     A `RuleError` (line and reason) leaves the rule in force as it was."""
-    parse_rule(text, origin)
     with engine.begin() as conn:
+        parse_rule(text, origin, known_here(conn))
         return _store(conn, text, actor, note)
+
+
+def known_here(conn: Connection) -> Known:
+    """The flags and needs a rule saved in this workspace may name (`Known`)."""
+    flags = set(STANDARD_FLAGS)
+    for (written,) in conn.exec_driver_sql("SELECT DISTINCT flags FROM items WHERE flags <> ''"):
+        flags.update(flag for flag in (written or "").split(";") if flag)
+    needs = set(parse_rule(default_rule_text()).needs)
+    for (need,) in conn.exec_driver_sql("SELECT DISTINCT lower(need) FROM items"):
+        if need:
+            needs.add(" ".join(need.split()))
+    return Known(frozenset(flags), frozenset(needs))
 
 
 def _store(conn: Connection, text: str, actor: str, note: str | None) -> int:
@@ -132,9 +145,9 @@ def prioritise_in(conn: Connection, actor: str, today: date | None = None) -> Pr
 def preview(engine: Engine, text: str, origin: str, today: date | None = None) -> list[Move]:
     """How every open case would move if `text` were the rule, most moved first; nothing
     is saved. A `RuleError` names the line and the reason."""
-    new_rule = parse_rule(text, origin)
     today = today or clock.now().date()
     with engine.connect() as conn:
+        new_rule = parse_rule(text, origin, known_here(conn))
         version, current = rule_in_force(conn)
         old_rule = parse_rule(current, f"priority rule version {version}")
         facts = case_facts(conn, today)
