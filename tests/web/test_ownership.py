@@ -4,10 +4,14 @@ of birth, address, postcode and reference within the team."""
 
 from __future__ import annotations
 
+import html
+import re
+
 from sqlalchemy import func, select
 
 from kinfold.allocate.backlog import queue
-from kinfold.store.schema import events, items
+from kinfold.fold.hotspots import find_hotspots
+from kinfold.store.schema import events, items, teams
 from kinfold.workspace import Workspace
 from tests.web.conftest import signed_in
 
@@ -108,3 +112,44 @@ def test_search_finds_a_person_by_what_a_caller_gives_within_the_team(
     assert f'href="/cases/{other}"' not in client.get("/backlog", params={"q": reference}).text
     analyst, _ = signed_in(web_workspace, "analyst")
     assert analyst.get("/backlog", params={"q": item["source_ref"]}).status_code == 403
+
+
+def test_a_hotspot_is_answered_with_one_response_on_every_case(web_workspace: Workspace) -> None:
+    client, csrf = signed_in(web_workspace, "caseworker")
+    page = client.get("/hotspots").text
+    shown = [
+        (kind, html.unescape(key))
+        for kind, key in re.findall(
+            r'name="kind" value="([^"]+)">\s*<input type="hidden" name="key" value="([^"]+)"', page
+        )
+    ]
+    with web_workspace.engine.connect() as conn:
+        found = find_hotspots(
+            conn, web_workspace.settings.hotspots, team_id_of(web_workspace, TEAM)
+        )
+    kind, key, members = next((h.kind, h.key, h.case_ids) for h in found
+                              if (h.kind, h.key) in shown and len(h.case_ids) >= 2)  # fmt: skip
+    assert len(members) >= 2 and all(f'href="/cases/{c}"' in page for c in members[:50])
+    unchosen = client.post("/hotspots/respond", data={"csrf_token": csrf, "kind": kind,
+                                                      "key": key, "response": ""})  # fmt: skip
+    assert unchosen.status_code == 400 and "Select the group response" in unchosen.text
+    given = {"csrf_token": csrf, "kind": kind, "key": key, "response": "a group session",
+             "note": "Tuesday at the library"}  # fmt: skip
+    done = client.post("/hotspots/respond", data=given, follow_redirects=False)
+    assert done.status_code == 303
+    said = client.get("/hotspots").text
+    assert f"A group session is recorded on {len(members):,} cases, taken by W18." in said
+    assert all(count(web_workspace, "case.group_response", case_id) == 1 for case_id in members)
+    timeline = client.get(f"/cases/{members[0]}").text
+    assert "Group response: a group session" in timeline
+    gone = {**given, "key": "no such group"}
+    assert "no longer among the open cases" in client.post("/hotspots/respond", data=gone).text
+    analyst, analyst_csrf = signed_in(web_workspace, "analyst")
+    assert "Record it on every case" not in analyst.get("/hotspots").text
+    refused = analyst.post("/hotspots/respond", data={**given, "csrf_token": analyst_csrf})
+    assert refused.status_code == 403
+
+
+def team_id_of(workspace: Workspace, name: str) -> int:
+    with workspace.engine.connect() as conn:
+        return int(conn.execute(select(teams.c.id).where(teams.c.name == name)).scalar_one())

@@ -53,6 +53,7 @@ RULES: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/peers"): EVERYONE,
     ("POST", "/peers/{question_id}/answer"): WORKERS,
     ("GET", "/hotspots"): EVERYONE,
+    ("POST", "/hotspots/respond"): WORKERS | ADMINS,
     ("GET", "/goals"): EVERYONE,
     ("GET", "/rule"): EVERYONE,
     ("POST", "/rule/preview"): LEADERS,

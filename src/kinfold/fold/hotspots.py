@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
+from kinfold.errors import KinfoldError
 from kinfold.ingest.fields import STANDARD_FLAGS
 from kinfold.settings import HotspotSettings
+from kinfold.store import events
 
 KINDS = ("household", "area", "school", "gp_practice", "need", "self_help")
 
@@ -141,3 +143,39 @@ def _open_cases(
         flagged = bool(flags) and any(flag in STANDARD_FLAGS for flag in flags.split(";"))
         worked.all_simple = worked.all_simple and simple and not flagged
     return cases
+
+
+RESPONSES = ("a group session", "a letter", "a community referral", "a household visit")
+
+
+def respond(
+    conn: Connection,
+    settings: HotspotSettings,
+    team_id: int | None,
+    kind: str,
+    key: str,
+    response: str,
+    actor: str,
+    taken_by: str,
+    note: str | None = None,
+) -> list[int]:
+    """Record one group response to a hotspot on every open case in it (of the team
+    `team_id`, when given): an event on each case's timeline, naming the response, the
+    hotspot, who takes it and who recorded it. The member cases, found again here; none
+    when there is no such hotspot now."""
+    if response not in RESPONSES:
+        raise KinfoldError(f"'{response}' is not a group response.",
+                           f"The responses: {', '.join(RESPONSES)}.")  # fmt: skip
+    found = next((h for h in find_hotspots(conn, settings, team_id)
+                  if h.kind == kind and h.key == key), None)  # fmt: skip
+    if found is None:
+        raise KinfoldError("That hotspot is no longer among the open cases.",
+                           "Look at the hotspots again.")  # fmt: skip
+    after = {"hotspot": found.characteristic, "taken by": taken_by, "cases": len(found.case_ids)}
+    events.record_many(conn, [
+        events.event_row(actor=actor, action="case.group_response", entity_type="case",
+                         entity_id=case_id, outcome=f"group response: {response}",
+                         after={**after, **({"note": note} if note else {})})
+        for case_id in found.case_ids
+    ])  # fmt: skip
+    return found.case_ids

@@ -9,17 +9,27 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from kinfold import clock
+from kinfold.accounts import ADMIN, CASEWORKER, TEAM_LEADER
 from kinfold.allocate import peers
 from kinfold.allocate.checkin import checkin
 from kinfold.allocate.goals import progress_today
 from kinfold.allocate.work import WorkError
-from kinfold.fold.hotspots import KINDS, find_hotspots
+from kinfold.errors import KinfoldError
+from kinfold.fold.hotspots import KINDS, RESPONSES, find_hotspots, respond
 from kinfold.priority.score import harm_words
 from kinfold.web.pages import done_and_back, done_of, said_once, teams_of, too_long
 from kinfold.web.render import render
-from kinfold.web.security import PageSession, RecordId, WebState, checked_form, need_worker
+from kinfold.web.security import (
+    PageSession,
+    RecordId,
+    WebState,
+    checked_form,
+    need_role,
+    need_worker,
+)
 
 router = APIRouter(include_in_schema=False)
+RESPONDERS = (CASEWORKER, TEAM_LEADER, ADMIN)  # who record a group response to a hotspot
 
 
 @router.get("/checkin")
@@ -88,14 +98,56 @@ def hotspots_page(
     state: WebState,
     kind: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
+    return said_once(request, _hotspots(request, session, state, kind, done=done_of(request)))
+
+
+def _hotspots(
+    request: Request,
+    session: PageSession,
+    state: WebState,
+    kind: str | None = None,
+    status: int = 200,
+    **context: object,
+) -> Response:
     account = session.account
     team = None if account.sees_every_team else account.team_id
     with state.engine.connect() as conn:  # a team sees its own; analysts, no addresses
         found = find_hotspots(conn, state.settings.hotspots, team, not account.pseudonymised)
     chosen = kind if kind in KINDS else None
-    return render(request, "hotspots.html", title="Hotspots", kinds=KINDS, kind=chosen,
+    return render(request, "hotspots.html", status, title="Hotspots", kinds=KINDS, kind=chosen,
                   hotspots=[h for h in found if chosen in (None, h.kind)][:100],
-                  total=len(found))  # fmt: skip
+                  total=len(found), responses=RESPONSES,
+                  may_respond=account.role in RESPONDERS, **context)  # fmt: skip
+
+
+@router.post("/hotspots/respond")
+async def respond_to_hotspot(request: Request, session: PageSession, state: WebState) -> Response:
+    """One group response to a hotspot, recorded on every open case in it."""
+    form = await checked_form(request, session)
+    account = session.account
+    need_role(account, *RESPONDERS)
+    kind, key = str(form.get("kind", "")), str(form.get("key", ""))
+    response, note = str(form.get("response", "")), str(form.get("note", "")).strip()
+    errors = {}
+    if response not in RESPONSES:
+        errors["response"] = "Select the group response"
+    elif long := too_long(note, "The note"):
+        errors["response"] = long
+    else:
+        team = None if account.sees_every_team else account.team_id
+        taken_by = account.worker_ref or account.username
+        try:
+            with state.engine.begin() as conn:
+                cases = respond(conn, state.settings.hotspots, team, kind, key, response,
+                                account.username, taken_by, note or None)  # fmt: skip
+        except KinfoldError as error:
+            errors["response"] = error.message
+        else:
+            done = (
+                f"{response.capitalize()} is recorded on {len(cases):,} cases, taken by {taken_by}."
+            )
+            return done_and_back(state, "/hotspots", done)
+    return _hotspots(request, session, state, kind, 400, errors=errors)
 
 
 @router.get("/goals")
