@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -19,6 +20,7 @@ from kinfold.settings import ROUTING_MATCHES
 from kinfold.settings import routing as routing_setting
 from kinfold.store.schema import cases, items, skills, teams, workers
 from kinfold.store.workforce import change_skills, skill_levels
+from kinfold.web.pages import done_and_back, done_of, said_once
 from kinfold.web.render import render
 from kinfold.web.security import PageSession, WebState, checked_form, need_role
 
@@ -35,7 +37,7 @@ def admin_page(
     team: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     need_role(session.account, ADMIN)
-    return _page(request, session, state, team=team)
+    return said_once(request, _page(request, session, state, team=team, done=done_of(request)))
 
 
 @router.post("/admin/users")
@@ -61,7 +63,7 @@ async def add_user(request: Request, session: PageSession, state: WebState) -> R
         except AccountError as error:
             errors["username"] = str(error).replace("\n", " ")
         else:
-            return _page(request, session, state, done=f"Added {added.username}.")
+            return done_and_back(state, "/admin", f"Added {added.username}.")
     given.pop("password")
     return _page(request, session, state, 400, errors=errors, form=given)
 
@@ -77,7 +79,7 @@ async def set_active(
         return _page(request, session, state, 400, errors={"users": "You cannot stop yourself."})
     accounts.set_active(state.engine, username, active, session.account.username)
     done = f"{username} can sign in again." if active else f"{username} can no longer sign in."
-    return _page(request, session, state, done=done)
+    return done_and_back(state, "/admin", done)
 
 
 @router.post("/admin/skills")
@@ -106,7 +108,7 @@ async def save_skills(request: Request, session: PageSession, state: WebState) -
             levels[int(worker), kind] = int(str(value))
         changed = change_skills(conn, levels, session.account.username)
     done = f"Saved {changed} changed skill level{'' if changed == 1 else 's'} in {team}."
-    return _page(request, session, state, team=team, done=done)
+    return done_and_back(state, f"/admin?{urlencode({'team': team})}#skills", done)
 
 
 @router.post("/admin/routing")
@@ -135,7 +137,7 @@ async def save_routing(request: Request, session: PageSession, state: WebState) 
     state.settings, refreshed = change_routing(state.engine, state.folder, state.settings,
                                                routing, session.account.username)  # fmt: skip
     counts = ", ".join(f"{team} {count:,}" for team, count in sorted(refreshed.teams.items()))
-    return _page(request, session, state, done=f"Saved the routing rules. Open cases: {counts}.")
+    return done_and_back(state, "/admin#routing", f"Saved the routing rules. Open cases: {counts}.")
 
 
 def _routing_rows(

@@ -7,7 +7,7 @@ import math
 import secrets
 from datetime import date
 from typing import Annotated, Any
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -219,7 +219,7 @@ def done_and_back(state: WebState, path: str, summary: str) -> Response:
     """Post/redirect/get: back to `path`, which says `summary` once (a reload of it
     repeats nothing and says nothing more)."""
     back = RedirectResponse(path, status_code=303)
-    back.set_cookie(DONE_COOKIE, quote(summary[:500]), max_age=60, path=path.split("?")[0],
+    back.set_cookie(DONE_COOKIE, quote(summary[:500]), max_age=60, path=urlsplit(path).path,
                     httponly=True, samesite="strict", secure=state.secure_cookies)  # fmt: skip
     return back
 

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from kinfold.accounts import ADMIN, TEAM_LEADER
 from kinfold.intake import resolve_and_refresh
 from kinfold.resolve.review import ReviewError, decide, review_queue
+from kinfold.web.pages import done_and_back, done_of, said_once
 from kinfold.web.render import render
 from kinfold.web.security import PageSession, WebState, checked_form, need_role
 
@@ -24,7 +25,7 @@ VERDICTS = {"confirm": "the same person", "split": "different people", "merge": 
 @router.get("/review")
 def review_page(request: Request, session: PageSession, state: WebState) -> Response:
     need_role(session.account, *REVIEWERS)
-    return _page(request, session, state)
+    return said_once(request, _page(request, session, state, done=done_of(request)))
 
 
 @router.post("/review/decide")
@@ -46,7 +47,7 @@ async def review_decide(request: Request, session: PageSession, state: WebState)
         field = "item" if action == "merge" else "decision"
         return _page(request, session, state, 400, errors={field: str(error)}, form=form)
     done = f"Recorded: {item.ref} and {other.ref} are {VERDICTS[action]}."
-    return _page(request, session, state, done=done)
+    return done_and_back(state, "/review", done)
 
 
 @router.post("/review/apply")
@@ -57,7 +58,7 @@ async def review_apply(request: Request, session: PageSession, state: WebState) 
     result, _ = await run_in_threadpool(resolve_and_refresh, state.engine, state.settings, actor)
     done = (f"Resolved again: {result.people:,} people in {result.households:,} households; "
             "every backlog is re-ordered.")  # fmt: skip
-    return _page(request, session, state, done=done)
+    return done_and_back(state, "/review", done)
 
 
 def _page(
