@@ -16,6 +16,7 @@ import uvicorn
 from playwright.sync_api import Browser, ConsoleMessage, Page, Response, expect, sync_playwright
 
 from kinfold.allocate.backlog import queue
+from kinfold.demo.accounts import TEAM
 from kinfold.web.app import create_app
 from kinfold.workspace import Workspace
 from tests.conftest import ReadyDemo
@@ -184,17 +185,19 @@ def test_a_team_leader_edits_the_rule_previews_saves_and_the_order_changes(
     served: tuple[str, Workspace], page: Page
 ) -> None:
     url, workspace = served
-    before = [row.case_id for row in queue(workspace.engine, limit=10).rows]
+    before = [row.case_id for row in queue(workspace.engine, team=TEAM, limit=10).rows]
     sign_in(page, url, "teamleader")
     page.get_by_role("link", name="Priority rule").click()
     check(page, "rule")
-    rule = page.get_by_label("The rule (YAML)")
-    edited = rule.input_value().replace(
-        "no income:                {harm within days: 7, points: 25}",
-        "no income:                {harm within days: 7, points: 95}",
-    )
-    assert "points: 95" in edited
-    rule.fill(edited)
+    assert "works by the workspace's rule" in page.locator("#in-force").inner_text()
+    points = page.get_by_label("Points for no income", exact=True)
+    assert points.input_value() == "25"
+    points.fill("95")
+    page.get_by_label("Harm within days for no income", exact=True).fill("-1")
+    page.get_by_role("button", name="Preview what moves").click()
+    assert "must be zero or more" in page.locator(".govuk-error-summary").inner_text()
+    check(page, "rule-refused")
+    page.get_by_label("Harm within days for no income", exact=True).fill("7")
     page.get_by_role("button", name="Preview what moves").click()
     summary = page.locator("#moves-summary").inner_text()
     assert re.match(r"[\d,]+ cases up, [\d,]+ down", summary) and "Nothing is saved" in summary
@@ -206,9 +209,19 @@ def test_a_team_leader_edits_the_rule_previews_saves_and_the_order_changes(
     assert (
         "is in force: every backlog is in its new order" in page.get_by_role("alert").inner_text()
     )
-    after = queue(workspace.engine, limit=10).rows
+    after = queue(workspace.engine, team=TEAM, limit=10).rows
     assert [row.case_id for row in after] != before
-    assert "no income +95" in after[0].reasons
+    everyone = queue(workspace.engine, limit=2000).rows
+    ours = " ".join(row.reasons for row in everyone if row.team == TEAM)
+    theirs = " ".join(row.reasons for row in everyone if row.team != TEAM)
+    assert "no income +95" in ours and "no income +25" not in ours  # the team's own rule
+    assert "no income +25" in theirs and "no income +95" not in theirs  # the others' stays
+    assert "works by its own rule" in page.locator("#in-force").inner_text()
+    download = page.get_by_role("link", name="Download the rule as YAML")
+    with page.expect_download() as downloaded:
+        download.click()
+    assert "no income: {harm within days: 7, points: 95}" in Path(
+        downloaded.value.path()).read_text(encoding="utf-8")  # fmt: skip
 
 
 def test_an_upload_with_bad_rows_shows_its_quarantine(

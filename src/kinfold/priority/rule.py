@@ -11,6 +11,8 @@ kinfold reads YAML rules.
 from __future__ import annotations
 
 import difflib
+import json
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -133,6 +135,52 @@ def parse_rule(text: str, origin: str = "the rule", known: Known | None = None) 
                 named = normalise_flag(str(key.value)) if kind == "risk flag" else _key(key)
                 known.check(kind, named, f"{origin} line {key.start_mark.line + 1}")
     return Rule(**values)
+
+
+WRITTEN_HEADER = """\
+# The priority rule: who is likely to come to harm first if we wait.
+# Saved from the rule's form. docs/priority.md explains every line.
+"""
+PLAIN_NAME = re.compile(r"[a-z0-9][a-z0-9 ]*")
+
+
+def rule_as_text(rule: Rule) -> str:
+    """`rule` written as the YAML `parse_rule` reads back to the same `Rule` (without the
+    comments of a rule written by hand)."""
+    settings = {attribute: (section, key) for section, keys in SECTIONS.items()
+                for key, attribute in (keys or {}).items()}  # fmt: skip
+    lines = [
+        WRITTEN_HEADER,
+        f"order: {rule.order}",
+        "",
+        "risk flags:" + ("" if rule.flags else " {}"),
+    ]
+    for flag, flag_rule in rule.flags.items():
+        days, figure = flag_rule.harm_within_days, _figure(flag_rule.points)
+        lines.append(f"  {_name(flag.replace('_', ' '))}: {{harm within days: {days}, "
+                     f"points: {figure}}}")  # fmt: skip
+    for section in ("due dates", "waiting", "who is affected"):
+        lines += ["", f"{section}:"]
+        for attribute, (of, key) in settings.items():
+            value = getattr(rule, attribute)
+            if of == section and value is not None:
+                lines.append(f"  {key}: {_figure(value)}")
+    lines += ["", "needs:" + ("" if rule.needs else " {}")]
+    for need, points in rule.needs.items():
+        if need in rule.need_harm_days:
+            lines.append(f"  {_name(need)}: {{points: {_figure(points)}, harm within days: "
+                         f"{rule.need_harm_days[need]}}}")  # fmt: skip
+        else:
+            lines.append(f"  {_name(need)}: {_figure(points)}")
+    return "\n".join(lines) + "\n"
+
+
+def _name(name: str) -> str:
+    return name if PLAIN_NAME.fullmatch(name) else json.dumps(name, ensure_ascii=False)
+
+
+def _figure(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def _order(node: yaml.Node, where: str) -> str:

@@ -1,30 +1,31 @@
 """Prioritising a workspace: the rule in force, its versions, scoring every open case,
 and previewing what a changed rule would move.
 
-Every saved rule is a new version (who, when, the text as written); the highest version
-is in force. A rule that cannot be used is refused before anything is saved, so the rule
-in force stays in force.
+Every saved rule is a new version (who, when, the text as written). The workspace's rule
+is its highest version without a team; a team may have a rule of its own (its highest
+version with the team), and a team without one works by the workspace's. A rule that
+cannot be used is refused before anything is saved, so the rule in force stays in force.
 """
 
 from __future__ import annotations
 
+import heapq
 import time
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import ColumnElement, Connection, Engine, func, insert, select
 
 from kinfold import clock
 from kinfold.ingest.fields import STANDARD_FLAGS
-from kinfold.priority.rule import Known, default_rule_text, parse_rule
-from kinfold.priority.score import CaseFacts, Priority, rank, score
+from kinfold.priority.rule import Known, Rule, default_rule_text, parse_rule
+from kinfold.priority.score import CaseFacts, Priority, order_key, rank, score
 from kinfold.resolve.records import clean_birth_date
 from kinfold.store import events
 from kinfold.store.database import driver_rows, parameter_mark
-from kinfold.store.schema import priority_rules
+from kinfold.store.schema import priority_rules, teams
 
 CHILD_AGE = 5
 OLD_AGE = 75
@@ -64,14 +65,43 @@ class Move:
 # --- the rule and its versions ------------------------------------------------------
 
 
-def rule_in_force(conn: Connection) -> tuple[int, str]:
-    """(version, text) of the rule in force; (0, the default) before any is saved."""
-    row = conn.execute(
-        select(priority_rules.c.version, priority_rules.c.text)
-        .order_by(priority_rules.c.version.desc())
-        .limit(1)
-    ).first()
-    return (row[0], row[1]) if row else (0, default_rule_text())
+def rule_in_force(conn: Connection, team_id: int | None = None) -> tuple[int, str]:
+    """(version, text) of the rule the cases of team `team_id` are ordered by (its own, or
+    else the workspace's), or with no team the workspace's; (0, the default) before any
+    rule is saved."""
+    for scope in (team_id, None) if team_id is not None else (None,):
+        row = conn.execute(
+            select(priority_rules.c.version, priority_rules.c.text)
+            .where(_of(scope))
+            .order_by(priority_rules.c.version.desc())
+            .limit(1)
+        ).first()
+        if row:
+            return row[0], row[1]
+    return 0, default_rule_text()
+
+
+def teams_own_rules(conn: Connection) -> dict[int, tuple[int, str]]:
+    """team id -> (version, text) of each team's own rule in force."""
+    latest = (select(priority_rules.c.team_id, func.max(priority_rules.c.version).label("v"))
+              .where(priority_rules.c.team_id.is_not(None))
+              .group_by(priority_rules.c.team_id).subquery())  # fmt: skip
+    query = select(latest.c.team_id, priority_rules.c.version, priority_rules.c.text).join(
+        priority_rules, priority_rules.c.version == latest.c.v
+    )
+    return {team_id: (version, text) for team_id, version, text in conn.execute(query)}
+
+
+def rule_teams(conn: Connection) -> list[tuple[int, str]]:
+    """(id, name) of every team, by name: the teams a rule may be set for."""
+    return [(row[0], row[1]) for row in conn.execute(select(teams.c.id, teams.c.name)
+                                                       .order_by(teams.c.name))]  # fmt: skip
+
+
+def _of(team_id: int | None) -> ColumnElement[bool]:
+    """The versions of team `team_id`'s own rule, or with no team the workspace's."""
+    column = priority_rules.c.team_id
+    return column.is_(None) if team_id is None else column == team_id
 
 
 def rule_text(conn: Connection, version: int) -> str | None:
@@ -80,21 +110,28 @@ def rule_text(conn: Connection, version: int) -> str | None:
     ).scalar()
 
 
-def rule_versions(conn: Connection) -> list[RuleVersion]:
+def rule_versions(conn: Connection, team_id: int | None = None) -> list[RuleVersion]:
+    """The versions of team `team_id`'s own rule, or with no team the workspace's."""
     query = select(priority_rules.c.version, priority_rules.c.saved_by,
-                   priority_rules.c.saved_at, priority_rules.c.note).order_by(
-                       priority_rules.c.version)  # fmt: skip
+                   priority_rules.c.saved_at, priority_rules.c.note).where(
+                       _of(team_id)).order_by(priority_rules.c.version)  # fmt: skip
     return [RuleVersion(*row) for row in conn.execute(query)]
 
 
 def save_rule(
-    engine: Engine, text: str, actor: str, origin: str = "the rule", note: str | None = None
+    engine: Engine,
+    text: str,
+    actor: str,
+    origin: str = "the rule",
+    note: str | None = None,
+    team_id: int | None = None,
 ) -> int:
-    """Check `text` and keep it as the next version, in force from now; its number.
-    A `RuleError` (line and reason) leaves the rule in force as it was."""
+    """Check `text` and keep it as the next version, in force from now, of team `team_id`'s
+    own rule (or with no team, the workspace's); its number. A `RuleError` (line and
+    reason) leaves the rule in force as it was."""
     with engine.begin() as conn:
         parse_rule(text, origin, known_here(conn))
-        return _store(conn, text, actor, note)
+        return _store(conn, text, actor, note, team_id)
 
 
 def known_here(conn: Connection) -> Known:
@@ -109,13 +146,17 @@ def known_here(conn: Connection) -> Known:
     return Known(frozenset(flags), frozenset(needs))
 
 
-def _store(conn: Connection, text: str, actor: str, note: str | None) -> int:
+def _store(
+    conn: Connection, text: str, actor: str, note: str | None, team_id: int | None = None
+) -> int:
     version = int(conn.execute(select(func.coalesce(func.max(priority_rules.c.version), 0)))
                   .scalar_one()) + 1  # fmt: skip
-    conn.execute(insert(priority_rules).values(
-        version=version, text=text, saved_by=actor, saved_at=clock.now(), note=note))  # fmt: skip
+    conn.execute(insert(priority_rules).values(version=version, text=text, saved_by=actor,
+                                               saved_at=clock.now(), note=note,
+                                               team_id=team_id))  # fmt: skip
     events.record(conn, actor=actor, action="rule.saved", entity_type="priority_rule",
-                  entity_id=version, after={"version": version, "note": note})  # fmt: skip
+                  entity_id=version, after={"version": version, "note": note,
+                                            "team_id": team_id})  # fmt: skip
     return version
 
 
@@ -130,27 +171,50 @@ def prioritise(engine: Engine, actor: str, today: date | None = None) -> Priorit
 
 
 def prioritise_in(conn: Connection, actor: str, today: date | None = None) -> Prioritised:
-    """`prioritise`, inside the caller's transaction."""
+    """`prioritise`, inside the caller's transaction: each case scored and put in its
+    team's backlog by its team's rule; the backlogs merged into one order of every case
+    by the workspace rule's order."""
     started = time.perf_counter()
     today = today or clock.now().date()
     version, text = rule_in_force(conn)
     if version == 0:
         version = _store(conn, text, SHIPPED_BY, "the rule kinfold ships with")
-    rule = parse_rule(text, f"priority rule version {version}")
-    ranked = rank((score(facts, rule, today) for facts in case_facts(conn, today)), rule.order)
-    _write(conn, ranked, version)
+    rules: dict[int | None, tuple[int, Rule]] = {
+        None: (version, parse_rule(text, f"priority rule version {version}"))
+    }
+    for team_id, (own, own_text) in teams_own_rules(conn).items():
+        rules[team_id] = (own, parse_rule(own_text, f"priority rule version {own}"))
+    in_team: dict[int | None, list[Priority]] = {}
+    rule_of: dict[int, int] = {}  # case id -> the version it was scored by
+    for facts in case_facts(conn, today):
+        rule_version, rule = rules.get(facts.team_id, rules[None])
+        in_team.setdefault(facts.team_id, []).append(score(facts, rule, today))
+        rule_of[facts.case_id] = rule_version
+    backlogs = [rank(scored, rules.get(team, rules[None])[1].order)
+                for team, scored in in_team.items()]  # fmt: skip
+    team_place = {p.case_id: place for backlog in backlogs
+                  for place, p in enumerate(backlog, start=1)}  # fmt: skip
+    # merged, each backlog keeps its own order: a team's cases by their place among all
+    # are in its rule's order (get next and the backlog go by that place)
+    ranked = list(heapq.merge(*backlogs, key=order_key(rules[None][1].order)))
+    _write(conn, ranked, team_place, rule_of)
     return Prioritised(len(ranked), version, round(time.perf_counter() - started, 2), ranked)
 
 
-def preview(engine: Engine, text: str, origin: str, today: date | None = None) -> list[Move]:
-    """How every open case would move if `text` were the rule, most moved first; nothing
-    is saved. A `RuleError` names the line and the reason."""
+def preview(
+    engine: Engine, text: str, origin: str, today: date | None = None, team_id: int | None = None
+) -> list[Move]:
+    """How the open cases the rule `text` would order would move, most moved first: team
+    `team_id`'s cases, or with no team those of every team that works by the workspace's
+    rule. Nothing is saved; a `RuleError` names the line and the reason."""
     today = today or clock.now().date()
     with engine.connect() as conn:
         new_rule = parse_rule(text, origin, known_here(conn))
-        version, current = rule_in_force(conn)
+        version, current = rule_in_force(conn, team_id)
         old_rule = parse_rule(current, f"priority rule version {version}")
-        facts = case_facts(conn, today)
+        own = set(teams_own_rules(conn))
+        facts = [f for f in case_facts(conn, today) if f.team_id == team_id
+                 or (team_id is None and f.team_id not in own)]  # fmt: skip
     before = {p.case_id: (place, p.score) for place, p in enumerate(
         rank((score(f, old_rule, today) for f in facts), old_rule.order), start=1)}  # fmt: skip
     after = rank((score(f, new_rule, today) for f in facts), new_rule.order)
@@ -166,10 +230,12 @@ def case_facts(conn: Connection, today: date) -> list[CaseFacts]:
     million items)."""
     found: dict[int, CaseFacts] = {}
     owner: dict[int, tuple[int | None, int | None]] = {}
-    for case_id, household_id, person_id in driver_rows(
-        conn, "SELECT id, household_id, person_id FROM cases WHERE status = 'open'"
+    team: dict[int, int | None] = {}
+    for case_id, household_id, person_id, team_id in driver_rows(
+        conn, "SELECT id, household_id, person_id, team_id FROM cases WHERE status = 'open'"
     ):
         owner[case_id] = (household_id, person_id)
+        team[case_id] = team_id
     days: dict[Any, date] = {}  # a backlog's items arrive on a few hundred days
     needs: dict[str, str] = {}  # and name a handful of needs
     for case_id, flags, due_at, received_at, need in driver_rows(
@@ -182,7 +248,7 @@ def case_facts(conn: Connection, today: date) -> list[CaseFacts]:
         received = days.get(received_at) or days.setdefault(received_at, _day(received_at))
         facts = found.get(case_id)
         if facts is None:
-            facts = found[case_id] = CaseFacts(case_id=case_id, oldest_received=received)
+            facts = found[case_id] = CaseFacts(case_id, received, team_id=team[case_id])
         elif received < facts.oldest_received:
             facts.oldest_received = received
         if due_at is not None:
@@ -241,23 +307,22 @@ def _who_is_affected(
         facts.living_alone = "lives_alone" in facts.flags
 
 
-def _write(conn: Connection, ranked: Iterable[Priority], version: int) -> None:
-    """Each open case's priority, its place among every case and in its team's backlog."""
+def _write(
+    conn: Connection,
+    ranked: Iterable[Priority],
+    team_place: dict[int, int],
+    rule_of: dict[int, int],
+) -> None:
+    """Each open case's priority, its place among every case and in its team's backlog,
+    and the version of the rule that scored it."""
     marker = parameter_mark(conn)
     conn.exec_driver_sql(
         "UPDATE cases SET priority_score = NULL, priority_rank = NULL, team_rank = NULL, "
         "harm_by = NULL, next_due = NULL, priority_reasons = NULL, rule_version = NULL "
         "WHERE status <> 'open' AND priority_rank IS NOT NULL"
     )
-    open_cases = conn.exec_driver_sql("SELECT id, team_id FROM cases WHERE status = 'open'")
-    team_of: dict[int, int | None] = {row[0]: row[1] for row in open_cases}
-    in_team: Counter[int | None] = Counter()
-    rows = []
-    for place, p in enumerate(ranked, start=1):
-        team = team_of.get(p.case_id)
-        in_team[team] += 1
-        rows.append((p.score, place, in_team[team], p.harm_by, p.next_due, p.reasons_text(),
-                     version, p.case_id))  # fmt: skip
+    rows = [(p.score, place, team_place[p.case_id], p.harm_by, p.next_due, p.reasons_text(),
+             rule_of[p.case_id], p.case_id) for place, p in enumerate(ranked, start=1)]  # fmt: skip
     if rows:
         conn.exec_driver_sql(
             f"UPDATE cases SET priority_score = {marker}, priority_rank = {marker}, "

@@ -8,7 +8,7 @@ longest wait, and the case id, so the order is total and the same on every run.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -24,6 +24,7 @@ class CaseFacts:
 
     case_id: int
     oldest_received: date
+    team_id: int | None = None  # the team whose backlog it is in (its rule scores it)
     flags: dict[str, date] = field(default_factory=dict)  # flag -> first day an item had it
     next_due: date | None = None  # the earliest due date among its open items
     needs: set[str] = field(default_factory=set)
@@ -98,10 +99,15 @@ def score(facts: CaseFacts, rule: Rule, today: date) -> Priority:
 
 
 def rank(priorities: Iterable[Priority], order: str = "points first") -> list[Priority]:
-    """In the rule's order: harm first, the soonest likely harm first (a case with no harm
-    date after every case with one), then the most points (so waiting, which only earns
-    points, never lifts a case over one whose harm is sooner); points first, the most
-    points first, then the soonest harm. Then the sooner due, the longer wait, the id."""
+    """In the rule's order (`order_key`)."""
+    return sorted(priorities, key=order_key(order))
+
+
+def order_key(order: str) -> Callable[[Priority], tuple[Any, ...]]:
+    """Harm first: the soonest likely harm first (a case with no harm date after every
+    case with one), then the most points (so waiting, which only earns points, never
+    lifts a case over one whose harm is sooner); points first: the most points first,
+    then the soonest harm. Then the sooner due, the longer wait, the id."""
     far = date.max
 
     def points_first(p: Priority) -> tuple[Any, ...]:
@@ -110,7 +116,7 @@ def rank(priorities: Iterable[Priority], order: str = "points first") -> list[Pr
     def harm_first(p: Priority) -> tuple[Any, ...]:
         return (p.harm_by or far, -p.score, p.next_due or far, p.oldest_received, p.case_id)
 
-    return sorted(priorities, key=harm_first if order == "harm first" else points_first)
+    return harm_first if order == "harm first" else points_first
 
 
 def harm_words(harm_by: date | None, today: date) -> str:

@@ -280,6 +280,8 @@ priority_rules = Table(
     Column("saved_by", String(200), nullable=False),
     Column("saved_at", DateTime(timezone=True), nullable=False),
     Column("note", Text),
+    # the team whose own rule this is; none: the workspace's, for teams without their own
+    Column("team_id", Integer, ForeignKey("teams.id")),
 )
 
 # The evidence for the links that made people, and the uncertain ones a reviewer should
