@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from kinfold import clock
 from kinfold.cli import app
+from kinfold.demo.accounts import TEAM
 from kinfold.store.schema import events
 from kinfold.workspace import open_workspace
 from tests.conftest import DEMO_DAY, write
@@ -249,6 +250,17 @@ def test_the_priority_rule_is_shown_previewed_saved_and_kept(
     assert "overdue: 30" in output
     code, output = run("prioritise", "--top", "3", "-w", str(out))
     assert code == 0 and "rule version 2" in output and "reasons" in output
+    code, output = run("rule", "save", str(good), "--team", "Nowhere team", "-w", str(out))
+    assert code == 1 and "There is no team 'Nowhere team'" in output and TEAM in output
+    ours = write(tmp_path / "ours.yaml", text.replace("child under 5: 20", "child under 5: 200"))
+    code, output = run("rule", "save", str(ours), "--team", TEAM, "--note", "children", "-w",
+                       str(out))  # fmt: skip
+    assert code == 0 and "as version 3 of the priority rule" in output
+    code, output = run("rule", "history", "--team", TEAM, "-w", str(out))
+    assert "children" in output and "overdue matters" not in output
+    assert "child under 5: 200" in run("rule", "show", "--team", TEAM, "-w", str(out))[1]
+    workspaces = run("rule", "show", "-w", str(out))[1]
+    assert "child under 5: 20" in workspaces and "child under 5: 200" not in workspaces
     code, output = run("hotspots", "--kind", "household", "-w", str(out))
     assert code == 0 and "one household:" in output and "a household visit:" in output
     code, output = run("hotspots", "--kind", "street", "-w", str(out))

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from kinfold.priority.rule import FlagRule, RuleError, default_rule_text, parse_rule
+from kinfold.priority.rule import (
+    FlagRule,
+    RuleError,
+    default_rule_text,
+    parse_rule,
+    rule_as_text,
+)
 
 RULE = """\
 risk flags:
@@ -87,3 +93,18 @@ def test_a_rule_that_cannot_be_used_is_refused_with_the_line_and_the_reason(
 def test_an_empty_rule_is_refused() -> None:
     with pytest.raises(RuleError, match="is empty"):
         parse_rule("# nothing\n")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        default_rule_text(),
+        'order: points first\nrisk flags: {}\nneeds:\n  "rent: arrears": {points: 2.5, '
+        "harm within days: 9}\n  food: 1234567\ndue dates:\n  harm within days of due: 3\n",
+    ],
+)
+def test_a_rule_written_from_the_form_reads_back_the_same(text: str) -> None:
+    rule = parse_rule(text)
+    written = rule_as_text(rule)
+    assert parse_rule(written) == rule
+    assert rule_as_text(parse_rule(written)) == written

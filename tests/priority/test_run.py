@@ -4,10 +4,12 @@ changed rule previewed, saved as a new version, or refused with the old one kept
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
+from kinfold.allocate.backlog import refresh
 from kinfold.priority.rule import RuleError, default_rule_text
 from kinfold.priority.run import preview, prioritise, rule_in_force, rule_versions, save_rule
 from kinfold.resolve.run import resolve_workspace
@@ -75,3 +77,48 @@ def test_every_open_case_gets_a_place_and_a_changed_rule_moves_them(
     ]
     assert saved == 2
     demo_workspace.close()
+
+
+def test_a_teams_own_rule_orders_its_backlog_and_no_other(
+    backend: str, demo_workspace: Workspace
+) -> None:
+    engine = demo_workspace.engine
+    resolve_workspace(engine, Settings(), "test")
+    refresh(engine, demo_workspace.settings, "test", TODAY)
+    with engine.connect() as conn:
+        counts = conn.execute(select(cases.c.team_id, func.count()).where(
+            cases.c.status == "open", cases.c.team_id.is_not(None)).group_by(
+                cases.c.team_id).order_by(func.count().desc())).all()  # fmt: skip
+    (ours, _), (theirs, _) = counts[0], counts[1]
+    before = _backlog(engine, theirs)
+    points_first = default_rule_text().replace("order: harm first", "order: points first")
+    moves = preview(engine, points_first, "ours.yaml", TODAY, team_id=ours)
+    with engine.connect() as conn:
+        assert len(moves) == counts[0][1]  # only the team's own cases
+        assert rule_in_force(conn, ours)[0] == rule_in_force(conn)[0]  # the workspace's
+    version = save_rule(engine, points_first, "leader", "ours.yaml", "points first", ours)
+    prioritise(engine, "test", TODAY)
+    with engine.connect() as conn:
+        assert rule_in_force(conn, ours) == (version, points_first)
+        assert rule_in_force(conn, theirs)[0] == rule_in_force(conn)[0] == 1
+        assert [v.version for v in rule_versions(conn, ours)] == [version]
+        assert version not in [v.version for v in rule_versions(conn)]
+    backlog = _backlog(engine, ours)
+    # the team's backlog is by its rule: the most points first, by either of its places
+    assert [row.priority_score for row in backlog] == sorted(
+        (row.priority_score for row in backlog), reverse=True
+    )
+    assert [row.team_rank for row in backlog] == list(range(1, len(backlog) + 1))
+    assert {row.rule_version for row in backlog} == {version}
+    assert _backlog(engine, theirs) == before  # the other team's order and scores as they were
+    demo_workspace.close()
+
+
+def _backlog(engine: Engine, team_id: int) -> list[Any]:
+    """A team's open cases by their place among every case."""
+    with engine.connect() as conn:
+        return list(conn.execute(
+            select(cases.c.id, cases.c.priority_score, cases.c.team_rank, cases.c.rule_version,
+                   cases.c.harm_by).where(cases.c.team_id == team_id, cases.c.status == "open")
+            .order_by(cases.c.priority_rank)
+        ).all())  # fmt: skip

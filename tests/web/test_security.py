@@ -56,6 +56,7 @@ RULES: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/hotspots/respond"): WORKERS | ADMINS,
     ("GET", "/goals"): EVERYONE,
     ("GET", "/rule"): EVERYONE,
+    ("GET", "/rule.yaml"): EVERYONE,
     ("POST", "/rule/preview"): LEADERS,
     ("POST", "/rule/save"): LEADERS,
     ("GET", "/imports"): EVERYONE,

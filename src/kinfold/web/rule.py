@@ -240,7 +240,7 @@ def _known(
         errors[field] = f"The {kind} '{written}' is given twice"
         return
     try:
-        known.check(kind, name, f"The {kind} '{written}'")
+        known.check(kind, name, f"{kind.capitalize()}s")
     except RuleError as error:
         errors[field] = error.message
 
