@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from kinfold.allocate.backlog import refresh
+from kinfold.allocate.case import case_view
 from kinfold.priority.rule import RuleError, default_rule_text
 from kinfold.priority.run import preview, prioritise, rule_in_force, rule_versions, save_rule
 from kinfold.resolve.run import resolve_workspace
@@ -122,3 +123,28 @@ def _backlog(engine: Engine, team_id: int) -> list[Any]:
                    cases.c.harm_by).where(cases.c.team_id == team_id, cases.c.status == "open")
             .order_by(cases.c.priority_rank)
         ).all())  # fmt: skip
+
+
+def test_each_reason_names_the_item_and_the_person_it_comes_from(
+    resolved_demo: Workspace,
+) -> None:
+    with resolved_demo.engine.connect() as conn:
+        ids = list(conn.scalars(select(cases.c.id).where(
+            cases.c.status == "open", cases.c.priority_reasons.like("%child under 5%"),
+            cases.c.priority_reasons.like("%eviction notice%")).limit(5)))  # fmt: skip
+        assert ids
+        for case_id in ids:
+            view = case_view(conn, case_id, resolved_demo.settings)
+            hidden = case_view(conn, case_id, resolved_demo.settings, pseudonymised=True)
+            names = {member.name for member in view.members}
+            items = {(f"{item.item_type}, {item.source} {item.source_ref}", item.person_id)
+                     for item in view.items if "eviction notice" in item.flags}  # fmt: skip
+            named = {reason.words.split(" +")[0]: reason for reason in view.reasons}
+            eviction, child = named["eviction notice"], named["child under 5"]
+            assert eviction.item in {item for item, _ in items} and eviction.person in names
+            assert child.person in names  # the child, or the claimant whose item says so
+            oldest = next(reason for reason in view.reasons if reason.words.startswith("oldest"))
+            assert oldest.item is not None
+            for reason in hidden.reasons:  # pseudonymised: people by number, never by name
+                assert reason.person is None or reason.person.startswith("Person ")
+                assert reason.person not in names

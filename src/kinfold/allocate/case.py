@@ -50,6 +50,16 @@ class CaseItem:
 
 
 @dataclass(frozen=True)
+class CaseReason:
+    """One line of why a case is where it is, and what set it off: the item (its type,
+    source and reference) and the person, named as the reader may see them."""
+
+    words: str  # "eviction notice +40"
+    item: str | None  # "Homelessness prevention, housing HOU-0001234"
+    person: str | None  # "Jane Smith" ("Person 12", pseudonymised)
+
+
+@dataclass(frozen=True)
 class Moment:
     """One line of the timeline."""
 
@@ -73,7 +83,7 @@ class CaseView:
     score: float | None
     harm_by: date | None
     next_due: date | None
-    reasons: tuple[str, ...]
+    reasons: tuple[CaseReason, ...]
     members: list[Member]
     items: list[CaseItem]
     timeline: list[Moment]
@@ -102,6 +112,7 @@ def case_view(
     if row is None:
         raise NoSuchCase(f"There is no case {case_id}.")
     found = _items(conn, case_id, pseudonymised)
+    members = _members(conn, case_id, row["household_id"], row["person_id"], found, pseudonymised)
     return CaseView(
         case_id=case_id,
         status=row["status"],
@@ -115,14 +126,32 @@ def case_view(
         score=row["priority_score"],
         harm_by=_day(row["harm_by"]),
         next_due=_day(row["next_due"]),
-        reasons=tuple(r for r in (row["priority_reasons"] or "").split("; ") if r),
-        members=_members(
-            conn, case_id, row["household_id"], row["person_id"], found, pseudonymised
-        ),
+        reasons=_reasons(row["priority_reasons"], row["reason_sources"], found, members),
+        members=members,
         items=found,
         timeline=_timeline(conn, case_id, pseudonymised),
         enough=checklist(conn, case_id, settings),
     )
+
+
+def _reasons(
+    written: str | None, sources: str | None, found: list[CaseItem], members: list[Member]
+) -> tuple[CaseReason, ...]:
+    """The case's reasons, each with the item and the person it comes from."""
+    reasons = [reason for reason in (written or "").split("; ") if reason]
+    whence = json.loads(sources) if sources else []
+    if len(whence) != len(reasons):  # scored before reasons kept their sources
+        whence = [[None, None]] * len(reasons)
+    item_of = {item.item_id: item for item in found}
+    name_of = {member.person_id: member.name for member in members}
+    lines = []
+    for words, (item_id, person_id) in zip(reasons, whence, strict=True):
+        item = item_of.get(item_id) if item_id is not None else None
+        person = person_id if person_id is not None else item.person_id if item else None
+        lines.append(CaseReason(
+            words, f"{item.item_type}, {item.source} {item.source_ref}" if item else None,
+            name_of.get(person) if person is not None else None))  # fmt: skip
+    return tuple(lines)
 
 
 def _items(conn: Connection, case_id: int, pseudonymised: bool) -> list[CaseItem]:

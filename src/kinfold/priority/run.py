@@ -10,6 +10,7 @@ cannot be used is refused before anything is saved, so the rule in force stays i
 from __future__ import annotations
 
 import heapq
+import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -238,33 +239,35 @@ def case_facts(conn: Connection, today: date) -> list[CaseFacts]:
         team[case_id] = team_id
     days: dict[Any, date] = {}  # a backlog's items arrive on a few hundred days
     needs: dict[str, str] = {}  # and name a handful of needs
-    for case_id, flags, due_at, received_at, need in driver_rows(
+    for item_id, person_id, case_id, flags, due_at, received_at, need in driver_rows(
         conn,
-        "SELECT case_id, flags, due_at, received_at, need FROM items "
+        "SELECT id, person_id, case_id, flags, due_at, received_at, need FROM items "
         "WHERE status = 'open' AND case_id IS NOT NULL",
     ):
         if case_id not in owner:
             continue
+        source = (item_id, person_id)
         received = days.get(received_at) or days.setdefault(received_at, _day(received_at))
         facts = found.get(case_id)
         if facts is None:
-            facts = found[case_id] = CaseFacts(case_id, received, team_id=team[case_id])
+            facts = found[case_id] = CaseFacts(case_id, received, team_id=team[case_id],
+                                               oldest_from=source)  # fmt: skip
         elif received < facts.oldest_received:
-            facts.oldest_received = received
+            facts.oldest_received, facts.oldest_from = received, source
         if due_at is not None:
             due = days.get(due_at) or days.setdefault(due_at, _day(due_at))
             if facts.next_due is None or due < facts.next_due:
-                facts.next_due = due
+                facts.next_due, facts.due_from = due, source
         if need:
             named = needs.get(need) or needs.setdefault(need, need.strip().lower())
             facts.needs.add(named)
             if named not in facts.need_since or received < facts.need_since[named]:
-                facts.need_since[named] = received
+                facts.need_since[named], facts.need_from[named] = received, source
         if flags:
             first = facts.flags
             for flag in flags.split(";"):
                 if flag and (flag not in first or received < first[flag]):
-                    first[flag] = received
+                    first[flag], facts.flag_from[flag] = received, source
     _who_is_affected(conn, found, owner, today)
     return list(found.values())
 
@@ -280,6 +283,8 @@ def _who_is_affected(
     # (people, a child under 5, someone over 75) per household, and per person
     households: dict[int, list[Any]] = {}
     alone: dict[int, tuple[bool, bool]] = {}
+    youngest: dict[int, int] = {}  # household -> a child under 5 in it (a person id)
+    eldest: dict[int, int] = {}  # ... and someone over 75
     ages: dict[str | None, tuple[bool, bool]] = {}
     for person_id, household_id, born in driver_rows(
         conn, "SELECT id, household_id, date_of_birth FROM people"
@@ -294,13 +299,20 @@ def _who_is_affected(
             counted[0] += 1
             counted[1] |= child
             counted[2] |= old
+            if child:
+                youngest.setdefault(household_id, person_id)
+            if old:
+                eldest.setdefault(household_id, person_id)
     for case_id, facts in found.items():
         household_id, person_id = owner[case_id]
         people, child, old = 1, False, False
         if household_id is not None and household_id in households:
             people, child, old = households[household_id]
+            facts.child_from, facts.old_from = youngest.get(household_id), eldest.get(household_id)
         elif person_id is not None and person_id in alone:
             child, old = alone[person_id]
+            facts.child_from = person_id if child else None
+            facts.old_from = person_id if old else None
         facts.people = people
         facts.child_under_5 = child or "child_under_5" in facts.flags
         facts.over_75 = old or "over_75" in facts.flags
@@ -318,16 +330,19 @@ def _write(
     marker = parameter_mark(conn)
     conn.exec_driver_sql(
         "UPDATE cases SET priority_score = NULL, priority_rank = NULL, team_rank = NULL, "
-        "harm_by = NULL, next_due = NULL, priority_reasons = NULL, rule_version = NULL "
+        "harm_by = NULL, next_due = NULL, priority_reasons = NULL, reason_sources = NULL, "
+        "rule_version = NULL "
         "WHERE status <> 'open' AND priority_rank IS NOT NULL"
     )
     rows = [(p.score, place, team_place[p.case_id], p.harm_by, p.next_due, p.reasons_text(),
-             rule_of[p.case_id], p.case_id) for place, p in enumerate(ranked, start=1)]  # fmt: skip
+             json.dumps(p.sources()), rule_of[p.case_id], p.case_id)
+            for place, p in enumerate(ranked, start=1)]  # fmt: skip
     if rows:
         conn.exec_driver_sql(
             f"UPDATE cases SET priority_score = {marker}, priority_rank = {marker}, "
             f"team_rank = {marker}, harm_by = {marker}, next_due = {marker}, "
-            f"priority_reasons = {marker}, rule_version = {marker} WHERE id = {marker}",
+            f"priority_reasons = {marker}, reason_sources = {marker}, rule_version = {marker} "
+            f"WHERE id = {marker}",
             rows,
         )
 

@@ -11,16 +11,20 @@ import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from kinfold.priority.rule import Rule
 
 DAYS_IN_WEEK = 7
 
 
+Source = tuple[int, int | None]  # (item id, person id) of the item a fact comes from
+
+
 @dataclass
 class CaseFacts:
-    """What the rule looks at in one open case (its open items, its household)."""
+    """What the rule looks at in one open case (its open items, its household), and
+    where each fact comes from: the item (and its person) or the person it is about."""
 
     case_id: int
     oldest_received: date
@@ -33,6 +37,22 @@ class CaseFacts:
     child_under_5: bool = False
     over_75: bool = False
     living_alone: bool = False
+    flag_from: dict[str, Source] = field(default_factory=dict)  # the first item with it
+    need_from: dict[str, Source] = field(default_factory=dict)  # its first open item
+    due_from: Source | None = None  # the open item due soonest
+    oldest_from: Source | None = None  # the open item that has waited longest
+    child_from: int | None = None  # a person under 5, or over 75, in the household
+    old_from: int | None = None
+
+
+class Reason(NamedTuple):
+    """One line of a case's points: what, how many, and the item and person it comes
+    from (where there is one)."""
+
+    words: str
+    points: float
+    item_id: int | None = None
+    person_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -42,21 +62,26 @@ class Priority:
     harm_by: date | None  # harm likely by this day (None: no risk flag says so)
     next_due: date | None
     oldest_received: date
-    reasons: tuple[tuple[str, float], ...]  # ("eviction notice", 40), ...
+    reasons: tuple[Reason, ...]  # ("eviction notice", 40, item, person), ...
 
     def reasons_text(self) -> str:
         """`eviction notice +40; child under 5 +20; oldest item 34 days +12`"""
-        return "; ".join(f"{reason} {_signed(points)}" for reason, points in self.reasons)
+        return "; ".join(f"{reason.words} {_signed(reason.points)}" for reason in self.reasons)
+
+    def sources(self) -> list[list[int | None]]:
+        """[item id, person id] of each reason, in the order of `reasons_text`."""
+        return [[reason.item_id, reason.person_id] for reason in self.reasons]
 
 
 def score(facts: CaseFacts, rule: Rule, today: date) -> Priority:
-    reasons: list[tuple[str, float]] = []
+    reasons: list[Reason] = []
     harms: list[date] = []  # when harm is likely, by each thing that says so
     for flag, since in sorted(facts.flags.items()):
         flag_rule = rule.flags.get(flag)
         if flag_rule is None:
             continue
-        reasons.append((flag.replace("_", " "), flag_rule.points))
+        reasons.append(Reason(flag.replace("_", " "), flag_rule.points,
+                              *facts.flag_from.get(flag, (None, None))))  # fmt: skip
         harms.append(since + timedelta(days=flag_rule.harm_within_days))
     for need, since in facts.need_since.items():
         if need in rule.need_harm_days:
@@ -66,31 +91,37 @@ def score(facts: CaseFacts, rule: Rule, today: date) -> Priority:
     harm_by = min(harms, default=None)
     if facts.next_due is not None:
         days = (facts.next_due - today).days
+        due = facts.due_from or (None, None)
         if days < 0 and rule.overdue:
-            reasons.append((f"overdue by {_days(-days)}", rule.overdue))
+            reasons.append(Reason(f"overdue by {_days(-days)}", rule.overdue, *due))
         elif 0 <= days <= rule.due_within_days and rule.due_soon:
-            reasons.append((f"due {_due_in(days)}", rule.due_soon))
+            reasons.append(Reason(f"due {_due_in(days)}", rule.due_soon, *due))
     waited = max((today - facts.oldest_received).days, 0)
     waiting = min(waited / DAYS_IN_WEEK * rule.points_per_week, rule.waiting_at_most)
     if waiting:
-        reasons.append((f"oldest item {_days(waited)}", round(waiting, 1)))
+        reasons.append(Reason(f"oldest item {_days(waited)}", round(waiting, 1),
+                              *(facts.oldest_from or (None, None))))  # fmt: skip
     people = min(facts.people * rule.each_person, rule.people_at_most)
     if people:
-        reasons.append((f"{facts.people} {'person' if facts.people == 1 else 'people'}", people))
-    for applies, what, points in (
-        (facts.child_under_5, "child under 5", rule.child_under_5),
-        (facts.over_75, "over 75", rule.over_75),
-        (facts.living_alone, "living alone", rule.living_alone),
-    ):
+        reasons.append(Reason(f"{facts.people} {'person' if facts.people == 1 else 'people'}",
+                              people))  # fmt: skip
+    for applies, what, points, source in (
+        (facts.child_under_5, "child under 5", rule.child_under_5,
+         (None, facts.child_from) if facts.child_from else facts.flag_from.get("child_under_5")),
+        (facts.over_75, "over 75", rule.over_75,
+         (None, facts.old_from) if facts.old_from else facts.flag_from.get("over_75")),
+        (facts.living_alone, "living alone", rule.living_alone, facts.flag_from.get("lives_alone")),
+    ):  # fmt: skip
         if applies and points:
-            reasons.append((what, points))
+            reasons.append(Reason(what, points, *(source or (None, None))))
     pressing = max(((rule.needs[need], need) for need in facts.needs if need in rule.needs),
                    default=None)  # fmt: skip
     if pressing and pressing[0]:
-        reasons.append((f"need: {pressing[1]}", pressing[0]))
+        reasons.append(Reason(f"need: {pressing[1]}", pressing[0],
+                              *facts.need_from.get(pressing[1], (None, None))))  # fmt: skip
     return Priority(
         case_id=facts.case_id,
-        score=round(sum(points for _, points in reasons), 1),
+        score=round(sum(reason.points for reason in reasons), 1),
         harm_by=harm_by,
         next_due=facts.next_due,
         oldest_received=facts.oldest_received,

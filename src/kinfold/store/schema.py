@@ -249,6 +249,8 @@ cases = Table(
     Column("harm_by", Date),
     Column("next_due", Date),
     Column("priority_reasons", Text),
+    # [item id, person id] of each reason, in its order: what and who set it off
+    Column("reason_sources", Text),
     Column("rule_version", Integer),
     # allocation: the team whose backlog holds the case (by the routing rules), and the
     # worker working it; `work_state` is unallocated, in progress, or waiting (until a day)
