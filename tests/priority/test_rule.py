@@ -43,7 +43,7 @@ def test_a_rule_reads_in_plain_terms() -> None:
 
 def test_the_shipped_rule_is_a_valid_rule() -> None:
     rule = parse_rule(default_rule_text())
-    assert rule.flags["eviction_notice"] == FlagRule(2, 40)
+    assert rule.flags["eviction_notice"] == FlagRule(2, 40, by_due_date=True)
     assert rule.child_under_5 > 0 and rule.overdue > 0
     assert rule.order == "harm first"
 
@@ -73,7 +73,9 @@ def test_harm_dates_from_needs_and_due_dates_and_the_order() -> None:
         (("due within days: 5", "due within days: 2.5"), "line 5: `due within days` should be "
                                                          "a whole number of days"),
         (("harm within days: 2, points: 40", "harm within days: 2"),
-         "line 2: risk flag 'Eviction notice' needs exactly"),
+         "line 2: risk flag 'Eviction notice' needs `harm within days` and `points`"),
+        (("points: 40}", "points: 40, by its due date: maybe}"),
+         "line 2: `by its due date` is yes or no, not 'maybe'"),
         (("waiting:", "waitin:"), "line 7: 'waitin' is not a part of the rule"),
         (("  at most: 30", "  at least: 30"), "line 9: 'at least' is not a setting of 'waiting'"),
         (("  due soon: 15", "  overdue: 15"), "line 6: 'overdue' is given twice (first on line 4)"),

@@ -102,3 +102,16 @@ def test_harm_first_waiting_never_lifts_a_case_over_sooner_harm() -> None:
         RULE_TEXT.replace("due soon: 15}", "due soon: 15, harm within days of due: 3}")
     )
     assert score(waited, due, TODAY).harm_by == date(2026, 10, 4)
+
+
+def test_a_flag_by_its_due_date_is_harm_by_the_flagged_items_due_date() -> None:
+    rule = parse_rule(RULE_TEXT.replace(
+        "eviction notice: {harm within days: 2, points: 40}",
+        "eviction notice: {harm within days: 2, points: 40, by its due date: yes}"))  # fmt: skip
+    eviction = {"eviction_notice": date(2026, 11, 20)}
+    dated = CaseFacts(case_id=1, oldest_received=date(2026, 11, 20), flags=eviction,
+                      flag_due={"eviction_notice": date(2026, 12, 9)})  # fmt: skip
+    assert score(dated, rule, TODAY).harm_by == date(2026, 12, 9)  # the eviction's day
+    undated = CaseFacts(case_id=2, oldest_received=date(2026, 11, 20), flags=eviction)
+    assert score(undated, rule, TODAY).harm_by == date(2026, 11, 22)  # 2 days from arrival
+    assert score(dated, RULE, TODAY).harm_by == date(2026, 11, 22)  # the rule not saying so

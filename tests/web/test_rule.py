@@ -28,7 +28,7 @@ def _form(page: str) -> dict[str, str]:
     fields = {}
     for tag in re.findall(r"<input [^>]*>", form):
         attributes = dict(re.findall(r'([a-z-]+)="([^"]*)"', tag))
-        if attributes.get("type") != "radio" or " checked" in tag:
+        if attributes.get("type") not in ("radio", "checkbox") or " checked" in tag:
             fields[attributes["name"]] = attributes.get("value", "")
     return fields
 
@@ -42,6 +42,8 @@ def test_the_form_shows_the_rule_and_refuses_what_it_cannot_use_by_field(
     names = {value: key for key, value in fields.items() if key.endswith("-name")}
     eviction = names["eviction notice"].removesuffix("-name")
     assert fields[f"{eviction}-days"] == "2" and fields[f"{eviction}-points"] == "40"
+    assert fields[f"{eviction}-due"] == "yes"  # harm by the eviction's date
+    assert f"{names['no income'].removesuffix('-name')}-due" not in fields
     assert fields["team"] == str(_team_id(web_workspace, TEAM))
     with web_workspace.engine.connect() as conn:
         before = rule_in_force(conn, _team_id(web_workspace, TEAM))

@@ -31,6 +31,9 @@ class RuleError(KinfoldError):
 class FlagRule:
     harm_within_days: int
     points: float
+    # harm is likely by the flagged item's due date (an eviction's, a disconnection's, a
+    # discharge's date), where it has one; else within the days of its arrival
+    by_due_date: bool = False
 
 
 ORDERS = ("harm first", "points first")
@@ -71,6 +74,8 @@ SECTIONS = {
 }  # fmt: skip
 DAYS = {"due_within_days", "due_harm_days"}
 FLAG_KEYS = {"harm within days", "points"}
+BY_DUE_DATE = "by its due date"  # a flag's optional key: yes or no
+YES_NO = {"yes": True, "true": True, "no": False, "false": False}
 
 
 def default_rule_text() -> str:
@@ -157,8 +162,9 @@ def rule_as_text(rule: Rule) -> str:
     ]
     for flag, flag_rule in rule.flags.items():
         days, figure = flag_rule.harm_within_days, _figure(flag_rule.points)
+        by_due = f", {BY_DUE_DATE}: yes" if flag_rule.by_due_date else ""
         lines.append(f"  {_name(flag.replace('_', ' '))}: {{harm within days: {days}, "
-                     f"points: {figure}}}")  # fmt: skip
+                     f"points: {figure}{by_due}}}")  # fmt: skip
     for section in ("due dates", "waiting", "who is affected"):
         lines += ["", f"{section}:"]
         for attribute, (of, key) in settings.items():
@@ -225,16 +231,24 @@ def _flags(entries: list[tuple[yaml.Node, yaml.Node]], origin: str) -> dict[str,
         except BadValue as error:
             raise RuleError(f"{where}: {error}.") from error
         settings = {_key(key): value for key, value in _mapping(value_node, origin, f"'{flag}'")}
-        unknown = set(settings) - FLAG_KEYS
+        unknown = set(settings) - FLAG_KEYS - {BY_DUE_DATE}
         missing = FLAG_KEYS - set(settings)
         if unknown or missing:
             raise RuleError(
-                f"{where}: risk flag '{key_node.value}' needs exactly `harm within days` and "
-                f"`points`" + (f" (not {', '.join(sorted(unknown))})" if unknown else "") + ".",
-                "For example:  eviction notice: {harm within days: 2, points: 40}",
-            )
+                f"{where}: risk flag '{key_node.value}' needs `harm within days` and `points` "
+                f"(and may say `{BY_DUE_DATE}`)"
+                + (f", not {', '.join(sorted(unknown))}" if unknown else "") + ".",
+                "For example:  eviction notice: {harm within days: 2, points: 40, "
+                f"{BY_DUE_DATE}: yes}}",
+            )  # fmt: skip
         days = _number(settings["harm within days"], origin, "`harm within days`", whole=True)
-        flags[flag] = FlagRule(int(days), _number(settings["points"], origin, "`points`"))
+        by_due = False
+        if (said := settings.get(BY_DUE_DATE)) is not None:
+            if _key(said) not in YES_NO:
+                raise RuleError(f"{origin} line {said.start_mark.line + 1}: `{BY_DUE_DATE}` "
+                                f"is yes or no, not '{said.value}'.")  # fmt: skip
+            by_due = YES_NO[_key(said)]
+        flags[flag] = FlagRule(int(days), _number(settings["points"], origin, "`points`"), by_due)
     return flags
 
 

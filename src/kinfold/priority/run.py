@@ -264,10 +264,12 @@ def case_facts(conn: Connection, today: date) -> list[CaseFacts]:
             if named not in facts.need_since or received < facts.need_since[named]:
                 facts.need_since[named], facts.need_from[named] = received, source
         if flags:
-            first = facts.flags
+            first, soonest = facts.flags, facts.flag_due
             for flag in flags.split(";"):
                 if flag and (flag not in first or received < first[flag]):
                     first[flag], facts.flag_from[flag] = received, source
+                if flag and due_at is not None and (flag not in soonest or due < soonest[flag]):
+                    soonest[flag] = due
     _who_is_affected(conn, found, owner, today)
     return list(found.values())
 

@@ -30,6 +30,7 @@ class CaseFacts:
     oldest_received: date
     team_id: int | None = None  # the team whose backlog it is in (its rule scores it)
     flags: dict[str, date] = field(default_factory=dict)  # flag -> first day an item had it
+    flag_due: dict[str, date] = field(default_factory=dict)  # flag -> its items' soonest due
     next_due: date | None = None  # the earliest due date among its open items
     needs: set[str] = field(default_factory=set)
     need_since: dict[str, date] = field(default_factory=dict)  # need -> its first open item
@@ -82,7 +83,10 @@ def score(facts: CaseFacts, rule: Rule, today: date) -> Priority:
             continue
         reasons.append(Reason(flag.replace("_", " "), flag_rule.points,
                               *facts.flag_from.get(flag, (None, None))))  # fmt: skip
-        harms.append(since + timedelta(days=flag_rule.harm_within_days))
+        if flag_rule.by_due_date and flag in facts.flag_due:
+            harms.append(facts.flag_due[flag])
+        else:
+            harms.append(since + timedelta(days=flag_rule.harm_within_days))
     for need, since in facts.need_since.items():
         if need in rule.need_harm_days:
             harms.append(since + timedelta(days=rule.need_harm_days[need]))

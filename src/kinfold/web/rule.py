@@ -145,7 +145,8 @@ def _fields(rule: Rule) -> dict[str, str]:
     for n, (flag, flag_rule) in enumerate(rule.flags.items()):
         fields |= {f"flag-{n}-name": flag.replace("_", " "),
                    f"flag-{n}-days": str(flag_rule.harm_within_days),
-                   f"flag-{n}-points": _figure(flag_rule.points)}  # fmt: skip
+                   f"flag-{n}-points": _figure(flag_rule.points),
+                   f"flag-{n}-due": "yes" if flag_rule.by_due_date else ""}  # fmt: skip
     for n, (need, points) in enumerate(rule.needs.items()):
         days = rule.need_harm_days.get(need)
         fields |= {f"need-{n}-name": need, f"need-{n}-points": _figure(points),
@@ -196,7 +197,7 @@ def _rule_of(fields: dict[str, str], known: Known, errors: dict[str, str]) -> Ru
         _known(known, "risk flag", flag, f"flag-{n}-name", name, flags, errors)
         days = _number(fields, f"flag-{n}-days", f"The harm days of '{name}'", errors, whole=True)
         points = _number(fields, f"flag-{n}-points", f"The points of '{name}'", errors)
-        flags[flag] = FlagRule(int(days or 0), points or 0)
+        flags[flag] = FlagRule(int(days or 0), points or 0, fields.get(f"flag-{n}-due") == "yes")
     needs: dict[str, float] = {}
     need_days: dict[str, int] = {}
     for n, name in _named_rows(fields, "need", "need", errors):
