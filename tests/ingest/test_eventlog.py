@@ -8,9 +8,19 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from kinfold.ingest.eventlog import LogEvent, import_event_log, pair
+from kinfold.ingest.eventlog import (
+    UNKNOWN_WORKER,
+    LogEvent,
+    import_event_log,
+    lifecycle_of,
+    log_notes,
+    pair,
+)
 from kinfold.ingest.importer import import_items
+from kinfold.ingest.readers import read_table
 from kinfold.ingest.workforce import import_workforce
+from kinfold.measure.checks import findings
+from kinfold.measure.frame import from_store
 from kinfold.store import items as item_store
 from kinfold.store.schema import events, items
 from kinfold.workspace import Workspace
@@ -111,7 +121,11 @@ def test_csv_log_quarantines_what_it_cannot_use(workspace: Workspace, tmp_path: 
     ))  # fmt: skip
     result = import_event_log(workspace.engine, log, "benefits", mapping_path=mapping)
     assert (result.read, result.new, result.quarantined) == (5, 1, 4)
-    assert result.notes == ["columns not used: Colour"]
+    assert result.notes == [  # a log of one worker's work reads as one worker's
+        "columns not used: Colour",
+        "every event that names who did it names 'W1': handoffs will read 0, and the "
+        "measures by worker are one worker's",
+    ]
     with workspace.engine.connect() as conn:
         held = {(row.row_number, row.reason) for row in item_store.quarantined(conn, "benefits")}
     assert held == {
@@ -142,3 +156,78 @@ def test_every_row_of_a_log_is_counted_once(workspace: Workspace, tmp_path: Path
                                   item_type=item_type)  # fmt: skip
         assert (result.read, result.new, result.unchanged, result.quarantined) == counted
         assert result.read == result.new + result.updated + result.unchanged + result.quarantined
+
+
+INCIDENTS = """<?xml version="1.0" encoding="UTF-8"?>
+<log xes.version="1.0" xmlns="http://www.xes-standard.org/">
+  <trace><string key="concept:name" value="I1"/>
+    <event><string key="concept:name" value="Triage"/>
+      <string key="lifecycle:transition" value="Queued"/>
+      <date key="time:timestamp" value="2026-11-02T09:00:00+00:00"/></event>
+  </trace>
+  <trace><string key="concept:name" value="I2"/><string key="impact" value="High"/>
+    <event><string key="concept:name" value="Fix"/><string key="org:resource" value="Ann"/>
+      <string key="lifecycle:transition" value="In Progress"/>
+      <date key="time:timestamp" value="2026-11-03T09:00:00+00:00"/></event>
+    <event><string key="concept:name" value="Fix"/><string key="org:resource" value="Ann"/>
+      <string key="lifecycle:transition" value="Resolved"/>
+      <date key="time:timestamp" value="2026-11-03T11:00:00+00:00"/></event>
+    <event><string key="concept:name" value="Close"/><string key="org:resource" value="Bo"/>
+      <string key="lifecycle:transition" value="ATE-ABORT"/>
+      <date key="time:timestamp" value="2026-11-04T09:00:00+00:00"/></event>
+  </trace>
+</log>
+"""
+
+
+def test_every_attribute_of_every_event_is_read_and_own_lifecycles_are_named(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "incidents.xes", INCIDENTS)
+    table = read_table(path)
+    # the first event has no resource and its trace no impact: both are columns all the same
+    assert {"org:resource", "case:impact", "lifecycle:transition"} <= set(table.columns)
+    rows = list(table.rows)
+    assert rows[1].values["org:resource"] == "Ann" and rows[1].values["case:impact"] == "High"
+    assert "org:resource" not in rows[0].values
+    result = import_event_log(workspace.engine, path, "desk", add_items=True, item_type="Incident")
+    assert (result.read, result.new, result.quarantined) == (4, 4, 0)
+    own = next(note for note in result.notes if note.startswith("lifecycle values outside"))
+    assert "'queued' (1)" in own and "'in progress' (1)" in own and "'resolved' (1)" in own
+    assert "ate_abort" not in own  # a standard transition, however it is written
+    assert any(note.startswith("no event is a completion") for note in result.notes)
+    found = {f.name: f for f in findings(from_store(workspace.engine, workspace.settings))}
+    assert dict(found["lifecycles outside the XES standard"].examples) == {
+        "queued": 1, "in progress": 1, "resolved": 1}  # fmt: skip
+    assert "Touch points" in found["no completions"].affects
+
+    mapping = write(tmp_path / "incidents.yaml", (
+        "fields:\n  case_id: case:concept:name\n  activity: concept:name\n"
+        "  resource: org:resource\n  timestamp: time:timestamp\n"
+        "  lifecycle:\n    column: lifecycle:transition\n"
+        "    values: {In Progress: start, Resolved: complete}\n"
+    ))  # fmt: skip
+    mapped = import_event_log(workspace.engine, path, "desk2", mapping_path=mapping,
+                              add_items=True, item_type="Incident")  # fmt: skip
+    assert not any(note.startswith("no event is a completion") for note in mapped.notes)
+    with workspace.engine.connect() as conn:
+        fixed = conn.execute(select(events.c.started_at, events.c.completed_at).where(
+            events.c.action == "Fix", events.c.lifecycle == "complete")).all()  # fmt: skip
+    assert len(fixed) == 1 and (fixed[0].completed_at - fixed[0].started_at).seconds == 7200
+
+
+def test_a_log_of_one_resource_or_none_says_so() -> None:
+    def event(number: int, resource: str) -> LogEvent:
+        return LogEvent(number, "s", "C", "A", resource, at(2, 9 + number), "complete")
+
+    assert log_notes([event(1, UNKNOWN_WORKER)]) == [
+        "no event names who did it (no resource): handoffs and the measures by worker will "
+        "read nothing"
+    ]
+    assert log_notes([event(1, "W1"), event(2, "W1"), event(3, UNKNOWN_WORKER)]) == [
+        "every event that names who did it names 'W1': handoffs will read 0, and the "
+        "measures by worker are one worker's"
+    ]
+    assert log_notes([event(1, "W1"), event(2, "W2")]) == []
+    assert lifecycle_of("  Ate-Abort ") == "ate_abort" and lifecycle_of(None) == "complete"
+    assert lifecycle_of("Awaiting Assignment") == "awaiting assignment"

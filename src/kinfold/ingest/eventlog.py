@@ -9,7 +9,12 @@ mapping; any other layout is mapped field by field, as items are (docs/mapping.m
 A start and the next completion of the same activity in the same case become one piece
 of work with both times (first started, first completed, as process-mining tools pair
 them); a completion with no start is work whose handling time is unknown; a start never
-completed stays "started". Other lifecycle words are kept as moments of the case.
+completed stays "started". Lifecycles are read by the XES standard lifecycle model
+(`LIFECYCLE`: `COMPLETE`, `Start`, `ate-abort` are complete, start, ate_abort); its other
+transitions (schedule, assign, suspend, resume, ...) and a log's own words are kept as
+moments of the case. A log's own words are listed in the import's notes, with how to map
+them (`values:` under lifecycle in a mapping), and so is a log with no completion, no
+resource or a single one: its measures would read nothing, or one worker's.
 
 What cannot be used goes to quarantine with the row and the reason, and the rest is
 imported: a row without a case, an activity or a readable time; events of a case that
@@ -21,7 +26,7 @@ and, in a file that mixes times with and without a time zone, the times without 
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -66,6 +71,12 @@ ALIASES = {
     "case:item_type": "item_type",
 }
 UNKNOWN_WORKER = "unknown"
+# the XES standard lifecycle model's transitions (IEEE 1849, the lifecycle extension)
+LIFECYCLE = frozenset({
+    "schedule", "assign", "reassign", "withdraw", "start", "suspend", "resume",
+    "pi_abort", "ate_abort", "complete", "autoskip", "manualskip", "unknown",
+})  # fmt: skip
+SHOWN_WORDS = 5
 INSERT_CHUNK = 20_000
 
 
@@ -146,6 +157,51 @@ def import_event_log(
     return result
 
 
+def lifecycle_of(written: str | None) -> str:
+    """A transition of the XES standard lifecycle model as kinfold names it (`COMPLETE`,
+    `ate-abort` -> complete, ate_abort), or a log's own word as written, in lower case;
+    complete when none is given."""
+    if written is None:
+        return "complete"
+    word = written.strip().lower()
+    standard = "_".join(word.replace("-", " ").split())
+    return standard if standard in LIFECYCLE else word
+
+
+def log_notes(events: Iterable[LogEvent]) -> list[str]:
+    """What a person should know of a log before reading its measures: lifecycle words
+    outside the standard model, and no completion, no resource or a single one."""
+    words: Counter[str] = Counter()
+    resources: set[str] = set()
+    completions = 0
+    for event in events:
+        words[event.lifecycle] += 1
+        resources.add(event.resource)
+        completions += event.lifecycle == "complete" or event.started is not None
+    notes = []
+    own = [(word, count) for word, count in words.most_common() if word not in LIFECYCLE]
+    if own:
+        shown = ", ".join(f"'{word}' ({count:,})" for word, count in own[:SHOWN_WORDS])
+        notes.append(
+            f"lifecycle values outside the XES standard lifecycle model, kept as moments "
+            f"and not as work done: {shown}{' and more' if len(own) > SHOWN_WORDS else ''}; "
+            "map them to start and complete under `values:` for lifecycle in a mapping file"
+        )
+    if words and not completions:
+        notes.append("no event is a completion: touch points, re-work and process adherence "
+                     "will read 0 until the lifecycle values that mean done are mapped to "
+                     "complete")  # fmt: skip
+    named = resources - {UNKNOWN_WORKER}
+    if words and not named:
+        notes.append("no event names who did it (no resource): handoffs and the measures by "
+                     "worker will read nothing")  # fmt: skip
+    elif words and len(named) == 1:
+        only = next(iter(named))
+        notes.append(f"every event that names who did it names '{only}': handoffs will "
+                     "read 0, and the measures by worker are one worker's")  # fmt: skip
+    return notes
+
+
 def pair(case_events: Iterable[LogEvent]) -> list[Work]:
     """The work in one case's events (in time order): each completion with the first
     unpaired start of the same activity, as process-mining tools pair them."""
@@ -217,6 +273,7 @@ class _Loader:
         ends: frozenset[str],
     ) -> None:
         read = self._read(rows)
+        self.result.notes.extend(log_notes(event for event, _ in read))
         zoned = [event for event, has_zone in read if has_zone]
         if zoned and len(zoned) < len(read):
             for event, has_zone in read:
@@ -275,7 +332,7 @@ class _Loader:
         started: datetime | None = None
         if "timestamp" in rules and text("timestamp") is not None:
             at, zoned = moment("timestamp")
-            lifecycle = (text("lifecycle") or "complete").lower()
+            lifecycle = lifecycle_of(text("lifecycle"))
         else:
             at, zoned = moment("completed_at")
             lifecycle = "complete"

@@ -1,10 +1,11 @@
-"""Read XES event logs (IEEE 1849), plain or gzipped, one event at a time.
+"""Read XES event logs (IEEE 1849), plain or gzipped, in one pass.
 
 Each event becomes a row: its own attributes under their keys (`concept:name`,
 `time:timestamp`, `org:resource`, `lifecycle:transition`, ...) and its trace's attributes
 under `case:` and theirs (`case:concept:name` is the case id), as process-mining tools
-name them. Values are kept as written; dates are parsed later, like any other file's.
-Nested attributes (lists, containers) are not read.
+name them. The columns are every key any event or trace has, in the order first met, so
+an attribute the first events lack is kept too. Values are kept as written; dates are
+parsed later, like any other file's. Nested attributes (lists, containers) are not read.
 """
 
 from __future__ import annotations
@@ -13,23 +14,28 @@ import gzip
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, cast
-from xml.etree.ElementTree import Element, ParseError, iterparse
+from xml.etree.ElementTree import ParseError, iterparse
 
 from kinfold.errors import FileFormatError
+from kinfold.heap import fewer_collections
 from kinfold.ingest.tables import SourceRow, SourceTable, Value
 
 ATTRIBUTES = frozenset({"string", "date", "int", "float", "boolean", "id"})
 
 
 def read_xes(path: Path) -> SourceTable:
-    """The events of an XES log, with the columns found in its first trace's events (a
-    later event's other attributes are read as well)."""
-    columns: list[str] = []
-    for row in _rows(path, limit=1):
-        columns = list(row.values)
-    if not columns:
+    """The events of an XES log, every attribute of each (see the module's docstring)."""
+    columns: dict[str, None] = {}  # every key met, in order
+    kept: list[dict[str, Value]] = []
+    with fewer_collections():
+        for values in _events(path):
+            if not values.keys() <= columns.keys():
+                columns.update(dict.fromkeys(values))
+            kept.append(values)
+    if not kept:
         raise FileFormatError(f"{path.name} holds no events.", "Export the log again.")
-    return SourceTable(path.name, "xes", columns, _rows(path))
+    rows = (SourceRow(number, values) for number, values in enumerate(kept, start=1))
+    return SourceTable(path.name, "xes", list(columns), rows, estimated_rows=len(kept))
 
 
 def _open(path: Path) -> BinaryIO:
@@ -38,11 +44,14 @@ def _open(path: Path) -> BinaryIO:
     return cast(BinaryIO, gzip.open(path, "rb") if gzipped else path.open("rb"))
 
 
-def _rows(path: Path, limit: int | None = None) -> Iterator[SourceRow]:
-    """One row per event, numbered from 1 in file order; `limit` traces at most."""
-    number = traces = 0
+def _events(path: Path) -> Iterator[dict[str, Value]]:
+    """Each event's attributes and its trace's (under `case:`), in file order. A value
+    other than a date is kept once however often it is written (activities, resources
+    and lifecycles repeat)."""
+    number = 0
     trace: dict[str, str] = {}
     depth = 0  # of <trace> and <event> elements we are inside
+    seen: dict[str, str] = {}
     with _open(path) as handle:
         try:
             for action, element in iterparse(handle, events=("start", "end")):
@@ -53,18 +62,21 @@ def _rows(path: Path, limit: int | None = None) -> Iterator[SourceRow]:
                     continue
                 if tag == "event":
                     number += 1
-                    values: dict[str, Value] = {f"case:{k}": value for k, value in trace.items()}
-                    values.update(_attributes(element))
-                    yield SourceRow(number, values)
+                    values: dict[str, Value] = {f"case:{k}": v for k, v in trace.items()}
+                    for child in element:
+                        kind = _local(child.tag)
+                        if kind in ATTRIBUTES:
+                            value = child.get("value", "")
+                            values[child.get("key", "")] = (
+                                value if kind == "date" else seen.setdefault(value, value)
+                            )
+                    yield values
                     element.clear()
                     depth -= 1
                 elif tag == "trace":
-                    traces += 1
                     trace = {}
                     element.clear()
                     depth -= 1
-                    if limit is not None and traces >= limit:
-                        return
                 elif tag in ATTRIBUTES and depth == 1:  # written in a <trace>, not an <event>
                     trace[element.get("key", "")] = element.get("value", "")
         except (ParseError, EOFError, OSError) as error:
@@ -72,14 +84,6 @@ def _rows(path: Path, limit: int | None = None) -> Iterator[SourceRow]:
                 f"{path.name} is not a readable XES log after event {number:,} ({error}).",
                 "Export the log again; kinfold reads XES as plain XML or gzipped.",
             ) from error
-
-
-def _attributes(event: Element) -> dict[str, str]:
-    return {
-        child.get("key", ""): child.get("value", "")
-        for child in event
-        if _local(child.tag) in ATTRIBUTES
-    }
 
 
 def _local(tag: str) -> str:

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kinfold.ingest.eventlog import LIFECYCLE
 from kinfold.measure.frame import Frame
 
 HOURS = ("Productivity", "Utilisation", "Occupancy", "Idle time", "Cost per task")
 DONE = ("Throughput", "Service level", "End-to-end time", "Touch points", "Re-work",
         "Process adherence")  # fmt: skip
+WORK_DONE = ("Touch points", "Re-work", "Process adherence")
 
 # (name, what it means, SQL giving the records found, the measures they affect)
 CHECKS = (
@@ -34,6 +36,21 @@ CHECKS = (
     ("completed with no completion time", "items closed with no record of when",
      "SELECT item_id, item_type, received_at FROM items "
      "WHERE status = 'closed' AND closed_at IS NULL", (*DONE, "Backlog")),
+    ("lifecycles outside the XES standard", "pieces of work whose lifecycle is not a "
+     "transition of the XES standard lifecycle model: moments, not work done (map them to "
+     "start and complete in the log's mapping)",
+     "SELECT lifecycle, count(*) AS pieces_of_work FROM work WHERE lifecycle NOT IN "
+     f"({', '.join(repr(word) for word in sorted(LIFECYCLE))}) GROUP BY lifecycle "
+     "ORDER BY pieces_of_work DESC", ("Average task time", *WORK_DONE, *HOURS)),
+    ("no completions", "work recorded, none of it a completion: the measures of work done "
+     "read nothing",
+     "SELECT lifecycle, count(*) AS pieces_of_work FROM work GROUP BY lifecycle "
+     "HAVING NOT EXISTS (SELECT 1 FROM work WHERE lifecycle = 'complete') "
+     "ORDER BY pieces_of_work DESC", ("Average task time", *WORK_DONE, *HOURS)),
+    ("one worker", "every piece of work is by one worker, or by no one named: handoffs read "
+     "0 and the measures by worker are one worker's",
+     "SELECT worker, count(*) AS pieces_of_work FROM work GROUP BY worker "
+     "HAVING (SELECT count(DISTINCT worker) FROM work) = 1", ("Touch points per case", *HOURS)),
 )  # fmt: skip
 
 

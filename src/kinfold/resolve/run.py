@@ -7,7 +7,6 @@ merged or split in one transaction, so a failed run leaves the workspace as it w
 
 from __future__ import annotations
 
-import gc
 import json
 import time
 from collections import Counter
@@ -21,6 +20,7 @@ from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, sele
 
 from kinfold import clock
 from kinfold.fold.cases import carry_ids, case_changes
+from kinfold.heap import fewer_collections
 from kinfold.resolve import people as people_model
 from kinfold.resolve import review
 from kinfold.resolve.households import Household, households
@@ -93,10 +93,10 @@ def resolve_workspace(
     thresholds = settings.thresholds
     timer = _Timer(stage)
     started = clock.now()
-    with _fewer_collections(), timer("Reading items"), engine.connect() as conn:
+    with fewer_collections(), timer("Reading items"), engine.connect() as conn:
         records = read_records(conn)
         same, different = _decisions(conn, records)
-    with _fewer_collections():
+    with fewer_collections():
         folded = fold(records, thresholds, timer, same, different, where)
         with timer("Writing"), engine.begin() as conn:
             result = write(conn, folded, thresholds, actor, started)
@@ -104,21 +104,6 @@ def resolve_workspace(
                 then(conn)
     result.seconds = timer.seconds
     return result
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """The garbage collector's rounds come less often, and leave out what is already
-    built (the records read: millions of objects, none in a cycle): each round would
-    walk every object the stages build."""
-    threshold = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(100_000, 50, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
 
 
 def fold(
