@@ -3,7 +3,11 @@ a formula is written so that it is shown instead."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from openpyxl import Workbook
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -14,3 +18,16 @@ def safe_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+def write_workbook(
+    out: Path | IO[bytes], title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """A workbook of one sheet, `title`: a header of `columns`, then `rows`, every cell
+    as written (`safe_cell`)."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
+    sheet.append(list(columns))
+    for row in rows:
+        sheet.append([safe_cell(value) for value in row])
+    book.save(out)

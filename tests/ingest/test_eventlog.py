@@ -198,7 +198,7 @@ def test_every_attribute_of_every_event_is_read_and_own_lifecycles_are_named(
     assert any(note.startswith("no event is a completion") for note in result.notes)
     found = {f.name: f for f in findings(from_store(workspace.engine, workspace.settings))}
     own_words = found["lifecycles outside the XES standard"].examples
-    assert {word: count for word, count in own_words} == {
+    assert {str(word): count for word, count in own_words} == {
         "queued": 1, "in progress": 1, "resolved": 1}  # fmt: skip
     assert "Touch points" in found["no completions"].affects
 

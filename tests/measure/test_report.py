@@ -67,6 +67,16 @@ def test_the_command_writes_the_pack_and_refuses_a_bad_month(
     assert json.loads(taken[0].after)["month"] == "2026-11"
     assert json.loads(taken[1].after)["measure"] == "Throughput"
     assert json.loads(taken[1].after)["rows"] == drilled.output.count("\n") - 1  # less the header
+    sheet = tmp_path / "drilled.xlsx"  # a workbook, not CSV text in an .xlsx file
+    as_book = runner.invoke(app, ["kpis", "--drill", "Throughput", "--period", "all",
+                                  "--format", "xlsx", "--out", str(sheet),
+                                  "-w", str(example.path)])  # fmt: skip
+    assert as_book.exit_code == 0, as_book.output
+    rows = list(load_workbook(sheet)["Records"].iter_rows(values_only=True))
+    header, *records = (list(row) for row in rows)
+    written = drilled.output.splitlines()
+    assert header == written[0].split(",") and "source_ref" in header
+    assert len(records) == len(written) - 1 > 0
     bad = runner.invoke(app, ["report", "--period", "Nov 2026", "-w", str(example.path)])
     assert bad.exit_code != 0
     assert "'Nov 2026' is not a month" in bad.output

@@ -4,6 +4,7 @@ spreadsheet would run as a formula."""
 from __future__ import annotations
 
 import json
+import re
 from io import BytesIO
 from typing import Any
 
@@ -16,6 +17,7 @@ from kinfold.measure.kpis import drill
 from kinfold.spreadsheet import FORMULA_START
 from kinfold.store.schema import events
 from kinfold.web.exports import XLSX
+from kinfold.web.measures import RECORDS_SHOWN
 from kinfold.workspace import Workspace
 from tests.web.conftest import signed_in
 
@@ -102,3 +104,32 @@ def test_the_mi_pack_downloads_for_a_month(web_workspace: Workspace) -> None:
     assert _logged(web_workspace, "export.pack")["month"] == "2026-10"
     refused = client.get("/measures/pack.xlsx", params={"month": "October"})
     assert refused.status_code == 400 and "is not a month" in refused.text
+
+
+def test_the_records_behind_a_figure_are_paged_and_every_page_meets_the_next(
+    web_workspace: Workspace,
+) -> None:
+    asked = {"measure": "Backlog", "period": "all"}
+    client, _ = signed_in(web_workspace, "teamleader")
+    columns, every = drill(from_store(web_workspace.engine, web_workspace.settings),
+                           "Backlog", "all")  # fmt: skip
+    assert len(every) > RECORDS_SHOWN  # all of them, no cap
+    assert {"source", "source_ref"} <= set(columns)  # the source's own reference
+    first = client.get("/measures/records", params=asked).text
+    assert f"Records 1 to {RECORDS_SHOWN} of {len(every):,}" in first
+    assert f"Download all {len(every):,} as a spreadsheet" in first
+    last_page = -(-len(every) // RECORDS_SHOWN)
+    last = client.get("/measures/records", params={**asked, "page": last_page}).text
+    assert f"of {len(every):,}" in last and 'rel="next"' not in last and 'rel="prev"' in last
+    at = columns.index("source_ref")
+    shown = [_cells(row)[at] for page in range(1, last_page + 1) for row in re.findall(
+        r"<tr class=\"govuk-table__row\">(.*?)</tr>",
+        client.get("/measures/records", params={**asked, "page": page}).text, re.S)
+        if "<td" in row]  # fmt: skip
+    assert shown == [row[at] for row in every]  # every record once, in one order
+    beyond = client.get("/measures/records", params={**asked, "page": last_page + 1})
+    assert beyond.status_code == 200 and "govuk-table__cell" not in beyond.text
+
+
+def _cells(row: str) -> list[str]:
+    return re.findall(r'<td class="govuk-table__cell">(.*?)</td>', row, re.S)

@@ -34,7 +34,7 @@ from kinfold.measure.kpis import BY_NAME, DIMENSIONS, GRAINS, Figure, Figures, c
 from kinfold.measure.report import last_whole_month, month_end, month_of, write_pack
 from kinfold.measure.spark import on_spark
 from kinfold.spark import engine_session
-from kinfold.spreadsheet import safe_cell
+from kinfold.spreadsheet import safe_cell, write_workbook
 from kinfold.store import events
 from kinfold.workspace import open_workspace
 
@@ -225,6 +225,11 @@ def _print_records(
             table.add_row(*("" if cell is None else str(cell) for cell in row))
         console.print(table)
         console.print(f"{len(rows):,} records.")
+        return
+    if fmt == "xlsx":
+        assert out is not None
+        write_workbook(out, "Records", columns, rows)
+        console.print(f"Wrote {len(rows):,} records to {out}.")
         return
     with _opened(out) as handle:
         if fmt == "json":

@@ -62,7 +62,7 @@ RAW = {
     "cases": "case_id BIGINT, team_id BIGINT",
     "items": "item_id BIGINT, case_id BIGINT, item_type VARCHAR, need VARCHAR, "
     "case_team_id BIGINT, received_at TIMESTAMP, closed_at TIMESTAMP, status VARCHAR, "
-    "due_at TIMESTAMP",
+    "due_at TIMESTAMP, source VARCHAR, source_ref VARCHAR",
     "roster": "worker VARCHAR, team VARCHAR, day DATE, paid_hours DOUBLE, cost_per_hour DOUBLE",
     "shrinkage": "worker VARCHAR, day DATE, category VARCHAR, hours DOUBLE",
     "qa": "item_id BIGINT, worker VARCHAR, checked_at TIMESTAMP, passed BOOLEAN, score DOUBLE, "
@@ -122,7 +122,8 @@ def from_store(engine: Engine, settings: Settings, as_of: datetime | None = None
             "cases": table("SELECT id AS case_id, team_id FROM cases"),
             "items": table("SELECT i.id AS item_id, i.case_id, i.item_type, i.need, "
                            "c.team_id AS case_team_id, i.received_at, i.closed_at, i.status, "
-                           "i.due_at FROM items i LEFT JOIN cases c ON c.id = i.case_id"),
+                           "i.due_at, i.source, i.source_ref "
+                           "FROM items i LEFT JOIN cases c ON c.id = i.case_id"),
             "roster": table("SELECT w.worker_ref AS worker, t.name AS team, r.day, r.paid_hours, "
                             "coalesce(r.cost_per_hour, w.cost_per_hour) AS cost_per_hour "
                             "FROM roster r JOIN workers w ON w.id = r.worker_id "
@@ -227,7 +228,8 @@ def _shape(db: duckdb.DuckDBPyConnection) -> None:
                i.item_type, coalesce(i.need, '(none)') AS need,
                coalesce(t.team, '(no team)') AS team, i.received_at AS received_at,
                i.closed_at AS closed_at, i.status,
-               i.due_at AS due_at, coalesce(l.completed_by, '(not known)') AS worker
+               i.due_at AS due_at, coalesce(l.completed_by, '(not known)') AS worker,
+               i.source, i.source_ref
         FROM items_raw i LEFT JOIN teams_raw t ON t.team_id = i.case_team_id
         LEFT JOIN last_work l USING (item_id)
     """)

@@ -402,10 +402,41 @@ def drill(
     by: str | None = None,
     period: date | None = None,
     group: str | None = None,
-    limit: int = 1000,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """The records behind one figure: its measure, the period holding the day `period`,
-    and its group."""
+    """The records behind one figure (its measure, the period holding the day `period`,
+    and its group), each item with its source and the source's reference: every record,
+    or `limit` of them from `offset`, in a total order (so that pages of them meet)."""
+    query, params, columns = _drilled(frame, measure_name, grain, by, period, group)
+    order = ", ".join(["counted_at", *(f'"{c}"' for c in columns if c != "counted_at")])
+    page = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
+    result = frame.db.execute(f"{query} ORDER BY {order}{page}", params)
+    return columns, result.fetchall()
+
+
+def drill_count(
+    frame: Frame,
+    measure_name: str,
+    grain: str = "month",
+    by: str | None = None,
+    period: date | None = None,
+    group: str | None = None,
+) -> int:
+    """How many records `drill` would give, all of them."""
+    query, params, _ = _drilled(frame, measure_name, grain, by, period, group)
+    return int(frame.db.execute(f"SELECT count(*) FROM ({query})", params).fetchall()[0][0])
+
+
+def _drilled(
+    frame: Frame,
+    measure_name: str,
+    grain: str,
+    by: str | None,
+    period: date | None,
+    group: str | None,
+) -> tuple[str, list[Any], list[str]]:
+    """The query of a figure's records, its parameters and its columns."""
     _check(grain, by)
     (measure,) = _chosen((measure_name,))
     prepare(frame, grain, [measure])
@@ -419,13 +450,25 @@ def drill(
     if by is not None and group is not None:
         where.append(f"CAST({by} AS VARCHAR) = ?")
         params.append(group)
-    query = (
-        f"SELECT * FROM ({_records(frame, measure)}) r"
-        + (f" WHERE {' AND '.join(where)}" if where else "")
-        + f" ORDER BY counted_at LIMIT {int(limit)}"
+    records = f"SELECT * FROM ({_records(frame, measure)}) r" + (
+        f" WHERE {' AND '.join(where)}" if where else ""
     )
-    result = frame.db.execute(query, params)
-    return [column[0] for column in result.description], result.fetchall()
+    columns = [row[0] for row in frame.db.execute(f"DESCRIBE {records}", params).fetchall()]
+    if "item_id" in columns and "source_ref" not in columns and _has_refs(frame):
+        at = columns.index("item_id") + 1
+        picked = [f'r."{c}"' for c in columns[:at]] + ["s.source", "s.source_ref"]
+        picked += [f'r."{c}"' for c in columns[at:]]
+        records = (f"SELECT {', '.join(picked)} FROM ({records}) r "
+                   "LEFT JOIN items s ON s.item_id = r.item_id")  # fmt: skip
+        columns[at:at] = ["source", "source_ref"]
+    return records, params, columns
+
+
+def _has_refs(frame: Frame) -> bool:
+    """The frame's items carry their source's references (not in Parquet saved before)."""
+    query = ("SELECT 1 FROM information_schema.columns WHERE table_name = 'items' "
+             "AND column_name = 'source_ref'")  # fmt: skip
+    return bool(frame.db.execute(query).fetchall())
 
 
 def team_workers(frame: Frame, team: str) -> frozenset[str]:

@@ -13,12 +13,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from openpyxl import Workbook
 
 from kinfold.allocate import backlog
 from kinfold.errors import KinfoldError
 from kinfold.measure.report import last_whole_month, month_end, month_of, write_pack
-from kinfold.spreadsheet import safe_cell
+from kinfold.spreadsheet import write_workbook
 from kinfold.store import events
 from kinfold.web.measures import DRILLERS, FigureQuery, figure_records, frame_of
 from kinfold.web.pages import Filters, queue_filters
@@ -59,7 +58,7 @@ def backlog_download(session: PageSession, state: WebState, filters: Filters) ->
 def records_download(session: PageSession, state: WebState, figure: FigureQuery) -> Response:
     """Every record behind one figure (the page shows the first few hundred)."""
     need_role(session.account, *DRILLERS)
-    columns, rows = figure_records(state, session.account, figure, EVERY_ROW)
+    columns, rows, _ = figure_records(state, session.account, figure)
     _audit(state, session, "records", figure.model_dump(mode="json"), len(rows))
     return _workbook("Records", columns, rows, f"records-{_slug(figure.measure)}")
 
@@ -83,13 +82,8 @@ def pack_download(
 def _workbook(
     title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], name: str
 ) -> Response:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title)
-    sheet.append(list(columns))
-    for row in rows:
-        sheet.append([safe_cell(value) for value in row])
     out = BytesIO()
-    book.save(out)
+    write_workbook(out, title, columns, rows)
     return _download(out.getvalue(), name)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import altair as alt
 import pandas as pd
@@ -25,6 +26,7 @@ from kinfold.measure.kpis import (
     Figure,
     compute,
     drill,
+    drill_count,
     team_workers,
 )
 from kinfold.measure.report import last_whole_month
@@ -137,10 +139,15 @@ FigureQuery = Annotated[FigureAsked, Query()]
 
 
 def figure_records(
-    state: WebState, account: Account, figure: FigureAsked, limit: int
-) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """The records behind a figure: its columns, and its first `limit` rows. A worker
-    `account` may not see figures of is named in them as ANOTHER_WORKER."""
+    state: WebState,
+    account: Account,
+    figure: FigureAsked,
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[list[str], list[tuple[Any, ...]], int]:
+    """The records behind a figure: its columns, every row (or `limit` from `offset`) and
+    how many there are in all. A worker `account` may not see figures of is named in
+    them as ANOTHER_WORKER."""  # fmt: skip
     known = figure.measure.casefold() in BY_NAME and figure.period in GRAINS
     if not known or (figure.by and figure.by not in DIMENSIONS):
         raise KinfoldError("There is no such figure.", "Choose one from the measures page.")
@@ -148,24 +155,32 @@ def figure_records(
     shown = workers_shown(frame, account)
     if figure.by == "worker" and shown is not None and figure.group not in shown:
         raise Refused(BY_WORKER_REFUSED)
-    columns, rows = drill(frame, figure.measure, figure.period, figure.by or None, figure.at,
-                          figure.group, limit=limit)  # fmt: skip
+    asked = (frame, figure.measure, figure.period, figure.by or None, figure.at, figure.group)
+    columns, rows = drill(*asked, limit=limit, offset=offset)
+    total = len(rows) if limit is None else drill_count(*asked)
     if shown is not None and "worker" in columns:
         at = columns.index("worker")
         rows = [(*row[:at], row[at] if row[at] in shown or row[at] is None else ANOTHER_WORKER,
                  *row[at + 1 :]) for row in rows]  # fmt: skip
-    return columns, rows
+    return columns, rows, total
 
 
 @router.get("/measures/records")
 def records_page(
-    request: Request, session: PageSession, state: WebState, figure: FigureQuery
-) -> Response:
+    request: Request, session: PageSession, state: WebState, figure: FigureQuery,
+    page: Annotated[int, Query(ge=1, le=10_000_000)] = 1,
+) -> Response:  # fmt: skip
     need_role(session.account, *DRILLERS)
-    columns, rows = figure_records(state, session.account, figure, RECORDS_SHOWN)
+    first = (page - 1) * RECORDS_SHOWN
+    columns, rows, total = figure_records(state, session.account, figure, RECORDS_SHOWN, first)
+    pages = max(1, -(-total // RECORDS_SHOWN))
+    asked = urlencode(figure.model_dump(exclude_none=True, mode="json"))
+    shown = sorted({n for n in (1, page - 1, page, page + 1, pages) if 1 <= n <= pages})
     return render(request, "records.html", title=f"{figure.measure}: its records",
-                  **figure.model_dump(), columns=columns, rows=rows, limit=RECORDS_SHOWN,
-                  download=f"/measures/records.xlsx?{request.url.query}")  # fmt: skip
+                  **figure.model_dump(), columns=columns, rows=rows, total=total, first=first,
+                  page=page, pages=pages, page_links=[(n, f"/measures/records?{asked}&page={n}")
+                                                      for n in shown],
+                  download=f"/measures/records.xlsx?{asked}")  # fmt: skip
 
 
 @router.get("/plan")
