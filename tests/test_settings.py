@@ -11,6 +11,7 @@ from kinfold.workspace import SETTINGS_FILE, init_workspace, open_workspace
 WRITTEN = """\
 name: Welfare team
 nation: scotland
+time zone: Europe/Rome
 created: 2026-11-02
 allocate:
   work in progress cap: 4
@@ -39,6 +40,7 @@ def test_every_setting_is_read_into_its_typed_part(tmp_path: Path) -> None:
         "scotland",
         "2026-11-02",
     )
+    assert settings.time_zone == "Europe/Rome" and Settings().time_zone == "Europe/London"
     assert settings.allocation == Allocation(cap=4, skill=2)
     assert settings.routing is not None
     assert settings.routing.rules == (RoutingRule("Housing team", "need", "housing"),)
@@ -68,6 +70,7 @@ def test_every_setting_is_read_into_its_typed_part(tmp_path: Path) -> None:
         ("service level days: none", "line 3: `service level days`"),
         ("process models: {Claim: {order: [[A, B]]}}", "line 3: in the process model"),
         ("enough: {food: []}", "line 3: `enough` gives"),
+        ("time zone: Europe/Leeds", "line 3: `time zone` 'Europe/Leeds' is not a time zone"),
     ],
 )
 def test_a_mistake_in_kinfold_yaml_stops_the_workspace_opening_and_names_its_line(

@@ -14,6 +14,7 @@ from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -49,6 +50,7 @@ PLAN = {
 }
 PLAN_MAY_BE_ZERO = {"backlog target hours", "contact set-up minutes"}
 SERVICE_LEVEL_DAYS = 5.0
+TIME_ZONE = "Europe/London"
 MODEL_KEYS = {"required", "order", "steps"}
 
 
@@ -117,6 +119,7 @@ class ProcessModel:
 class Settings:
     name: str = ""
     nation: str = "england-and-wales"
+    time_zone: str = TIME_ZONE  # the zone of the workspace's days, weeks and months
     created: str | None = None
     demo: bool = False
     thresholds: Thresholds = Thresholds()
@@ -378,6 +381,18 @@ def nation(given: Any, where: str = ORIGIN) -> str:
     return str(given)
 
 
+def time_zone(given: Any, where: str = ORIGIN) -> str:
+    """An IANA time zone's name (Europe/London, Europe/Rome, UTC)."""
+    try:
+        ZoneInfo(str(given))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise WorkspaceError(
+            f"{where}: `time zone` '{given}' is not a time zone kinfold knows.",
+            "Name it as the IANA database does, for example:  time zone: Europe/London",
+        ) from None
+    return str(given)
+
+
 def service_level_days(given: Any, where: str = ORIGIN) -> float:
     if isinstance(given, bool) or not isinstance(given, int | float) or not given > 0:
         raise WorkspaceError(
@@ -414,6 +429,7 @@ def _day(value: Any) -> date:
 READERS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "name": ("name", lambda given, where: str(given)),
     "nation": ("nation", nation),
+    "time zone": ("time_zone", time_zone),
     "created": ("created", lambda given, where: str(given)),
     "demo": ("demo", lambda given, where: bool(given)),
     "resolve": ("thresholds", thresholds),

@@ -3,6 +3,7 @@ workspace of tests/measure/conftest.py)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,29 @@ def test_settings_and_choices_are_checked(example: Workspace) -> None:
         compute(from_store(example.engine, Settings.parse({"standard times": {"Claim": -3}})))
     with pytest.raises(KinfoldError, match="'fortnight' is not a period"):
         compute(from_store(example.engine, Settings()), "fortnight")
+
+
+def test_periods_and_working_days_are_the_workspaces_own_time_zone(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """Work done at half past midnight on 1 July in London is July's, though it was 30
+    June in UTC; handling time is the time that passed, across a clock change too."""
+    log = ("case_id,activity,resource,timestamp,lifecycle\n"
+           "A,Assess,W1,2026-06-29T09:00:00+00:00,complete\n"
+           "A,Decide,W1,2026-06-30T23:30:00+00:00,complete\n"
+           "B,Assess,W1,2026-03-29T00:30:00+00:00,start\n"  # the clocks go forward at 01:00
+           "B,Assess,W1,2026-03-29T02:30:00+00:00,complete\n")  # fmt: skip
+    import_event_log(workspace.engine, write(tmp_path / "log.csv", log), "claims",
+                     add_items=True, item_type="Claim")  # fmt: skip
+
+    def by_month(zone: str) -> dict[str, float | None]:
+        settings = replace(workspace.settings, time_zone=zone)
+        found = compute(from_store(workspace.engine, settings), "month", None,
+                        ("Throughput", "Average task time", "End-to-end time"))  # fmt: skip
+        return {f"{f.measure} {f.period:%Y-%m}": f.value for f in found.figures if f.records}
+
+    london, utc = by_month("Europe/London"), by_month("UTC")
+    assert london["Throughput 2026-07"] == 1 and "Throughput 2026-07" not in utc
+    assert utc["Throughput 2026-06"] == 1 and "Throughput 2026-06" not in london
+    assert london["Average task time 2026-03"] == utc["Average task time 2026-03"] == 120
+    assert london["End-to-end time 2026-03"] == utc["End-to-end time 2026-03"] == 2 / 24

@@ -13,8 +13,10 @@ Read once from the store (or from Parquet files of the same tables, for very lar
 - `calendar`: every day from the first record to the "as of" day, with its working-day
   number (`workday`), so working days between two days are a subtraction.
 
-Times are UTC (naive timestamps in DuckDB); a period is the UTC day, the ISO week
-(from Monday) or the month.
+Times are in the workspace's time zone (`time zone`, Europe/London unless it says
+otherwise), as naive timestamps in DuckDB: a period is the local day, the ISO week (from
+Monday) or the month, as the team lives them. Handling times are worked out before, in
+UTC, so an hour that a clock change adds or takes away is not counted.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pyarrow as pa
@@ -58,11 +61,12 @@ WHERE lifecycle IS NOT NULL
 RAW = {
     "events": "event_id BIGINT, entity_type VARCHAR, entity_id VARCHAR, worker VARCHAR, "
     "activity VARCHAR, lifecycle VARCHAR, started_at TIMESTAMP, completed_at TIMESTAMP, "
-    "after VARCHAR",
+    "after VARCHAR, seconds DOUBLE",
     "cases": "case_id BIGINT, team_id BIGINT",
     "items": "item_id BIGINT, case_id BIGINT, item_type VARCHAR, need VARCHAR, "
     "case_team_id BIGINT, received_at TIMESTAMP, closed_at TIMESTAMP, status VARCHAR, "
-    "due_at TIMESTAMP, source VARCHAR, source_ref VARCHAR",
+    "due_at TIMESTAMP, source VARCHAR, source_ref VARCHAR, received_epoch DOUBLE, "
+    "closed_epoch DOUBLE",
     "roster": "worker VARCHAR, team VARCHAR, day DATE, paid_hours DOUBLE, cost_per_hour DOUBLE",
     "shrinkage": "worker VARCHAR, day DATE, category VARCHAR, hours DOUBLE",
     "qa": "item_id BIGINT, worker VARCHAR, checked_at TIMESTAMP, passed BOOLEAN, score DOUBLE, "
@@ -90,7 +94,7 @@ class Frame:
     moment."""
 
     db: Database
-    as_of: datetime  # UTC, naive
+    as_of: datetime  # naive, in the workspace's time zone
     settings: Settings
     made: set[str] = field(default_factory=set)  # the measures' shared tables made so far
 
@@ -149,8 +153,25 @@ def from_store(engine: Engine, settings: Settings, as_of: datetime | None = None
         db.register(f"{name}_arrow", arrow)
         db.execute(f"INSERT INTO {name}_raw BY NAME SELECT * FROM {name}_arrow")
         db.unregister(f"{name}_arrow")
+    # durations from the moments, before they become local times (a clock change is no time)
+    db.execute("UPDATE events_raw SET seconds = epoch(completed_at - started_at)")
+    db.execute("UPDATE items_raw SET received_epoch = epoch(received_at), "
+               "closed_epoch = epoch(closed_at)")  # fmt: skip
+    _to_zone(db, settings.time_zone)
     _shape(db)
     return _frame(db, settings, as_of)
+
+
+def _to_zone(db: duckdb.DuckDBPyConnection, zone: str) -> None:
+    """Every time the store gave (UTC) as the same moment in `zone`."""
+    if zone == "UTC":
+        return
+    timed = db.execute("SELECT table_name, column_name FROM information_schema.columns "
+                       "WHERE table_name LIKE '%\\_raw' ESCAPE '\\' "
+                       "AND data_type = 'TIMESTAMP'").fetchall()  # fmt: skip
+    for table, column in timed:
+        db.execute(f'UPDATE {table} SET "{column}" = timezone(?, timezone(\'UTC\', "{column}"))',
+                   [zone])  # fmt: skip
 
 
 def from_parquet(folder: Path, settings: Settings, as_of: datetime | None = None) -> Frame:
@@ -194,7 +215,7 @@ def _shape(db: duckdb.DuckDBPyConnection) -> None:
         SELECT l.event_id, i.item_id, coalesce(i.case_id, l.located_case) AS case_id,
                i.item_type, i.need, coalesce(c.team_id, i.case_team_id) AS case_team_id,
                l.worker, l.activity, coalesce(l.lifecycle, 'complete') AS lifecycle,
-               l.started_at, l.completed_at
+               l.started_at, l.completed_at, l.seconds
         FROM located l LEFT JOIN items_raw i ON i.item_id = l.located_item
         LEFT JOIN cases_raw c ON c.case_id = l.located_case
         WHERE l.entity_type = 'case' OR i.item_id IS NOT NULL
@@ -210,8 +231,7 @@ def _shape(db: duckdb.DuckDBPyConnection) -> None:
                w.started_at AS started_at,
                w.completed_at AS completed_at,
                CASE WHEN w.lifecycle = 'complete' AND w.started_at IS NOT NULL
-                    THEN epoch(w.completed_at
-                               - w.started_at) / 3600.0 END AS handling,
+                    THEN w.seconds / 3600.0 END AS handling,
                wk.worker IS NOT NULL AS known_worker
         FROM work_raw w
         LEFT JOIN teams_raw ct ON ct.team_id = w.case_team_id
@@ -229,7 +249,7 @@ def _shape(db: duckdb.DuckDBPyConnection) -> None:
                coalesce(t.team, '(no team)') AS team, i.received_at AS received_at,
                i.closed_at AS closed_at, i.status,
                i.due_at AS due_at, coalesce(l.completed_by, '(not known)') AS worker,
-               i.source, i.source_ref
+               i.source, i.source_ref, i.received_epoch, i.closed_epoch
         FROM items_raw i LEFT JOIN teams_raw t ON t.team_id = i.case_team_id
         LEFT JOIN last_work l USING (item_id)
     """)
@@ -281,7 +301,8 @@ def _frame(db: duckdb.DuckDBPyConnection, settings: Settings, as_of: datetime | 
                         (SELECT max(coalesce(completed_at, started_at)) FROM work
                          WHERE coalesce(completed_at, started_at) <= $cap))
     """, window).fetchone() or (None, None)  # fmt: skip
-    as_of = _plain(as_of) if as_of is not None else latest or _plain(clock.now())
+    zone = ZoneInfo(settings.time_zone)
+    as_of = _local(as_of, zone) if as_of is not None else latest or _local(clock.now(), zone)
     start = first.date() if isinstance(first, datetime) else (first or as_of.date())
     _calendar(db, start - timedelta(days=1), as_of.date(), WorkingDays.from_settings(settings))
     return Frame(db, as_of, settings)
@@ -306,6 +327,11 @@ def _window() -> dict[str, datetime]:
     """The years of work (`work_window`), as the parameters `$earliest` and `$cap`."""
     earliest, cap = work_window()
     return {"earliest": _plain(earliest), "cap": _plain(cap)}
+
+
+def _local(moment: datetime, zone: ZoneInfo) -> datetime:
+    """A moment as the naive local time of `zone`; a naive one is taken as local already."""
+    return moment.astimezone(zone).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _plain(value: Any) -> Any:

@@ -129,7 +129,7 @@ ITEM_WORK = """
 DONE_ITEMS = """
     SELECT i.closed_at AS counted_at, i.item_id, i.case_key, i.team, i.worker, i.item_type, i.need,
            i.received_at, i.closed_at,
-           (epoch(i.closed_at) - epoch(i.received_at)) / 86400.0 AS calendar_days,
+           (i.closed_epoch - i.received_epoch) / 86400.0 AS calendar_days,
            c2.workday - c1.workday AS working_days, t.days AS target_days,
            coalesce(k.touches, 0) AS touches, coalesce(k.repeated, false) AS repeated,
            r.item_id IS NOT NULL AS reopened,
@@ -150,13 +150,14 @@ DONE_ITEMS = """
 CASE_DONE = """
     SELECT case_key, any_value(coalesce(case_id, -item_id)) AS case_number,
            any_value(team) AS team, min(received_at) AS first_received,
-           max(closed_at) AS done_at, arg_max(item_id, (closed_at, item_id)) AS last_item
+           max(closed_at) AS done_at, arg_max(item_id, (closed_at, item_id)) AS last_item,
+           min(received_epoch) AS first_epoch, max(closed_epoch) AS done_epoch
     FROM items GROUP BY case_key
     HAVING count(*) FILTER (WHERE closed_at IS NULL) = 0
 """
 DONE_CASES = """
     SELECT d.done_at AS counted_at, d.case_key, d.team, d.first_received,
-           (epoch(d.done_at) - epoch(d.first_received)) / 86400.0 AS calendar_days,
+           (d.done_epoch - d.first_epoch) / 86400.0 AS calendar_days,
            c2.workday - c1.workday AS working_days, coalesce(k.touches, 0) AS touches,
            coalesce(k.handoffs, 0) AS handoffs
     FROM case_done d
