@@ -171,13 +171,16 @@ def parse_moment(value: Value, formats: tuple[str, ...] = ()) -> tuple[datetime,
         text = value.strip()
         if not text:
             raise BadValue("no date given")
-        return plausible(_parse_text(text, formats)), _zoned_text(text, formats)
+        moment, zoned = _moment_text(text, formats)
+        return plausible(moment), zoned
     return parse_datetime(value, formats), isinstance(value, datetime) and value.tzinfo is not None
 
 
 @lru_cache(maxsize=1 << 16)
-def _zoned_text(text: str, formats: tuple[str, ...]) -> bool:
-    return _parse_date_text(text, formats).tzinfo is not None
+def _moment_text(text: str, formats: tuple[str, ...]) -> tuple[datetime, bool]:
+    """The moment `text` says, and whether it says its time zone: read once."""
+    parsed = _parse_date_text(text, formats)
+    return _as_utc(parsed), parsed.tzinfo is not None
 
 
 @lru_cache(maxsize=1 << 16)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO, cast
 from xml.etree.ElementTree import ParseError, iterparse
@@ -86,5 +87,6 @@ def _events(path: Path) -> Iterator[dict[str, Value]]:
             ) from error
 
 
+@lru_cache(maxsize=256)  # a log has a handful of tags, met millions of times
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
