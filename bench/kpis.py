@@ -64,7 +64,9 @@ MAKE = {
                'Team ' || (n % {TEAMS}) AS team
         FROM range({WORKERS}) t(n)""",
     "items": f"""
-        SELECT n AS item_id, n // 2 AS case_id, 'case ' || (n // 2) AS case_key,
+        SELECT *, 'bench' AS source, 'B-' || item_id AS source_ref,
+               epoch(received_at) AS received_epoch, epoch(closed_at) AS closed_epoch
+        FROM (SELECT n AS item_id, n // 2 AS case_id, 'case ' || (n // 2) AS case_key,
                'Type ' || (hash(n // 2) % {TYPES}) AS item_type,
                CASE hash(n // 2) % 3 WHEN 0 THEN 'money' WHEN 1 THEN 'housing'
                     ELSE 'health' END AS need,
@@ -79,7 +81,7 @@ MAKE = {
                      hash(n, 'open') % 10 = 0 AS open,
                      'w' || lpad(CAST((n // 2) % {TEAMS} + {TEAMS} * (hash(n) % 10) AS VARCHAR),
                                  4, '0') AS worker
-              FROM range({{items}}) t(n))""",
+              FROM range({{items}}) t(n)))""",
     # the k-th piece of work of an item: its type's k-th step, now and then another
     "work": f"""
         SELECT i.item_id * {STEPS} + k AS event_id, i.item_id, i.case_id, i.case_key,

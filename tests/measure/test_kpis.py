@@ -128,3 +128,18 @@ def test_periods_and_working_days_are_the_workspaces_own_time_zone(
     assert utc["Throughput 2026-06"] == 1 and "Throughput 2026-06" not in london
     assert london["Average task time 2026-03"] == utc["Average task time 2026-03"] == 120
     assert london["End-to-end time 2026-03"] == utc["End-to-end time 2026-03"] == 2 / 24
+
+
+def test_tables_saved_before_items_kept_their_moments_still_give_the_figures(
+    example: Workspace, tmp_path: Path
+) -> None:
+    frame = from_store(example.engine, example.settings)
+    frame.save(tmp_path)
+    items = tmp_path / "items.parquet"
+    older = "item_id, case_id, case_key, item_type, need, team, received_at, closed_at, status, "
+    frame.db.execute(f"COPY (SELECT {older} due_at, worker FROM items) TO '{items}' "
+                     "(FORMAT parquet)")  # fmt: skip
+    again = from_parquet(tmp_path, example.settings, frame.as_of)
+    assert compute(again, "month").figures == compute(frame, "month").figures
+    columns, _ = drill(again, "Throughput", "all")
+    assert "source_ref" not in columns  # not saved then: the records say what they have

@@ -180,6 +180,12 @@ def from_parquet(folder: Path, settings: Settings, as_of: datetime | None = None
     for name in TABLES:
         path = str(folder / f"{name}.parquet").replace("'", "''")
         db.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
+    saved = {row[0] for row in db.execute("DESCRIBE items").fetchall()}
+    if "received_epoch" not in saved:  # saved before items kept their moments
+        path = str(folder / "items.parquet").replace("'", "''")
+        db.execute("CREATE OR REPLACE VIEW items AS SELECT *, epoch(received_at) AS "
+                   "received_epoch, epoch(closed_at) AS closed_epoch "
+                   f"FROM read_parquet('{path}')")  # fmt: skip
     return _frame(db, settings, as_of)
 
 
