@@ -4,11 +4,14 @@ the workers its reader may see."""
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from kinfold import accounts
 from kinfold.measure.frame import from_store
+from kinfold.measure.headline import HEADLINE
 from kinfold.measure.kpis import team_workers
 from kinfold.store.schema import users, workers
 from kinfold.web.app import create_app
@@ -89,3 +92,24 @@ def test_the_records_behind_a_figure_name_only_the_workers_their_reader_may_see(
     analyst, _ = signed_in(web_workspace, "analyst")
     text = analyst.get("/measures/records", params=whole).text
     assert ANOTHER_WORKER in text and not any(f">{worker}<" in text for worker in housing)
+
+
+def test_the_measures_open_at_a_glance_with_complete_periods_only(
+    web_workspace: Workspace,
+) -> None:
+    analyst, _ = signed_in(web_workspace, "analyst")
+    page = analyst.get("/measures").text
+    going_on = re.search(r'id="going-on">Complete periods only: ([^<]+) is not over yet', page)
+    assert going_on, "the page says which period it leaves out"
+    captions = re.findall(r"<caption[^>]*>([^<]*)</caption>", page)
+    assert captions and going_on.group(1) not in captions
+    lines = re.findall(r'<dd class="govuk-summary-list__value">([^<]+)</dd>', page)
+    assert len(lines) == len(HEADLINE)  # the demo has every headline measure
+    assert all(re.match(r"[A-Z][a-z]+ \d{4}: ", line) for line in lines)
+    assert any(re.search(r"(up|down) .* on [A-Z][a-z]+ \d{4} \((better|worse)\)", line)
+               for line in lines)  # fmt: skip
+    so_far = analyst.get("/measures", params={"so_far": "true"}).text
+    assert "Complete periods only" not in so_far
+    assert going_on.group(1) in re.findall(r"<caption[^>]*>([^<]*)</caption>", so_far)
+    by_team = analyst.get("/measures", params={"by": "team"}).text
+    assert "At a glance" not in by_team  # the headline is the whole back office's

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from kinfold.accounts import ADMIN, ANALYST, CASEWORKER, TEAM_LEADER, Account
 from kinfold.errors import KinfoldError
 from kinfold.measure.frame import Frame, from_store
+from kinfold.measure.headline import figure_text, headlines, open_period, period_name
 from kinfold.measure.kpis import (
     BY_NAME,
     DIMENSIONS,
@@ -41,6 +42,8 @@ DRILLERS = (TEAM_LEADER, ANALYST, ADMIN)  # the records behind a figure name ite
 PERIODS_SHOWN = 12
 RECORDS_SHOWN = 500
 SHARE_UNITS = {"share"}
+PERIOD_AXIS = {"month": "%b %Y", "week": "%-d %b"}  # a week by its Monday
+PERIOD_TITLE = {"month": "Month", "week": "Week from Monday", "day": "Day"}
 
 
 ANOTHER_WORKER = "(another worker)"
@@ -89,6 +92,7 @@ def measures_page(
     state: WebState,
     period: Annotated[str, Query(max_length=10)] = "month",
     by: Annotated[str | None, Query(max_length=20)] = None,
+    so_far: bool = False,
 ) -> Response:
     errors = {}
     if period not in GRAINS:
@@ -101,7 +105,8 @@ def measures_page(
         by = None
     frame = frame_of(state)
     figures = compute(frame, period, by or None)
-    listed = figures.figures
+    going_on = None if so_far else open_period(figures.as_of, period)
+    listed = [f for f in figures.figures if going_on is None or f.period != going_on]
     if by == "worker":
         listed = by_worker_shown(listed, frame, session.account)
     panels = []
@@ -114,15 +119,19 @@ def measures_page(
         latest = [f for f in shown if f.period == (periods[0] if periods else None)]
         panels.append({
             "measure": measure,
+            "name": measure.name,
             "latest": sorted(latest, key=lambda f: f.group),
-            "latest_period": periods[0] if periods else None,
+            "latest_period": period_name(periods[0] if periods else None, period),
             "chart": _chart(measure.name, measure.unit, shown, period),
         })  # fmt: skip
     return render(request, "measures.html", 400 if errors else 200, title="Measures", charts=True,
-                  panels=panels, period=period, by=by or "", grains=GRAINS,
+                  panels=panels, period=period, by=by or "", grains=GRAINS, so_far=so_far,
+                  going_on=period_name(going_on, period) if going_on else None,
+                  headlines=[] if by else headlines(listed, period),
+                  anchors={str(panel["name"]): n for n, panel in enumerate(panels, 1)},
                   dimensions=dimensions, skipped=figures.skipped, as_of=figures.as_of,
                   errors=errors, drill=session.account.role in DRILLERS,
-                  shown=_shown, pack_month=f"{last_whole_month():%Y-%m}")  # fmt: skip
+                  shown=figure_text, pack_month=f"{last_whole_month():%Y-%m}")  # fmt: skip
 
 
 class FigureAsked(BaseModel):
@@ -249,11 +258,12 @@ def _chart(name: str, unit: str, figures: list[Any], period: str) -> dict[str, A
     data = pd.DataFrame(rows)
     data["period"] = pd.to_datetime(data["period"])
     axis = alt.Axis(format="%") if unit in SHARE_UNITS else alt.Axis()
+    when = alt.Axis(format=PERIOD_AXIS.get(period, "%-d %b %Y"))
     chart = (
         alt.Chart(data, title=name)
         .mark_line(point=True)
         .encode(
-            x=alt.X("period:T", title=period.capitalize()),
+            x=alt.X("period:T", title=PERIOD_TITLE.get(period, "Day"), axis=when),
             y=alt.Y("value:Q", title=unit, axis=axis),
             color=alt.Color("group:N", title=None),
             tooltip=["group:N", "period:T", alt.Tooltip("value:Q", format=",.3~f")],
@@ -293,13 +303,3 @@ def _burn_down(found: Plan) -> dict[str, Any] | None:
         (area + lines).properties(width="container", height=260, title="Burn-down").to_dict()
     )
     return spec
-
-
-def _shown(value: float | None, unit: str) -> str:
-    if value is None:
-        return "no records"
-    if unit in SHARE_UNITS:
-        return f"{value:.1%}"
-    if unit == "money":
-        return f"£{value:,.2f}"
-    return f"{value:,.1f}" if unit in ("hours", "minutes", "days") else f"{value:,.0f}"
