@@ -181,3 +181,23 @@ def test_planning_settings_are_checked() -> None:
     ]:
         with pytest.raises(KinfoldError, match=f"`{name}` should be a number {message}"):
             Settings.parse({name: value})
+
+
+def test_the_fte_figures_follow_from_the_hours_the_page_explains_them_by(
+    demo_plan_frame: Frame,
+) -> None:
+    """The plan page works each FTE figure out in words from these hours: the figures
+    must be exactly what those words say."""
+    by = demo_plan_frame.as_of.date() + timedelta(days=70)
+    now = make_plan(demo_plan_frame, by, ServiceLevel(0.9, 10)).now
+    staffing, weeks = now.staffing, 10 / 5
+    hour = staffing.effective_hours
+    assert hour == pytest.approx(staffing.hours_per_fte * (1 - staffing.shrinkage)
+                                 * staffing.occupancy)  # fmt: skip
+    rostered = staffing.overtime_hours
+    assert now.fte_next_week == pytest.approx(max(0, now.next_week_hours - rostered) / hour)
+    high = (now.backlog_hours + now.next_week_high_hours * weeks) / weeks
+    assert now.fte_service_level == pytest.approx(max(0, high - rostered) / hour)
+    until = (now.backlog_hours + now.until_hours) / 10  # 70 days: 10 weeks
+    assert now.fte_to_clear == pytest.approx(max(0, until - rostered) / hour)
+    assert now.next_week_high_hours >= now.next_week_hours > 0 and now.until_hours > 0

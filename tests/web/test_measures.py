@@ -113,3 +113,15 @@ def test_the_measures_open_at_a_glance_with_complete_periods_only(
     assert going_on.group(1) in re.findall(r"<caption[^>]*>([^<]*)</caption>", so_far)
     by_team = analyst.get("/measures", params={"by": "team"}).text
     assert "At a glance" not in by_team  # the headline is the whole back office's
+
+
+def test_the_plan_page_explains_each_fte_figure_by_its_hours(web_workspace: Workspace) -> None:
+    analyst, _ = signed_in(web_workspace, "analyst")
+    page = analyst.get("/plan", params={"by": "2027-03-31"}).text
+    explained = page[page.index('id="fte-explained"') :]
+    explained = explained[: explained.index("</details>")]
+    hours = re.search(r"One FTE gives <strong>([\d.]+) handling hours a week</strong>", explained)
+    assert hours and float(hours.group(1)) > 0
+    for figure in ("FTE next week", "FTE to clear by 31 March 2027", "FTE for the service level"):
+        assert re.search(rf"<strong>{figure}</strong> \([\d.,]+\): [^<]*{hours.group(1)} hours",
+                         explained), figure  # fmt: skip

@@ -98,6 +98,11 @@ class Outcome:
     fte_to_clear: float | None
     fte_service_level: float
     service_level_met: float  # share of the next quarter's new items within the level
+    # the hours of work the FTE figures are worked out from: next week's (at the mean and
+    # the upper bound of the forecast), and all that arrives until the date to clear by
+    next_week_hours: float = 0.0
+    next_week_high_hours: float = 0.0
+    until_hours: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -242,6 +247,9 @@ def _project(inputs: _Inputs, scenario: Scenario) -> Outcome:
         fte_to_clear=overall.fte_to_clear,
         fte_service_level=overall.fte_service_level,
         service_level_met=_service_level_met(inputs, weeks, backlog, more),
+        next_week_hours=work.next_week,
+        next_week_high_hours=work.next_week_high,
+        until_hours=work.until,
     )
 
 
