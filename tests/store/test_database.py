@@ -1,16 +1,22 @@
-"""The migrations build exactly the schema the code expects, on both databases."""
+"""The store: migrations build exactly the schema the code expects, on both databases;
+statements stay bounded; many events are stored as one at a time would be."""
 
 from __future__ import annotations
 
 import ast
+import json
 import re
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import insert, inspect, select
 
+from kinfold import clock
+from kinfold.store import events, schema
 from kinfold.store.database import BATCH, batches, migrate, normalise_url
 from kinfold.store.schema import metadata
 from kinfold.workspace import Workspace
@@ -100,3 +106,26 @@ def _bounded(argument: ast.expr, batched: set[str]) -> bool:
     if isinstance(argument, ast.Name):
         return argument.id.isupper() or argument.id in batched
     return False
+
+
+def test_many_events_are_stored_as_one_at_a_time_would_be(workspace: Workspace) -> None:
+    """`record_many` hands SQLite's driver the values SQLAlchemy would make of them."""
+    at = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
+
+    def rows(key: str) -> list[dict[str, Any]]:
+        return [events.event_row(
+            actor="W1", action="Check", entity_type="item", entity_id=n, started_at=at,
+            completed_at=at + timedelta(hours=2, microseconds=5), recorded_at=at,
+            after={"name": "Zoë"} if n else None, event_key=f"{key}{n}",
+        ) | {"lifecycle": "complete"} for n in range(3)]  # fmt: skip
+
+    with workspace.engine.begin() as conn:
+        events.record_many(conn, rows("many"))
+        conn.execute(insert(schema.events), rows("one"))  # SQLAlchemy's own statement
+        stored = conn.execute(select(schema.events).order_by(schema.events.c.id)).all()
+    kept = [row._asdict() for row in stored]
+    for row in kept:
+        del row["id"], row["event_key"]
+    assert kept[:3] == kept[3:] and len(kept) == 6
+    assert clock.as_utc(stored[0].completed_at) == at + timedelta(hours=2, microseconds=5)
+    assert json.loads(stored[1].after) == {"name": "Zoë"} and stored[0].after is None
