@@ -72,6 +72,9 @@ SECTIONS = {
                         "living alone": "living_alone"},
     "needs": None,  # any need -> points, or {points, harm within days}
 }  # fmt: skip
+# (field of Rule, section, the line's words) of every line of the sections with fixed lines
+LINES = [(attribute, section, words) for section, lines in SECTIONS.items()
+         for words, attribute in (lines or {}).items()]  # fmt: skip
 DAYS = {"due_within_days", "due_harm_days"}
 FLAG_KEYS = {"harm within days", "points"}
 BY_DUE_DATE = "by its due date"  # a flag's optional key: yes or no
@@ -152,8 +155,6 @@ PLAIN_NAME = re.compile(r"[a-z0-9][a-z0-9 ]*")
 def rule_as_text(rule: Rule) -> str:
     """`rule` written as the YAML `parse_rule` reads back to the same `Rule` (without the
     comments of a rule written by hand)."""
-    settings = {attribute: (section, key) for section, keys in SECTIONS.items()
-                for key, attribute in (keys or {}).items()}  # fmt: skip
     lines = [
         WRITTEN_HEADER,
         f"order: {rule.order}",
@@ -161,23 +162,23 @@ def rule_as_text(rule: Rule) -> str:
         "risk flags:" + ("" if rule.flags else " {}"),
     ]
     for flag, flag_rule in rule.flags.items():
-        days, figure = flag_rule.harm_within_days, _figure(flag_rule.points)
+        days, figure = flag_rule.harm_within_days, written_number(flag_rule.points)
         by_due = f", {BY_DUE_DATE}: yes" if flag_rule.by_due_date else ""
         lines.append(f"  {_name(flag.replace('_', ' '))}: {{harm within days: {days}, "
                      f"points: {figure}{by_due}}}")  # fmt: skip
     for section in ("due dates", "waiting", "who is affected"):
         lines += ["", f"{section}:"]
-        for attribute, (of, key) in settings.items():
+        for attribute, of, key in LINES:
             value = getattr(rule, attribute)
             if of == section and value is not None:
-                lines.append(f"  {key}: {_figure(value)}")
+                lines.append(f"  {key}: {written_number(value)}")
     lines += ["", "needs:" + ("" if rule.needs else " {}")]
     for need, points in rule.needs.items():
         if need in rule.need_harm_days:
-            lines.append(f"  {_name(need)}: {{points: {_figure(points)}, harm within days: "
+            lines.append(f"  {_name(need)}: {{points: {written_number(points)}, harm within days: "
                          f"{rule.need_harm_days[need]}}}")  # fmt: skip
         else:
-            lines.append(f"  {_name(need)}: {_figure(points)}")
+            lines.append(f"  {_name(need)}: {written_number(points)}")
     return "\n".join(lines) + "\n"
 
 
@@ -185,7 +186,8 @@ def _name(name: str) -> str:
     return name if PLAIN_NAME.fullmatch(name) else json.dumps(name, ensure_ascii=False)
 
 
-def _figure(value: float) -> str:
+def written_number(value: float) -> str:
+    """`40`, `2.5`: a number as a rule writes it."""
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
@@ -308,8 +310,13 @@ def _number(node: yaml.Node, origin: str, what: str, whole: bool = False) -> flo
 
 
 def _key(node: yaml.Node) -> str:
-    """`Harm_within-days` and `harm within days` are the same key."""
-    return " ".join(str(node.value).replace("_", " ").replace("-", " ").lower().split())
+    return key_words(str(node.value))
+
+
+def key_words(text: str) -> str:
+    """`Harm_within-days` and `harm within days` are the same key (and `Rent-arrears`
+    and `rent arrears` the same need)."""
+    return " ".join(text.replace("_", " ").replace("-", " ").lower().split())
 
 
 def _sections_hint() -> str:

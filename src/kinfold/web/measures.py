@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from kinfold.accounts import ADMIN, ANALYST, CASEWORKER, TEAM_LEADER, Account
 from kinfold.errors import KinfoldError
 from kinfold.measure.frame import Frame, from_store
-from kinfold.measure.headline import figure_text, headlines, open_period, period_name
+from kinfold.measure.headline import SHARES, figure_text, headlines, open_period, period_name
 from kinfold.measure.kpis import (
     BY_NAME,
     DIMENSIONS,
@@ -41,7 +41,6 @@ router = APIRouter(include_in_schema=False)
 DRILLERS = (TEAM_LEADER, ANALYST, ADMIN)  # the records behind a figure name items and staff
 PERIODS_SHOWN = 12
 RECORDS_SHOWN = 500
-SHARE_UNITS = {"share"}
 PERIOD_AXIS = {"month": "%b %Y", "week": "%-d %b"}  # a week by its Monday
 PERIOD_TITLE = {"month": "Month", "week": "Week from Monday", "day": "Day"}
 
@@ -257,7 +256,7 @@ def _chart(name: str, unit: str, figures: list[Any], period: str) -> dict[str, A
         return None  # one period: the table says it all
     data = pd.DataFrame(rows)
     data["period"] = pd.to_datetime(data["period"])
-    axis = alt.Axis(format="%") if unit in SHARE_UNITS else alt.Axis()
+    axis = alt.Axis(format="%") if unit in SHARES else alt.Axis()
     when = alt.Axis(format=PERIOD_AXIS.get(period, "%-d %b %Y"))
     chart = (
         alt.Chart(data, title=name)

@@ -16,14 +16,17 @@ from kinfold.accounts import ADMIN, TEAM_LEADER, TEAM_ROLES, Account
 from kinfold.allocate.backlog import refresh
 from kinfold.ingest.values import BadValue, normalise_flag
 from kinfold.priority.rule import (
+    DAYS,
+    LINES,
     ORDERS,
-    SECTIONS,
     FlagRule,
     Known,
     Rule,
     RuleError,
+    key_words,
     parse_rule,
     rule_as_text,
+    written_number,
 )
 from kinfold.priority.run import (
     Move,
@@ -44,11 +47,7 @@ EDITORS = (TEAM_LEADER, ADMIN)
 RULE_MAX = 50_000  # characters: the shipped rule is about 2,000
 SHOWN_MOVES = 25
 BLANK_ROWS = 3  # empty rows under the risk flags and the needs, for new ones
-# (field, section, the line's words) of every setting of a section with fixed lines
-LINES = [(attribute, section, words) for section, lines in SECTIONS.items()
-         for words, attribute in (lines or {}).items()]  # fmt: skip
 OPTIONAL = {"due_harm_days"}  # left empty: due dates give no harm date
-DAYS = {"due_within_days", "due_harm_days"}
 Form = dict[str, str | list[str]]
 
 
@@ -145,15 +144,15 @@ def _fields(rule: Rule) -> dict[str, str]:
     for n, (flag, flag_rule) in enumerate(rule.flags.items()):
         fields |= {f"flag-{n}-name": flag.replace("_", " "),
                    f"flag-{n}-days": str(flag_rule.harm_within_days),
-                   f"flag-{n}-points": _figure(flag_rule.points),
+                   f"flag-{n}-points": written_number(flag_rule.points),
                    f"flag-{n}-due": "yes" if flag_rule.by_due_date else ""}  # fmt: skip
     for n, (need, points) in enumerate(rule.needs.items()):
         days = rule.need_harm_days.get(need)
-        fields |= {f"need-{n}-name": need, f"need-{n}-points": _figure(points),
+        fields |= {f"need-{n}-name": need, f"need-{n}-points": written_number(points),
                    f"need-{n}-days": "" if days is None else str(days)}  # fmt: skip
     for attribute, _, _ in LINES:
         value = getattr(rule, attribute)
-        fields[attribute] = "" if value is None else _figure(value)
+        fields[attribute] = "" if value is None else written_number(value)
     return fields
 
 
@@ -201,7 +200,7 @@ def _rule_of(fields: dict[str, str], known: Known, errors: dict[str, str]) -> Ru
     needs: dict[str, float] = {}
     need_days: dict[str, int] = {}
     for n, name in _named_rows(fields, "need", "need", errors):
-        need = " ".join(name.replace("_", " ").replace("-", " ").lower().split())
+        need = key_words(name)
         _known(known, "need", need, f"need-{n}-name", name, needs, errors)
         needs[need] = _number(fields, f"need-{n}-points", f"The points of '{name}'", errors) or 0
         if fields.get(f"need-{n}-days", "").strip():
@@ -265,10 +264,6 @@ def _number(
         errors[field] = f"{what} must be a whole number of days"
         return None
     return value
-
-
-def _figure(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 # --- the page -----------------------------------------------------------------------
